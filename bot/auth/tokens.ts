@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, JWTPayload, SignJWT } from 'jose';
+import type { Kysely } from 'kysely';
+import type { Config } from '../config';
+import { NotFoundError, UnauthorizedError } from '../domain/errors';
+import type { Database } from '../store/schema';
+import type { VerifiedIdentity } from './principal';
+
+/** Turns a bearer token into a verified identity, or throws `UnauthorizedError`. */
+export interface TokenVerifier {
+  verify(token: string): Promise<VerifiedIdentity>;
+}
+
+const devIssuer = 'https://portier.local/dev';
+const devAudience = 'portier-dev';
+const devLifetimeSeconds = 8 * 3600;
+
+async function devSecret(db: Kysely<Database>): Promise<Uint8Array> {
+  const existing = await db.selectFrom('instance_secrets').select('value').where('name', '=', 'devTokenKey').executeTakeFirst();
+  if (existing) return Buffer.from(existing.value, 'base64');
+  // Several instances may start at once: insert-if-absent, then read whichever won.
+  await db
+    .insertInto('instance_secrets')
+    .values({ name: 'devTokenKey', value: randomBytes(32).toString('base64') })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  const row = await db.selectFrom('instance_secrets').select('value').where('name', '=', 'devTokenKey').executeTakeFirstOrThrow();
+  return Buffer.from(row.value, 'base64');
+}
+
+/**
+ * Issues a dev-mode token for an account of the embedded directory (by UPN, or a guest's mail) or
+ * for a partner's home account. Only reachable when AUTH_MODE=dev.
+ */
+export async function issueDevToken(db: Kysely<Database>, upn: string): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number }> {
+  const name = upn.trim().toLowerCase();
+  const home = await db.selectFrom('tenants').select('id').where('isHome', '=', 1).executeTakeFirstOrThrow();
+  const external = await db.selectFrom('external_accounts').selectAll().where('userPrincipalName', '=', name).executeTakeFirst();
+  let claims: Record<string, string>;
+  if (external) {
+    claims = { oid: external.id, tid: external.tenantId, upn: external.userPrincipalName, preferred_username: external.userPrincipalName, name: external.displayName, email: external.mail };
+  } else {
+    const user = await db
+      .selectFrom('users')
+      .select(['id', 'userPrincipalName', 'displayName', 'mail'])
+      .where((eb) => eb.or([eb(eb.fn('lower', ['userPrincipalName']), '=', name), eb('mailLower', '=', name)]))
+      .orderBy('userType', 'desc')
+      .executeTakeFirst();
+    if (!user) throw new NotFoundError(`No account '${upn}' exists in the directory or among the partners' home accounts.`, 'Request_ResourceNotFound');
+    claims = { oid: user.id, tid: home.id, upn: user.userPrincipalName, preferred_username: user.userPrincipalName, name: user.displayName, ...(user.mail ? { email: user.mail } : {}) };
+  }
+  const token = await new SignJWT({ ...claims, scp: 'access_as_user' })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuer(devIssuer)
+    .setAudience(devAudience)
+    .setIssuedAt()
+    .setExpirationTime(`${devLifetimeSeconds}s`)
+    .sign(await devSecret(db));
+  return { access_token: token, token_type: 'Bearer', expires_in: devLifetimeSeconds };
+}
+
+/** Verifies tokens minted by `issueDevToken`. */
+export function devTokenVerifier(db: Kysely<Database>): TokenVerifier {
+  return {
+    async verify(token) {
+      const { payload } = await verifying(() => devSecret(db).then((key) => jwtVerify(token, key, { issuer: devIssuer, audience: devAudience, algorithms: ['HS256'] })));
+      return identityFrom(payload);
+    },
+  };
+}
+
+/**
+ * Verifies Microsoft Entra ID access tokens: signature against the JWKS, issuer of the token's
+ * tenant (v1 or v2 endpoint), audience = our app (`<client id>` or `api://…/<client id>`), expiry,
+ * the `access_as_user` scope, and a tenant we know (ours, or one a connected organization names).
+ */
+export function entraTokenVerifier(config: Config, db: Kysely<Database>): TokenVerifier {
+  const clientId = config.aad.clientId ?? '';
+  const jwks = createRemoteJWKSet(new URL(config.aad.jwksUrl), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+  return {
+    async verify(token) {
+      const { payload } = await verifying(() => jwtVerify(token, jwks, { algorithms: ['RS256'], clockTolerance: 60 }));
+      const tid = typeof payload.tid === 'string' ? payload.tid : '';
+      const issuers = [`${config.aad.authorityHost}/${tid}/v2.0`, `https://sts.windows.net/${tid}/`];
+      if (!tid || !issuers.includes(String(payload.iss))) throw new UnauthorizedError('The token was not issued by the tenant it names.');
+      const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+      const ours = audiences.some((aud) => aud === clientId || (typeof aud === 'string' && aud.startsWith('api://') && aud.endsWith(`/${clientId}`)));
+      if (!ours) throw new UnauthorizedError('The token is meant for another application.');
+      const scopes = typeof payload.scp === 'string' ? payload.scp.split(' ') : [];
+      if (!scopes.includes('access_as_user')) throw new UnauthorizedError("The token lacks the 'access_as_user' scope.");
+      if (tid !== config.aad.tenantId && !(await isKnownPartnerTenant(db, tid))) {
+        throw new UnauthorizedError('The token comes from a tenant that is neither ours nor a connected organization.');
+      }
+      return identityFrom(payload);
+    },
+  };
+}
+
+async function isKnownPartnerTenant(db: Kysely<Database>, tenantId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('connected_organization_sources')
+    .select('connectedOrganizationId')
+    .where('kind', '=', 'tenant')
+    .where('value', '=', tenantId.toLowerCase())
+    .executeTakeFirst();
+  if (row) return true;
+  const guest = await db.selectFrom('users').select('id').where('homeTenantId', '=', tenantId).executeTakeFirst();
+  return guest !== undefined;
+}
+
+async function verifying<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof UnauthorizedError) throw error;
+    if (error instanceof joseErrors.JWTExpired) throw new UnauthorizedError('Lifetime validation failed, the token is expired.');
+    if (error instanceof joseErrors.JOSEError) throw new UnauthorizedError(`Access token validation failure: ${error.code}.`);
+    throw error;
+  }
+}
+
+function identityFrom(payload: JWTPayload): VerifiedIdentity {
+  const oid = typeof payload.oid === 'string' ? payload.oid : '';
+  const tid = typeof payload.tid === 'string' ? payload.tid : '';
+  if (!oid || !tid) throw new UnauthorizedError('The token does not name a user (oid) and tenant (tid).');
+  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+  return {
+    objectId: oid,
+    tenantId: tid,
+    userPrincipalName: text(payload.upn) ?? text(payload.preferred_username),
+    displayName: text(payload.name),
+    email: text(payload.email),
+  };
+}

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+
+/**
+ * Portier's configuration, read from the environment (DESIGN §4). Every problem is reported, one line
+ * each, so an operator fixes them all in one go; `bot/index.ts` prints them and exits with code 1.
+ */
+export interface Config {
+  port: number;
+  /** Address to bind. Dev mode always binds to loopback: it accepts unsigned tokens. */
+  host: string;
+  databaseUrl: string;
+  graph: 'embedded' | 'entra';
+  directory: 'embedded' | 'graph';
+  seed: 'demo' | 'none';
+  authMode: 'dev' | 'entra';
+  bot: { id?: string; password?: string; tenantId?: string; managedIdentityClientId?: string };
+  aad: { clientId?: string; tenantId?: string; clientSecret?: string; certificatePath?: string; jwksUrl: string; authorityHost: string };
+  publicUrl: string;
+  jobIntervalMs: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  version: string;
+}
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const portNumber = z.coerce.number().int().min(0, 'must be a port number (0-65535)').max(65535, 'must be a port number (0-65535)');
+
+const envSchema = z.object({
+  PORT: portNumber.default(3978),
+  HOST: optionalText,
+  DATABASE_URL: z
+    .string()
+    .default('sqlite:./data/portier.db')
+    .refine((v) => /^sqlite:.+/.test(v) || /^postgres(ql)?:\/\/.+/.test(v), 'must be sqlite:<file> or postgres://…'),
+  PORTIER_GRAPH: z.enum(['embedded', 'entra']).default('embedded'),
+  PORTIER_DIRECTORY: z.enum(['embedded', 'graph']).default('embedded'),
+  PORTIER_SEED: z.enum(['demo', 'none']).default('demo'),
+  AUTH_MODE: z.enum(['dev', 'entra']).optional(),
+  BOT_ID: optionalText,
+  BOT_PASSWORD: optionalText,
+  BOT_TENANT_ID: optionalText,
+  BOT_MANAGED_IDENTITY_CLIENT_ID: optionalText,
+  AAD_APP_CLIENT_ID: optionalText,
+  AAD_APP_TENANT_ID: optionalText,
+  AAD_APP_CLIENT_SECRET: optionalText,
+  AAD_APP_CERTIFICATE_PATH: optionalText,
+  AAD_JWKS_URL: z.string().url('must be a URL').default('https://login.microsoftonline.com/common/discovery/v2.0/keys'),
+  AAD_AUTHORITY_HOST: z.string().url('must be a URL').default('https://login.microsoftonline.com'),
+  PUBLIC_URL: z.string().url('must be an absolute URL such as https://portier.example.com').default('http://localhost:3978'),
+  PORTIER_JOB_INTERVAL_MS: z.coerce.number().int('must be a whole number of milliseconds').min(10, 'must be at least 10').default(1000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
+
+/** Validates `env` and returns the configuration, or every problem found. Pure: reads nothing else. */
+export function loadConfig(env: NodeJS.ProcessEnv, version = '0.0.0'): ConfigResult {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      errors: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${describeIssue(issue)}`),
+    };
+  }
+  const e = parsed.data;
+  const errors: string[] = [];
+  const authMode = e.AUTH_MODE ?? (e.AAD_APP_CLIENT_ID ? 'entra' : 'dev');
+
+  for (const [name, value] of [
+    ['AAD_APP_CLIENT_ID', e.AAD_APP_CLIENT_ID],
+    ['AAD_APP_TENANT_ID', e.AAD_APP_TENANT_ID],
+    ['BOT_ID', e.BOT_ID],
+    ['BOT_TENANT_ID', e.BOT_TENANT_ID],
+  ] as const) {
+    if (value && !guid.test(value)) errors.push(`${name}: must be a GUID`);
+  }
+  if (authMode === 'entra') {
+    if (!e.AAD_APP_CLIENT_ID) errors.push('AAD_APP_CLIENT_ID: required when AUTH_MODE=entra');
+    if (!e.AAD_APP_TENANT_ID) errors.push('AAD_APP_TENANT_ID: required when AUTH_MODE=entra');
+    if (!e.BOT_ID) errors.push('BOT_ID: required when AUTH_MODE=entra (unauthenticated bot traffic is only accepted in dev mode)');
+  }
+  if (e.BOT_ID && !e.BOT_PASSWORD && !e.BOT_MANAGED_IDENTITY_CLIENT_ID) {
+    errors.push('BOT_PASSWORD: required with BOT_ID unless BOT_MANAGED_IDENTITY_CLIENT_ID is set');
+  }
+  const needsAppCredential = e.PORTIER_GRAPH === 'entra' || e.PORTIER_DIRECTORY === 'graph';
+  if (needsAppCredential && !e.AAD_APP_CLIENT_SECRET && !e.AAD_APP_CERTIFICATE_PATH) {
+    errors.push('AAD_APP_CLIENT_SECRET: required (or AAD_APP_CERTIFICATE_PATH) when PORTIER_GRAPH=entra or PORTIER_DIRECTORY=graph');
+  }
+  if (e.PORTIER_GRAPH === 'entra' && authMode !== 'entra') {
+    errors.push('AUTH_MODE: must be entra when PORTIER_GRAPH=entra (Microsoft Graph needs real user tokens)');
+  }
+  if (e.PORTIER_GRAPH === 'entra' && e.PORTIER_DIRECTORY === 'graph') {
+    // Not an error in itself, but PORTIER_DIRECTORY only applies to the embedded engine.
+  }
+  if (authMode === 'dev' && e.HOST && !isLoopback(e.HOST)) {
+    errors.push(`HOST: dev mode accepts unsigned tokens and binds to loopback only; ${e.HOST} is not a loopback address`);
+  }
+  if (errors.length > 0) return { ok: false, errors };
+
+  return {
+    ok: true,
+    config: {
+      port: e.PORT,
+      host: e.HOST ?? (authMode === 'dev' ? '127.0.0.1' : '0.0.0.0'),
+      databaseUrl: e.DATABASE_URL,
+      graph: e.PORTIER_GRAPH,
+      directory: e.PORTIER_DIRECTORY,
+      seed: e.PORTIER_SEED,
+      authMode,
+      bot: { id: e.BOT_ID, password: e.BOT_PASSWORD, tenantId: e.BOT_TENANT_ID, managedIdentityClientId: e.BOT_MANAGED_IDENTITY_CLIENT_ID },
+      aad: {
+        clientId: e.AAD_APP_CLIENT_ID,
+        tenantId: e.AAD_APP_TENANT_ID,
+        clientSecret: e.AAD_APP_CLIENT_SECRET,
+        certificatePath: e.AAD_APP_CERTIFICATE_PATH,
+        jwksUrl: e.AAD_JWKS_URL,
+        authorityHost: e.AAD_AUTHORITY_HOST.replace(/\/+$/, ''),
+      },
+      publicUrl: e.PUBLIC_URL.replace(/\/+$/, ''),
+      jobIntervalMs: e.PORTIER_JOB_INTERVAL_MS,
+      logLevel: e.LOG_LEVEL,
+      version,
+    },
+  };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_value' && 'values' in issue) {
+    return `must be one of ${(issue.values as unknown[]).map(String).join(', ')}`;
+  }
+  return issue.message;
+}

@@ -1,0 +1,71 @@
+/**
+ * Domain errors. They know nothing of HTTP: the Graph edge maps them to Graph error bodies once
+ * (bot/graph/http.ts), the bot maps them to cards.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly kind: 'validation' | 'notFound' | 'forbidden' | 'conflict' | 'unauthorized' | 'tooLarge' | 'notImplemented';
+  constructor(
+    /** Stable, Graph-like error code, e.g. `InvalidRequest`, `ResourceNotFound`. */
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Input is malformed or breaks a rule (400). `target` names the offending field when there is one. */
+export class ValidationError extends DomainError {
+  readonly kind = 'validation' as const;
+  constructor(message: string, readonly target?: string, code = 'BadRequest') {
+    super(code, message);
+  }
+}
+
+/** The object does not exist, or the caller may not know that it exists (404). */
+export class NotFoundError extends DomainError {
+  readonly kind = 'notFound' as const;
+  constructor(message: string, code = 'ResourceNotFound') {
+    super(code, message);
+  }
+}
+
+/** The caller is known but may not do this (403). */
+export class ForbiddenError extends DomainError {
+  readonly kind = 'forbidden' as const;
+  constructor(message = 'The caller is not authorized to perform this operation.', code = 'Authorization_RequestDenied') {
+    super(code, message);
+  }
+}
+
+/** The operation contradicts the current state: duplicate, still in use, already decided (409 unless mapped otherwise). */
+export class ConflictError extends DomainError {
+  readonly kind = 'conflict' as const;
+  constructor(message: string, code = 'Conflict') {
+    super(code, message);
+  }
+}
+
+/** No valid credentials (401). */
+export class UnauthorizedError extends DomainError {
+  readonly kind = 'unauthorized' as const;
+  constructor(message = 'Access token is missing or invalid.', code = 'InvalidAuthenticationToken') {
+    super(code, message);
+  }
+}
+
+/** The request body is larger than we accept (413). */
+export class PayloadTooLargeError extends DomainError {
+  readonly kind = 'tooLarge' as const;
+  constructor(message: string) {
+    super('RequestEntityTooLarge', message);
+  }
+}
+
+/** A Graph operation that this server recognizes but does not offer (501). */
+export class NotImplementedError extends DomainError {
+  readonly kind = 'notImplemented' as const;
+  constructor(message: string) {
+    super('NotImplemented', message);
+  }
+}

@@ -1,0 +1,559 @@
+import { Kysely, RawBuilder, sql } from 'kysely';
+import { ValidationError } from '../../domain/errors';
+import type { Database } from '../../store/schema';
+import { EntityDef, NavDef, PropDef, PropKind, entity as entityOf } from './model';
+import {
+  ExpandItem,
+  FilterExpression,
+  Literal,
+  Operand,
+  OrderByItem,
+  RawQueryOptions,
+  parseExpand,
+  parseFilter,
+  parseOrderBy,
+  parseSelect,
+} from './parse';
+
+/**
+ * Runs OData queries against the store: `$filter` and `$orderby` become SQL (so indexes do the
+ * work), `$top`/`$skiptoken` page in SQL, `$expand` loads each navigation for a whole page in one
+ * query, and rows become Graph JSON here and nowhere else.
+ */
+
+type Row = Record<string, unknown>;
+type Db = Kysely<Database>;
+type Condition = RawBuilder<unknown>;
+
+export const defaultPageSize = 100;
+export const maxPageSize = 999;
+
+/** A condition on the rows of `alias`, e.g. the caller's visibility or the parent of a nested collection. */
+export type Scope = (alias: string) => Condition;
+
+export interface CollectionQuery {
+  entity: EntityDef;
+  options: RawQueryOptions;
+  scope?: Scope;
+  /** `@odata.context` of the response. */
+  context: string;
+  /** The URL the client called; `@odata.nextLink` keeps its path and options. */
+  requestUrl: URL;
+}
+
+export interface CollectionPage {
+  '@odata.context': string;
+  '@odata.count'?: number;
+  value: Row[];
+  '@odata.nextLink'?: string;
+}
+
+/** Reads `$…` options from a query string; unknown system options are refused like Graph does. */
+export function readQueryOptions(query: URLSearchParams): RawQueryOptions {
+  const options: RawQueryOptions = {};
+  const known = new Set(['filter', 'select', 'expand', 'orderby', 'top', 'skip', 'skiptoken', 'count', 'search', 'format']);
+  for (const [rawKey, value] of query) {
+    if (!rawKey.startsWith('$')) continue;
+    const key = rawKey.slice(1).toLowerCase();
+    if (!known.has(key)) throw new ValidationError(`Query option '${rawKey}' is not supported.`, rawKey);
+    if (key === 'format') continue;
+    if ((options as Record<string, string>)[key] !== undefined) throw new ValidationError(`Query option '${rawKey}' is given more than once.`, rawKey);
+    (options as Record<string, string>)[key] = value;
+  }
+  return options;
+}
+
+/** Lists a collection page. Validates every option against the entity before any SQL runs. */
+export async function listCollection(db: Db, query: CollectionQuery): Promise<CollectionPage> {
+  const { entity, options } = query;
+  if (options.search !== undefined) throw new ValidationError('$search is not supported on this collection; use $filter with contains().', '$search');
+  const top = parseIntOption(options.top, '$top', 0, maxPageSize) ?? defaultPageSize;
+  const skip = parseIntOption(options.skip, '$skip', 0, Number.MAX_SAFE_INTEGER) ?? 0;
+  const offset = skip + decodeSkipToken(options.skiptoken);
+  const count = parseCount(options.count);
+  const plan = planQuery(entity, options);
+
+  const alias = 't0';
+  const where = whereClause(entity, alias, plan.filter, query.scope);
+  const rows = (
+    await sql<Row>`select ${sql.ref(alias)}.* from ${sql.table(entity.table)} as ${sql.ref(alias)} where ${where} order by ${orderClause(entity, alias, plan.orderBy)} limit ${sql.lit(top + 1)} offset ${sql.lit(offset)}`.execute(db)
+  ).rows;
+  const page: CollectionPage = { '@odata.context': query.context, value: [] };
+  if (count) {
+    const counted = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(entity.table)} as ${sql.ref(alias)} where ${where}`.execute(db);
+    page['@odata.count'] = Number(counted.rows[0]?.n ?? 0);
+  }
+  const hasMore = rows.length > top;
+  page.value = await materialize(db, entity, hasMore ? rows.slice(0, top) : rows, plan);
+  if (hasMore) page['@odata.nextLink'] = nextLink(query.requestUrl, offset + top);
+  if (page['@odata.count'] !== undefined) {
+    // Graph puts @odata.count before value.
+    return { '@odata.context': page['@odata.context'], '@odata.count': page['@odata.count'], value: page.value, ...(hasMore ? { '@odata.nextLink': page['@odata.nextLink'] } : {}) };
+  }
+  return page;
+}
+
+/** Reads one entity by id, honouring `$select` and `$expand`; null when it does not exist within `scope`. */
+export async function getEntity(db: Db, entity: EntityDef, id: string, options: RawQueryOptions, scope?: Scope): Promise<Row | null> {
+  for (const key of ['filter', 'orderby', 'top', 'skip', 'skiptoken', 'count', 'search'] as const) {
+    if (options[key] !== undefined) throw new ValidationError(`Query option '$${key}' is not allowed when reading a single object.`, `$${key}`);
+  }
+  const plan = planQuery(entity, options);
+  const alias = 't0';
+  const idCondition = sql`${sql.ref(`${alias}.id`)} = ${id}`;
+  const where = scope ? sql`${idCondition} and (${scope(alias)})` : idCondition;
+  const rows = (await sql<Row>`select ${sql.ref(alias)}.* from ${sql.table(entity.table)} as ${sql.ref(alias)} where ${withFixed(entity, alias, where)}`.execute(db)).rows;
+  if (rows.length === 0) return null;
+  const [value] = await materialize(db, entity, rows, plan);
+  return value;
+}
+
+/** Presents rows the caller already loaded (e.g. right after a create), honouring `$select`/`$expand`. */
+export async function presentRows(db: Db, entity: EntityDef, rows: Row[], options: RawQueryOptions = {}): Promise<Row[]> {
+  return materialize(db, entity, rows, planQuery(entity, options));
+}
+
+interface QueryPlan {
+  filter: FilterExpression | null;
+  orderBy: OrderByItem[];
+  select: string[] | null;
+  expand: Array<{ item: ExpandItem; nav: NavDef; plan: QueryPlan; top: number | null }>;
+}
+
+function planQuery(entity: EntityDef, options: RawQueryOptions, depth = 0): QueryPlan {
+  if (depth > 3) throw new ValidationError('$expand is nested more than three levels deep.', '$expand');
+  const filter = options.filter !== undefined ? parseFilter(options.filter) : null;
+  if (filter) {
+    // Compile once against a throw-away alias so that unknown properties fail before any SQL runs.
+    compileFilter(entity, 'check', filter, new Map());
+  }
+  const orderBy = options.orderby !== undefined ? parseOrderBy(options.orderby) : [];
+  for (const item of orderBy) sortColumn(entity, item.path);
+  let select: string[] | null = null;
+  if (options.select !== undefined) {
+    const names = parseSelect(options.select);
+    if (!names.includes('*')) {
+      for (const name of names) {
+        if (!(name in entity.props) && !(name in (entity.navs ?? {})) && !computedNames(entity).includes(name)) {
+          throw new ValidationError(`Could not find a property named '${name}' on type 'microsoft.graph.${entity.type}'.`, '$select');
+        }
+      }
+      select = names;
+    }
+  }
+  const expand = (options.expand !== undefined ? parseExpand(options.expand) : []).map((item) => {
+    const nav = entity.navs[item.navigation];
+    if (!nav) throw new ValidationError(`Could not find a navigation property named '${item.navigation}' on type 'microsoft.graph.${entity.type}'.`, '$expand');
+    const target = entityOf(nav.target);
+    if (nav.kind === 'one' && (item.options.filter || item.options.orderby || item.options.top)) {
+      throw new ValidationError(`'${item.navigation}' is a single object; only $select and $expand apply to it.`, '$expand');
+    }
+    const top = parseIntOption(item.options.top, '$top', 0, maxPageSize);
+    return { item, nav, plan: planQuery(target, item.options, depth + 1), top };
+  });
+  return { filter, orderBy, select, expand };
+}
+
+function computedNames(entity: EntityDef): string[] {
+  return entity.computed ? Object.keys(entity.computed(Object.fromEntries(Object.keys(entity.props).map((k) => [k, null])) as Row)) : [];
+}
+
+function whereClause(entity: EntityDef, alias: string, filter: FilterExpression | null, scope?: Scope): Condition {
+  const parts: Condition[] = [];
+  if (scope) parts.push(scope(alias));
+  if (filter) parts.push(compileFilter(entity, alias, filter, new Map()));
+  return withFixed(entity, alias, parts.length === 0 ? sql`1 = 1` : sql.join(parts.map((p) => sql`(${p})`), sql` and `));
+}
+
+function withFixed(entity: EntityDef, alias: string, condition: Condition): Condition {
+  if (!entity.fixed) return condition;
+  const fixed = Object.entries(entity.fixed).map(([column, value]) => sql`${sql.ref(`${alias}.${column}`)} = ${fixedValue(value)}`);
+  return sql.join([condition, ...fixed], sql` and `);
+}
+
+function fixedValue(value: string): string | number {
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+function orderClause(entity: EntityDef, alias: string, items: OrderByItem[]): Condition {
+  const parts = items.map((item) => sql`${sql.ref(`${alias}.${sortColumn(entity, item.path)}`)} ${sql.raw(item.descending ? 'desc' : 'asc')}`);
+  if (!items.some((i) => i.path.length === 1 && i.path[0] === 'id')) parts.push(sql`${sql.ref(`${alias}.id`)} asc`);
+  return sql.join(parts, sql`, `);
+}
+
+function sortColumn(entity: EntityDef, path: string[]): string {
+  const prop = path.length === 1 ? entity.props[path[0]] : undefined;
+  if (!prop) {
+    throw new ValidationError(`Could not find a property named '${path.join('/')}' on type 'microsoft.graph.${entity.type}' to order by.`, '$orderby');
+  }
+  if (prop.kind === 'json') throw new ValidationError(`Ordering by '${path[0]}' is not supported.`, '$orderby');
+  return prop.column ?? path[0];
+}
+
+// ---- $filter → SQL ------------------------------------------------------------------------------
+
+interface Binding {
+  entity: EntityDef;
+  alias: string;
+}
+
+let aliasCounter = 0;
+function nextAlias(): string {
+  aliasCounter = (aliasCounter + 1) % 1_000_000;
+  return `f${aliasCounter}`;
+}
+
+function compileFilter(entity: EntityDef, alias: string, expr: FilterExpression, vars: Map<string, Binding>): Condition {
+  const self: Binding = { entity, alias };
+  switch (expr.type) {
+    case 'and':
+    case 'or':
+      return sql`(${compileFilter(entity, alias, expr.left, vars)}) ${sql.raw(expr.type)} (${compileFilter(entity, alias, expr.right, vars)})`;
+    case 'not':
+      return sql`not (${compileFilter(entity, alias, expr.expr, vars)})`;
+    case 'compare':
+      return compileComparison(self, expr.op, expr.left, expr.right, vars);
+    case 'in': {
+      if (expr.values.length === 0 || expr.values.length > 100) throw new ValidationError("'in' takes between 1 and 100 values.", '$filter');
+      return onPath(self, operandPath(expr.left), vars, (column, prop, fns) => {
+        const values = expr.values.map((v) => coerceLiteral(prop, v, fns));
+        return sql`${applyFns(column(prop), fns)} in (${sql.join(values.map((v) => sql`${v}`))})`;
+      });
+    }
+    case 'match': {
+      if (expr.value.type !== 'literal' || expr.value.kind !== 'string') throw new ValidationError(`${expr.fn}() takes a string literal as its second argument.`, '$filter');
+      const needle = escapeLike(expr.value.value.toLowerCase());
+      const pattern = expr.fn === 'contains' ? `%${needle}%` : expr.fn === 'startswith' ? `${needle}%` : `%${needle}`;
+      return onPath(self, operandPath(expr.target), vars, (column, prop) => {
+        if (prop.kind !== 'string' && prop.kind !== 'enum') throw new ValidationError(`${expr.fn}() applies to text properties only.`, '$filter');
+        return sql`lower(${column(prop, false)}) like ${pattern} escape '\\'`;
+      });
+    }
+    case 'truthy':
+      return onPath(self, operandPath(expr.operand), vars, (column, prop) => {
+        if (prop.kind !== 'boolean') throw new ValidationError('Only a Boolean property can stand alone in $filter.', '$filter');
+        return sql`${column(prop)} = 1`;
+      });
+    case 'lambda':
+      return compileLambda(self, expr, vars);
+  }
+}
+
+function operandPath(operand: Operand): { path: string[]; fns: Array<'tolower' | 'toupper'> } {
+  const fns: Array<'tolower' | 'toupper'> = [];
+  let current = operand;
+  while (current.type === 'fn') {
+    fns.push(current.name);
+    current = current.arg;
+  }
+  if (current.type !== 'path') throw new ValidationError('Expected a property path in $filter.', '$filter');
+  return { path: current.segments, fns };
+}
+
+function compileComparison(self: Binding, op: string, left: Operand, right: Operand, vars: Map<string, Binding>): Condition {
+  let pathSide = left;
+  let literal = right;
+  let operator = op;
+  if (left.type === 'literal') {
+    pathSide = right;
+    literal = left;
+    operator = ({ gt: 'lt', ge: 'le', lt: 'gt', le: 'ge' } as Record<string, string>)[op] ?? op;
+  }
+  if (literal.type !== 'literal') throw new ValidationError('Comparisons in $filter need a property on one side and a literal on the other.', '$filter');
+  const sqlOp = ({ eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' } as Record<string, string>)[operator];
+  const lit = literal;
+  return onPath(self, operandPath(pathSide), vars, (column, prop, fns) => {
+    if (lit.kind === 'null') {
+      if (operator !== 'eq' && operator !== 'ne') throw new ValidationError('null can only be compared with eq or ne.', '$filter');
+      return sql`${column(prop, false)} is ${sql.raw(operator === 'eq' ? '' : 'not ')}null`;
+    }
+    if (prop.kind === 'boolean' && operator !== 'eq' && operator !== 'ne') throw new ValidationError('Boolean properties can only be compared with eq or ne.', '$filter');
+    const value = coerceLiteral(prop, lit, fns);
+    const target = applyFns(column(prop), fns);
+    if (operator === 'ne') return sql`(${target} ${sql.raw(sqlOp)} ${value} or ${column(prop, false)} is null)`;
+    return sql`${target} ${sql.raw(sqlOp)} ${value}`;
+  });
+}
+
+type ColumnRef = (prop: PropDef, forEquality?: boolean) => Condition;
+
+/**
+ * Resolves `segments` from `self` (or from a lambda variable) and builds the predicate on the
+ * column it ends at. A single-valued navigation on the way becomes `fk in (select id …)`; its `id`
+ * is the foreign key itself, so `catalog/id eq '…'` is an indexed equality.
+ */
+function onPath(
+  self: Binding,
+  target: { path: string[]; fns: Array<'tolower' | 'toupper'> },
+  vars: Map<string, Binding>,
+  build: (column: ColumnRef, prop: PropDef, fns: Array<'tolower' | 'toupper'>) => Condition,
+): Condition {
+  let binding = self;
+  let path = target.path;
+  const bound = vars.get(path[0]);
+  if (bound) {
+    binding = bound;
+    path = path.slice(1);
+    if (path.length === 0) throw new ValidationError(`Lambda variable '${target.path[0]}' must be followed by a property.`, '$filter');
+  }
+  return resolveOn(binding, path, target.fns, vars, build, target.path.join('/'));
+}
+
+function resolveOn(
+  binding: Binding,
+  path: string[],
+  fns: Array<'tolower' | 'toupper'>,
+  vars: Map<string, Binding>,
+  build: (column: ColumnRef, prop: PropDef, fns: Array<'tolower' | 'toupper'>) => Condition,
+  fullPath: string,
+): Condition {
+  const { entity, alias } = binding;
+  const [head, ...rest] = path;
+  const joined = path.join('/');
+  const special = entity.pathColumns?.[joined];
+  if (special) {
+    const prop: PropDef = { kind: special.kind, column: special.column };
+    return build(() => sql.ref(`${alias}.${special.column}`), prop, fns);
+  }
+  const prop = entity.props[head];
+  if (prop && rest.length === 0) {
+    if (prop.kind === 'json') throw new ValidationError(`Filtering on '${fullPath}' is not supported.`, '$filter');
+    const column: ColumnRef = (p, forEquality = true) => {
+      if (forEquality && p.caseInsensitive) {
+        return p.lowerColumn ? sql.ref(`${alias}.${p.lowerColumn}`) : sql`lower(${sql.ref(`${alias}.${p.column ?? head}`)})`;
+      }
+      return sql.ref(`${alias}.${p.column ?? head}`);
+    };
+    return build(column, prop, fns);
+  }
+  const nav = entity.navs[head];
+  if (nav && rest.length > 0) {
+    if (nav.kind !== 'one') throw new ValidationError(`'${head}' is a collection; use ${head}/any(x: …) in $filter.`, '$filter');
+    const target = entityOf(nav.target);
+    if (rest.length === 1 && rest[0] === 'id') {
+      return build(() => sql.ref(`${alias}.${nav.localKey}`), target.props.id, fns);
+    }
+    const inner = nextAlias();
+    const condition = resolveOn({ entity: target, alias: inner }, rest, fns, vars, build, fullPath);
+    return sql`${sql.ref(`${alias}.${nav.localKey}`)} in (select ${sql.ref(`${inner}.id`)} from ${sql.table(target.table)} as ${sql.ref(inner)} where ${withFixed(target, inner, condition)})`;
+  }
+  throw new ValidationError(`Could not find a property named '${fullPath}' on type 'microsoft.graph.${entity.type}'.`, '$filter');
+}
+
+function compileLambda(self: Binding, expr: Extract<FilterExpression, { type: 'lambda' }>, vars: Map<string, Binding>): Condition {
+  let binding = self;
+  let path = expr.path;
+  const bound = vars.get(path[0]);
+  if (bound) {
+    binding = bound;
+    path = path.slice(1);
+  }
+  if (path.length !== 1) throw new ValidationError(`'${expr.path.join('/')}/${expr.quantifier}' must follow a collection of this object.`, '$filter');
+  const nav = binding.entity.navs[path[0]];
+  if (!nav || nav.kind === 'one') throw new ValidationError(`'${path[0]}' is not a collection that $filter can look into.`, '$filter');
+  const target = entityOf(nav.target);
+  const inner = nextAlias();
+  const innerVars = new Map(vars);
+  if (expr.variable) innerVars.set(expr.variable, { entity: target, alias: inner });
+  let predicate: Condition = sql`1 = 1`;
+  if (expr.predicate) {
+    const compiled = compileFilter(target, inner, expr.predicate, innerVars);
+    predicate = expr.quantifier === 'all' ? sql`not (${compiled})` : compiled;
+  }
+  let subquery: Condition;
+  if (nav.kind === 'many') {
+    subquery = sql`select 1 from ${sql.table(target.table)} as ${sql.ref(inner)} where ${sql.ref(`${inner}.${nav.foreignKey}`)} = ${sql.ref(`${binding.alias}.id`)} and ${withFixed(target, inner, predicate)}`;
+  } else {
+    const link = nextAlias();
+    const fixed = Object.entries(nav.fixed ?? {}).map(([c, v]) => sql` and ${sql.ref(`${link}.${c}`)} = ${v}`);
+    subquery = sql`select 1 from ${sql.table(nav.table)} as ${sql.ref(link)} join ${sql.table(target.table)} as ${sql.ref(inner)} on ${sql.ref(`${inner}.id`)} = ${sql.ref(`${link}.${nav.to}`)} where ${sql.ref(`${link}.${nav.from}`)} = ${sql.ref(`${binding.alias}.id`)}${sql.join(fixed, sql``)} and ${withFixed(target, inner, predicate)}`;
+  }
+  return expr.quantifier === 'all' ? sql`not exists (${subquery})` : sql`exists (${subquery})`;
+}
+
+function applyFns(column: Condition, fns: Array<'tolower' | 'toupper'>): Condition {
+  return fns.reduceRight((acc, fn) => (fn === 'tolower' ? sql`lower(${acc})` : sql`upper(${acc})`), column);
+}
+
+function coerceLiteral(prop: PropDef, literal: Literal, fns: Array<'tolower' | 'toupper'>): string | number {
+  const fail = (expected: string) => new ValidationError(`A ${expected} value is expected in $filter, not ${literal.kind === 'string' ? `'${literal.value}'` : String(literal.value)}.`, '$filter');
+  switch (prop.kind as PropKind) {
+    case 'boolean':
+      if (literal.kind !== 'boolean') throw fail('Boolean');
+      return literal.value ? 1 : 0;
+    case 'int':
+      if (literal.kind !== 'number') throw fail('number');
+      return literal.value;
+    case 'datetime': {
+      if (literal.kind !== 'datetime' && literal.kind !== 'string') throw fail('date-time');
+      const date = new Date(String(literal.value));
+      if (Number.isNaN(date.getTime())) throw fail('date-time');
+      return date.toISOString();
+    }
+    case 'enum':
+      if (literal.kind !== 'string') throw fail('string');
+      if (prop.values && !prop.values.includes(literal.value)) {
+        throw new ValidationError(`'${literal.value}' is not a valid value; expected one of ${prop.values.join(', ')}.`, '$filter');
+      }
+      return literal.value;
+    default: {
+      if (literal.kind !== 'string' && literal.kind !== 'guid') throw fail('string');
+      const value = String(literal.value);
+      if (fns.length > 0) return fns.at(0) === 'tolower' ? value.toLowerCase() : value.toUpperCase();
+      return prop.caseInsensitive ? value.toLowerCase() : value;
+    }
+  }
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+// ---- paging ---------------------------------------------------------------------------------------
+
+function parseIntOption(value: string | undefined, name: string, min: number, max: number): number | null {
+  if (value === undefined) return null;
+  if (!/^\d+$/.test(value.trim())) throw new ValidationError(`Invalid value '${value}' for ${name}: a whole number is expected.`, name);
+  const n = Number(value);
+  if (n < min || n > max) throw new ValidationError(`Invalid value '${value}' for ${name}: it must be between ${min} and ${max}.`, name);
+  return n;
+}
+
+function parseCount(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const v = value.toLowerCase();
+  if (v !== 'true' && v !== 'false') throw new ValidationError(`Invalid value '${value}' for $count: true or false is expected.`, '$count');
+  return v === 'true';
+}
+
+function decodeSkipToken(token: string | undefined): number {
+  if (token === undefined) return 0;
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { o?: unknown };
+    if (typeof parsed.o === 'number' && Number.isInteger(parsed.o) && parsed.o >= 0) return parsed.o;
+  } catch {
+    // fall through
+  }
+  throw new ValidationError('The $skiptoken is not valid; use the @odata.nextLink as given.', '$skiptoken');
+}
+
+function nextLink(requestUrl: URL, offset: number): string {
+  const url = new URL(requestUrl.toString());
+  url.searchParams.delete('$skip');
+  url.searchParams.set('$skiptoken', Buffer.from(JSON.stringify({ o: offset })).toString('base64url'));
+  return url.toString();
+}
+
+// ---- rows → Graph JSON, with $expand ------------------------------------------------------------
+
+/** Turns one row into Graph JSON: booleans, JSON columns, computed values; hidden columns stay out. */
+export function presentRow(entity: EntityDef, row: Row, select: string[] | null = null): Row {
+  const out: Row = {};
+  for (const [name, prop] of Object.entries(entity.props)) {
+    if (select && name !== 'id' && !select.includes(name)) continue;
+    const raw = row[prop.column ?? name];
+    out[name] = convert(prop.kind, raw);
+  }
+  if (entity.computed) {
+    for (const [name, value] of Object.entries(entity.computed(row))) {
+      if (!select || select.includes(name)) out[name] = value;
+    }
+  }
+  return out;
+}
+
+function convert(kind: PropKind, raw: unknown): unknown {
+  if (raw === null || raw === undefined) return null;
+  switch (kind) {
+    case 'boolean':
+      return raw === 1 || raw === true || raw === '1';
+    case 'json':
+      return JSON.parse(String(raw));
+    case 'int':
+      return Number(raw);
+    default:
+      return raw;
+  }
+}
+
+async function materialize(db: Db, entity: EntityDef, rows: Row[], plan: QueryPlan): Promise<Row[]> {
+  const values = rows.map((row) => presentRow(entity, row, plan.select));
+  for (const { item, nav, plan: childPlan, top } of plan.expand) {
+    const target = entityOf(nav.target);
+    const annotate = target.type !== expectedType(nav) ? `#microsoft.graph.${target.type}` : null;
+    if (nav.kind === 'one') {
+      const ids = unique(rows.map((r) => r[nav.localKey]).filter((v): v is string => typeof v === 'string'));
+      const children = await loadByColumn(db, target, 'id', ids, null, null);
+      const presented = await materialize(db, target, children, childPlan);
+      const byId = new Map(children.map((c, i) => [String(c.id), presented[i]]));
+      rows.forEach((row, i) => {
+        values[i][item.navigation] = byId.get(String(row[nav.localKey])) ?? null;
+      });
+      continue;
+    }
+    const parentIds = unique(rows.map((r) => String(r.id)));
+    let children: Row[];
+    let parentKey: string;
+    if (nav.kind === 'many') {
+      children = await loadByColumn(db, target, nav.foreignKey, parentIds, childPlan.filter, childPlan.orderBy);
+      parentKey = nav.foreignKey;
+    } else {
+      children = await loadThrough(db, target, nav, parentIds, childPlan.filter, childPlan.orderBy);
+      parentKey = '__parent';
+    }
+    const presented = await materialize(db, target, children, childPlan);
+    const grouped = new Map<string, Row[]>();
+    children.forEach((child, i) => {
+      const key = String(child[parentKey]);
+      const list = grouped.get(key) ?? [];
+      if (top === null || list.length < top) list.push(annotate ? { '@odata.type': annotate, ...presented[i] } : presented[i]);
+      grouped.set(key, list);
+    });
+    rows.forEach((row, i) => {
+      values[i][item.navigation] = grouped.get(String(row.id)) ?? [];
+    });
+  }
+  return values;
+}
+
+/** Directory object collections (members, sponsors) are typed directoryObject in Graph; their items say what they are. */
+function expectedType(nav: NavDef): string {
+  return nav.kind === 'through' && ['user_sponsors', 'group_members', 'group_owners', 'connected_organization_sponsors'].includes(nav.table) ? 'directoryObject' : entityOf(nav.target).type;
+}
+
+const chunkSize = 500;
+
+async function loadByColumn(db: Db, target: EntityDef, column: string, values: string[], filter: FilterExpression | null, orderBy: OrderByItem[] | null): Promise<Row[]> {
+  const out: Row[] = [];
+  for (let i = 0; i < values.length; i += chunkSize) {
+    const chunk = values.slice(i, i + chunkSize);
+    if (chunk.length === 0) continue;
+    const alias = 'c0';
+    const base = sql`${sql.ref(`${alias}.${column}`)} in (${sql.join(chunk)})`;
+    const condition = filter ? sql`${base} and (${compileFilter(target, alias, filter, new Map())})` : base;
+    const order = orderClause(target, alias, orderBy ?? []);
+    const result = await sql<Row>`select ${sql.ref(alias)}.* from ${sql.table(target.table)} as ${sql.ref(alias)} where ${withFixed(target, alias, condition)} order by ${order}`.execute(db);
+    out.push(...result.rows);
+  }
+  return out;
+}
+
+async function loadThrough(db: Db, target: EntityDef, nav: Extract<NavDef, { kind: 'through' }>, parentIds: string[], filter: FilterExpression | null, orderBy: OrderByItem[] | null): Promise<Row[]> {
+  const out: Row[] = [];
+  for (let i = 0; i < parentIds.length; i += chunkSize) {
+    const chunk = parentIds.slice(i, i + chunkSize);
+    if (chunk.length === 0) continue;
+    const alias = 'c0';
+    const fixed = Object.entries(nav.fixed ?? {}).map(([c, v]) => sql` and ${sql.ref(`l.${c}`)} = ${v}`);
+    let condition: Condition = sql`${sql.ref(`l.${nav.from}`)} in (${sql.join(chunk)})${sql.join(fixed, sql``)}`;
+    if (filter) condition = sql`${condition} and (${compileFilter(target, alias, filter, new Map())})`;
+    const order = orderClause(target, alias, orderBy ?? []);
+    const result = await sql<Row>`select ${sql.ref(`l.${nav.from}`)} as ${sql.ref('__parent')}, ${sql.ref(alias)}.* from ${sql.table(nav.table)} as ${sql.ref('l')} join ${sql.table(target.table)} as ${sql.ref(alias)} on ${sql.ref(`${alias}.id`)} = ${sql.ref(`l.${nav.to}`)} where ${withFixed(target, alias, condition)} order by ${order}`.execute(db);
+    out.push(...result.rows);
+  }
+  return out;
+}
+
+function unique<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}

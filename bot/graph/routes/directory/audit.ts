@@ -1,0 +1,5 @@
+import type { GraphRouter } from '../../router';
+
+export function registerAudit(router: GraphRouter): void {
+  void router;
+}

@@ -1,0 +1,5 @@
+import type { GraphRouter } from '../../router';
+
+export function registerOrganization(router: GraphRouter): void {
+  void router;
+}

@@ -1,0 +1,36 @@
+import { GraphRouter } from '../router';
+import { registerAudit } from './directory/audit';
+import { registerGroups } from './directory/groups';
+import { registerInvitations } from './directory/invitations';
+import { registerOrganization } from './directory/organization';
+import { registerRoleManagement } from './directory/roleManagement';
+import { registerUsers } from './directory/users';
+import { registerAccessPackages } from './entitlement/accessPackages';
+import { registerAssignmentPolicies } from './entitlement/assignmentPolicies';
+import { registerCatalogs } from './entitlement/catalogs';
+import { registerConnectedOrganizations } from './entitlement/connectedOrganizations';
+import { registerResourceRequests } from './entitlement/resourceRequests';
+import { registerSettings } from './entitlement/settings';
+
+/** Every route of the embedded Graph, one module per resource. */
+export function buildGraphRouter(): GraphRouter {
+  const router = new GraphRouter();
+  for (const register of [
+    registerOrganization,
+    registerUsers,
+    registerGroups,
+    registerInvitations,
+    registerAudit,
+    registerRoleManagement,
+    registerCatalogs,
+    registerResourceRequests,
+    registerAccessPackages,
+    registerAssignmentPolicies,
+    registerConnectedOrganizations,
+    registerSettings,
+  ]) {
+    register(router);
+  }
+  return router;
+}
+

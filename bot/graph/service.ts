@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { resolvePrincipal } from '../auth/principal';
+import type { TokenVerifier } from '../auth/tokens';
+import type { Clock, CommandContext } from '../context';
+import { DomainError, UnauthorizedError } from '../domain/errors';
+import { readJsonBody } from '../http/body';
+import type { Store } from '../store/db';
+import { readQueryOptions } from './odata/engine';
+import type { GraphRouter } from './router';
+
+export interface GraphServiceDeps {
+  store: Store;
+  verifier: TokenVerifier;
+  clock: Clock;
+  router: GraphRouter;
+  publicUrl: string;
+  log: Logger;
+}
+
+export const graphBasePath = '/graph/v1.0';
+
+const statusOf: Record<DomainError['kind'], number> = {
+  validation: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  notFound: 404,
+  conflict: 409,
+  tooLarge: 413,
+  notImplemented: 501,
+};
+
+/**
+ * The embedded Graph's HTTP edge: authenticate, route, run the handler, and turn whatever comes
+ * back (or is thrown) into Graph's response shapes. Domain errors are mapped here, once.
+ */
+export async function serveGraph(deps: GraphServiceDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const requestId = randomUUID();
+  const clientRequestId = typeof req.headers['client-request-id'] === 'string' ? req.headers['client-request-id'] : undefined;
+  const headers: Record<string, string> = { 'request-id': requestId, ...(clientRequestId ? { 'client-request-id': clientRequestId } : {}) };
+  try {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    const rest = url.pathname.slice(graphBasePath.length).replace(/^\/+|\/+$/g, '');
+    const path = rest === '' ? [] : rest.split('/').map((s) => decodeURIComponent(s));
+    const method = (req.method ?? 'GET').toUpperCase();
+    const principal = await authenticate(deps, req);
+    const { handler, params, functionArgs } = deps.router.match(method, path);
+    const body = method === 'GET' || method === 'DELETE' ? undefined : await readJsonBody(req);
+    const ctx: CommandContext = {
+      db: deps.store.db,
+      dialect: deps.store.dialect,
+      principal,
+      clock: deps.clock,
+      requestId,
+      publicUrl: deps.publicUrl,
+    };
+    const serviceRoot = `${url.protocol}//${url.host}${graphBasePath}`;
+    const response = await handler({ method, params, functionArgs, options: readQueryOptions(url.searchParams), body, url, serviceRoot, ctx });
+    send(res, response.status, response.body, { ...headers, ...response.headers });
+  } catch (error) {
+    if (error instanceof DomainError) {
+      const status = statusOf[error.kind];
+      const extra: Record<string, string> = error instanceof UnauthorizedError ? { 'WWW-Authenticate': 'Bearer' } : {};
+      send(res, status, errorBody(error.code, error.message, requestId, clientRequestId, 'target' in error ? (error.target as string | undefined) : undefined), { ...headers, ...extra });
+      return;
+    }
+    deps.log.error({ err: error, requestId }, 'graph request failed');
+    send(res, 500, errorBody('InternalServerError', 'An internal error occurred. Use the request-id to find it in the server log.', requestId, clientRequestId), headers);
+  }
+}
+
+async function authenticate(deps: GraphServiceDeps, req: IncomingMessage) {
+  const header = req.headers.authorization ?? '';
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match) throw new UnauthorizedError('Access token is empty.');
+  const identity = await deps.verifier.verify(match[1]);
+  return resolvePrincipal(deps.store.db, identity);
+}
+
+/** Graph's error body. */
+export function errorBody(code: string, message: string, requestId: string, clientRequestId?: string, target?: string) {
+  return {
+    error: {
+      code,
+      message,
+      ...(target ? { target } : {}),
+      innerError: { date: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), 'request-id': requestId, 'client-request-id': clientRequestId ?? requestId },
+    },
+  };
+}
+
+export function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  if (body === undefined || status === 204) {
+    res.writeHead(status, headers);
+    res.end();
+    return;
+  }
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8',
+    'Content-Length': Buffer.byteLength(payload).toString(),
+  });
+  res.end(payload);
+}

@@ -1,0 +1,111 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino, { Logger } from 'pino';
+import restify from 'restify';
+import { devTokenVerifier, entraTokenVerifier, issueDevToken, TokenVerifier } from './auth/tokens';
+import type { Config } from './config';
+import { Clock, systemClock } from './context';
+import { DomainError, ValidationError } from './domain/errors';
+import { buildGraphRouter } from './graph/routes';
+import { errorBody, graphBasePath, send, serveGraph } from './graph/service';
+import { readJsonBody } from './http/body';
+import { seedDemoTenant } from './seed/demo';
+import { openStore, Store } from './store/db';
+import { z } from 'zod';
+import { randomUUID } from 'node:crypto';
+
+export interface Portier {
+  url: string;
+  store: Store;
+  config: Config;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  log?: Logger;
+  /** Use an already open store (tests that share one database between servers). */
+  store?: Store;
+}
+
+/**
+ * Starts Portier: opens and migrates the store, loads the demo tenant on an empty database when
+ * asked, and serves the embedded Graph, the dev sign-in and the health check over restify.
+ */
+export async function startPortier(config: Config, options: StartOptions = {}): Promise<Portier> {
+  const log = options.log ?? pino({ level: config.logLevel, name: 'portier' });
+  const clock = options.clock ?? systemClock;
+  const store = options.store ?? (await openStore(config.databaseUrl));
+  if (config.seed === 'demo') await seedDemoTenant(store.db, clock);
+
+  const verifier: TokenVerifier = config.authMode === 'dev' ? devTokenVerifier(store.db) : entraTokenVerifier(config, store.db);
+  const router = buildGraphRouter();
+  const server = restify.createServer({ name: 'portier', handleUncaughtExceptions: false });
+
+  // Graph paths carry function segments (`filterByCurrentUser(on='target')`) that restify's router
+  // cannot express, so they are served before routing.
+  server.pre((req: restify.Request, res: restify.Response, next: restify.Next) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path === graphBasePath || path.startsWith(`${graphBasePath}/`)) {
+      serveGraph({ store, verifier, clock, router, publicUrl: config.publicUrl, log }, req as IncomingMessage, res as unknown as ServerResponse).then(
+        () => next(false),
+        (error: unknown) => next(error as Error),
+      );
+      return;
+    }
+    next();
+  });
+
+  server.get('/healthz', (_req: restify.Request, res: restify.Response, next: restify.Next) => {
+    send(res as unknown as ServerResponse, 200, { status: 'ok', version: config.version, storage: store.dialect, migration: store.migration, graph: config.graph, authMode: config.authMode });
+    next();
+  });
+
+  server.post('/api/dev/token', (req: restify.Request, res: restify.Response, next: restify.Next) => {
+    handleDevToken(config, store, req as IncomingMessage).then(
+      (result) => {
+        send(res as unknown as ServerResponse, result.status, result.body);
+        next();
+      },
+      (error: unknown) => next(error as Error),
+    );
+  });
+
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, () => resolve()));
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  if (config.authMode === 'dev') {
+    log.warn(`DEV MODE: Portier accepts unsigned dev tokens from POST /api/dev/token and listens on ${config.host} only. Never expose this to a network.`);
+  }
+  log.info({ url, storage: store.dialect, migration: store.migration }, 'Portier is listening');
+  return {
+    url,
+    store,
+    config,
+    async close() {
+      server.close();
+      if (!options.store) await store.close();
+    },
+  };
+}
+
+const devTokenBody = z.strictObject({ upn: z.string().trim().min(3).max(320) });
+
+async function handleDevToken(config: Config, store: Store, req: IncomingMessage): Promise<{ status: number; body: unknown }> {
+  const requestId = randomUUID();
+  try {
+    if (config.authMode !== 'dev') {
+      return { status: 404, body: errorBody('Request_ResourceNotFound', 'Dev sign-in is only available when AUTH_MODE=dev.', requestId) };
+    }
+    const parsed = devTokenBody.safeParse(await readJsonBody(req));
+    if (!parsed.success) throw new ValidationError("The body must be {\"upn\": \"user@domain\"}.", 'upn');
+    return { status: 200, body: await issueDevToken(store.db, parsed.data.upn) };
+  } catch (error) {
+    if (error instanceof DomainError) {
+      const status = { validation: 400, notFound: 404, tooLarge: 413 }[error.kind as 'validation'] ?? 400;
+      return { status, body: errorBody(error.code, error.message, requestId) };
+    }
+    throw error;
+  }
+}

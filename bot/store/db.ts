@@ -1,0 +1,69 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Pool } from 'pg';
+import { migrateToLatest } from './migrations';
+import type { Database } from './schema';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** An open database: Kysely over better-sqlite3 (WAL) or pg. */
+export interface Store {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** Name of the newest migration applied. */
+  migration: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens `url` (`sqlite:<file>` or `postgres://…`) and migrates it to the latest schema.
+ * A PostgreSQL URL may carry `?schema=<name>`: the schema is created if needed and used as search
+ * path, which lets tests and benchmarks share one database without seeing each other.
+ */
+export async function openStore(url: string): Promise<Store> {
+  const { db, dialect } = url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length)) : await openPostgres(url);
+  try {
+    const migration = await migrateToLatest(db);
+    return { db, dialect, migration, close: () => db.destroy() };
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+}
+
+function openSqlite(file: string): { db: Kysely<Database>; dialect: Dialect } {
+  if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+  const connection = new BetterSqlite3(file);
+  connection.pragma('journal_mode = WAL');
+  connection.pragma('synchronous = NORMAL');
+  connection.pragma('foreign_keys = ON');
+  connection.pragma('busy_timeout = 5000');
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) }), dialect: 'sqlite' };
+}
+
+async function openPostgres(url: string): Promise<{ db: Kysely<Database>; dialect: Dialect }> {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema');
+  parsed.searchParams.delete('schema');
+  if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new Error(`DATABASE_URL: schema "${schema}" must be a lower-case SQL identifier`);
+  }
+  if (schema) {
+    const setup = new Pool({ connectionString: parsed.toString(), max: 1 });
+    try {
+      await setup.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    } finally {
+      await setup.end();
+    }
+  }
+  const pool = new Pool({
+    connectionString: parsed.toString(),
+    max: 10,
+    ...(schema ? { options: `-c search_path="${schema}"` } : {}),
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  await sql`select 1`.execute(db);
+  return { db, dialect: 'postgres' };
+}

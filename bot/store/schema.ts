@@ -1,0 +1,327 @@
+
+/**
+ * Row types of Portier's schema. Columns are named after the Graph property they hold, so the
+ * OData layer maps `$filter`/`$orderby`/`$select` straight to columns. Booleans are stored as 0/1
+ * and date-times as ISO 8601 text in both dialects, so the same SQL and the same comparisons work on
+ * SQLite and PostgreSQL. Complex Graph values (arrays, nested objects) are JSON text.
+ */
+export type Bool = number;
+export type DateTimeText = string;
+export type JsonText = string;
+
+export interface TenantsTable {
+  id: string;
+  displayName: string;
+  /** JSON array of domain names; the first one is the default domain. */
+  domains: JsonText;
+  /** 1 for the home tenant (the one Portier's directory is), 0 for partner tenants. */
+  isHome: Bool;
+}
+
+/** Home accounts of people in other tenants (dev sign-in for partner users, and the demo's partners). */
+export interface ExternalAccountsTable {
+  tenantId: string;
+  id: string;
+  userPrincipalName: string;
+  displayName: string;
+  mail: string;
+}
+
+export interface UsersTable {
+  id: string;
+  displayName: string;
+  givenName: string | null;
+  surname: string | null;
+  mail: string | null;
+  /** Lower-cased `mail`, for case-insensitive matching with an index. */
+  mailLower: string | null;
+  userPrincipalName: string;
+  userType: 'Member' | 'Guest';
+  accountEnabled: Bool;
+  jobTitle: string | null;
+  department: string | null;
+  companyName: string | null;
+  creationType: string | null;
+  externalUserState: string | null;
+  externalUserStateChangeDateTime: DateTimeText | null;
+  createdDateTime: DateTimeText;
+  managerId: string | null;
+  /** For guests: the account in their home tenant that signs in as this guest. */
+  homeTenantId: string | null;
+  homeObjectId: string | null;
+}
+
+export interface UserSponsorsTable {
+  userId: string;
+  sponsorId: string;
+}
+
+export interface GroupsTable {
+  id: string;
+  displayName: string;
+  description: string | null;
+  mail: string | null;
+  mailNickname: string;
+  mailEnabled: Bool;
+  securityEnabled: Bool;
+  groupTypes: JsonText;
+  visibility: string | null;
+  resourceProvisioningOptions: JsonText;
+  createdDateTime: DateTimeText;
+}
+
+export interface GroupMembersTable {
+  groupId: string;
+  memberId: string;
+}
+
+export interface GroupOwnersTable {
+  groupId: string;
+  ownerId: string;
+}
+
+/** SharePoint sites; a group's root site has `groupId` set. */
+export interface SitesTable {
+  id: string;
+  groupId: string | null;
+  name: string;
+  displayName: string;
+  webUrl: string;
+  description: string | null;
+  createdDateTime: DateTimeText;
+}
+
+/** The SharePoint groups of a site (Owners 3, Visitors 4, Members 5): the roles a site offers. */
+export interface SiteGroupsTable {
+  siteId: string;
+  id: string;
+  displayName: string;
+  description: string | null;
+}
+
+export interface SiteGroupMembersTable {
+  siteId: string;
+  siteGroupId: string;
+  userId: string;
+}
+
+/** Role assignments, both directory roles (`provider = 'directory'`) and entitlement management roles. */
+export interface RoleAssignmentsTable {
+  id: string;
+  provider: 'directory' | 'entitlementManagement';
+  principalId: string;
+  roleDefinitionId: string;
+  directoryScopeId: string;
+  appScopeId: string;
+  createdDateTime: DateTimeText;
+}
+
+export interface RoleDefinitionsTable {
+  id: string;
+  provider: 'directory' | 'entitlementManagement';
+  displayName: string;
+  description: string;
+  isBuiltIn: Bool;
+  isEnabled: Bool;
+  templateId: string;
+  version: string | null;
+  rolePermissions: JsonText;
+}
+
+export interface DirectoryAuditsTable {
+  id: string;
+  category: string;
+  activityDateTime: DateTimeText;
+  activityDisplayName: string;
+  operationType: string;
+  result: string;
+  resultReason: string | null;
+  loggedByService: string;
+  correlationId: string;
+  initiatedBy: JsonText;
+  initiatedByUserId: string | null;
+  targetResources: JsonText;
+  additionalDetails: JsonText;
+}
+
+export interface CatalogsTable {
+  id: string;
+  displayName: string;
+  description: string | null;
+  catalogType: string;
+  state: string;
+  isExternallyVisible: Bool;
+  createdDateTime: DateTimeText;
+  modifiedDateTime: DateTimeText;
+}
+
+export interface ResourcesTable {
+  id: string;
+  catalogId: string;
+  displayName: string;
+  description: string | null;
+  originId: string;
+  originSystem: string;
+  attributes: JsonText;
+  createdDateTime: DateTimeText;
+  modifiedDateTime: DateTimeText;
+}
+
+export interface ResourceRolesTable {
+  id: string;
+  resourceId: string;
+  catalogId: string;
+  displayName: string;
+  description: string | null;
+  originId: string;
+  originSystem: string;
+}
+
+export interface ResourceScopesTable {
+  id: string;
+  resourceId: string;
+  catalogId: string;
+  displayName: string;
+  description: string | null;
+  originId: string;
+  originSystem: string;
+  isRootScope: Bool;
+}
+
+export interface ResourceRequestsTable {
+  id: string;
+  catalogId: string;
+  resourceId: string;
+  requestType: string;
+  state: string;
+  createdDateTime: DateTimeText;
+  requestorId: string | null;
+}
+
+export interface AccessPackagesTable {
+  id: string;
+  catalogId: string;
+  displayName: string;
+  description: string | null;
+  isHidden: Bool;
+  createdDateTime: DateTimeText;
+  modifiedDateTime: DateTimeText;
+}
+
+export interface ResourceRoleScopesTable {
+  id: string;
+  accessPackageId: string;
+  roleId: string;
+  scopeId: string;
+  createdDateTime: DateTimeText;
+}
+
+export interface IncompatibleAccessPackagesTable {
+  accessPackageId: string;
+  incompatibleAccessPackageId: string;
+}
+
+export interface IncompatibleGroupsTable {
+  accessPackageId: string;
+  groupId: string;
+}
+
+export interface AssignmentPoliciesTable {
+  id: string;
+  accessPackageId: string;
+  catalogId: string;
+  displayName: string;
+  description: string | null;
+  allowedTargetScope: string;
+  specificAllowedTargets: JsonText;
+  expiration: JsonText;
+  requestorSettings: JsonText;
+  requestApprovalSettings: JsonText;
+  reviewSettings: JsonText;
+  questions: JsonText;
+  automaticRequestSettings: JsonText;
+  createdDateTime: DateTimeText;
+  modifiedDateTime: DateTimeText;
+}
+
+/** Access package assignments. The request lifecycle (issue 3) fills this table; configuration checks read it. */
+export interface AssignmentsTable {
+  id: string;
+  accessPackageId: string;
+  assignmentPolicyId: string;
+  catalogId: string;
+  targetId: string;
+  state: string;
+  status: string | null;
+  schedule: JsonText;
+  expiredDateTime: DateTimeText | null;
+  createdDateTime: DateTimeText;
+}
+
+export interface ConnectedOrganizationsTable {
+  id: string;
+  displayName: string;
+  description: string | null;
+  state: string;
+  identitySources: JsonText;
+  createdBy: string | null;
+  createdDateTime: DateTimeText;
+  modifiedDateTime: DateTimeText;
+}
+
+/** One row per identity source of a connected organization, lower-cased, to match partners with an index. */
+export interface ConnectedOrganizationSourcesTable {
+  connectedOrganizationId: string;
+  kind: 'tenant' | 'domain';
+  value: string;
+}
+
+export interface ConnectedOrganizationSponsorsTable {
+  connectedOrganizationId: string;
+  sponsorId: string;
+  kind: 'internal' | 'external';
+}
+
+export interface EntitlementSettingsTable {
+  id: string;
+  externalUserLifecycleAction: string;
+  durationUntilExternalUserDeletedAfterBlocked: string;
+}
+
+export interface InstanceSecretsTable {
+  name: string;
+  value: string;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  external_accounts: ExternalAccountsTable;
+  users: UsersTable;
+  user_sponsors: UserSponsorsTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  group_owners: GroupOwnersTable;
+  sites: SitesTable;
+  site_groups: SiteGroupsTable;
+  site_group_members: SiteGroupMembersTable;
+  role_definitions: RoleDefinitionsTable;
+  role_assignments: RoleAssignmentsTable;
+  directory_audits: DirectoryAuditsTable;
+  catalogs: CatalogsTable;
+  resources: ResourcesTable;
+  resource_roles: ResourceRolesTable;
+  resource_scopes: ResourceScopesTable;
+  resource_requests: ResourceRequestsTable;
+  access_packages: AccessPackagesTable;
+  resource_role_scopes: ResourceRoleScopesTable;
+  incompatible_access_packages: IncompatibleAccessPackagesTable;
+  incompatible_groups: IncompatibleGroupsTable;
+  assignment_policies: AssignmentPoliciesTable;
+  assignments: AssignmentsTable;
+  connected_organizations: ConnectedOrganizationsTable;
+  connected_organization_sources: ConnectedOrganizationSourcesTable;
+  connected_organization_sponsors: ConnectedOrganizationSponsorsTable;
+  entitlement_settings: EntitlementSettingsTable;
+  instance_secrets: InstanceSecretsTable;
+}
+
