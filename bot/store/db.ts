@@ -23,9 +23,9 @@ export interface Store {
  * path, which lets tests and benchmarks share one database without seeing each other.
  */
 export async function openStore(url: string): Promise<Store> {
-  const { db, dialect } = url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length)) : await openPostgres(url);
+  const { db, dialect, schema } = url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length)) : await openPostgres(url);
   try {
-    const migration = await migrateToLatest(db);
+    const migration = await migrateToLatest(db, schema);
     return { db, dialect, migration, close: () => db.destroy() };
   } catch (error) {
     await db.destroy();
@@ -33,7 +33,7 @@ export async function openStore(url: string): Promise<Store> {
   }
 }
 
-function openSqlite(file: string): { db: Kysely<Database>; dialect: Dialect } {
+function openSqlite(file: string): { db: Kysely<Database>; dialect: Dialect; schema?: string } {
   if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
   const connection = new BetterSqlite3(file);
   connection.pragma('journal_mode = WAL');
@@ -43,7 +43,7 @@ function openSqlite(file: string): { db: Kysely<Database>; dialect: Dialect } {
   return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) }), dialect: 'sqlite' };
 }
 
-async function openPostgres(url: string): Promise<{ db: Kysely<Database>; dialect: Dialect }> {
+async function openPostgres(url: string): Promise<{ db: Kysely<Database>; dialect: Dialect; schema?: string }> {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema');
   parsed.searchParams.delete('schema');
@@ -65,5 +65,5 @@ async function openPostgres(url: string): Promise<{ db: Kysely<Database>; dialec
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await sql`select 1`.execute(db);
-  return { db, dialect: 'postgres' };
+  return { db, dialect: 'postgres', schema: schema ?? undefined };
 }

@@ -49,6 +49,7 @@ const migrations: Record<string, Migration> = {
         .addColumn('managerId', 'text', (c) => c.references('users.id').onDelete('set null'))
         .addColumn('homeTenantId', 'text')
         .addColumn('homeObjectId', 'text')
+        .addColumn('usageLocation', 'text')
         .execute();
       await db.schema.createIndex('users_upn').unique().on('users').expression(sql`lower("userPrincipalName")`).execute();
       await db.schema.createIndex('users_mail').on('users').column('mailLower').execute();
@@ -340,8 +341,16 @@ class CodeMigrationProvider implements MigrationProvider {
 }
 
 /** Applies every pending migration; throws with the failing migration's name. Returns the level reached. */
-export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string> {
-  const migrator = new Migrator({ db, provider: new CodeMigrationProvider(), migrationTableName: 'portier_migrations', migrationLockTableName: 'portier_migrations_lock' });
+export async function migrateToLatest<DB>(db: Kysely<DB>, schema?: string): Promise<string> {
+  // Name the PostgreSQL schema: Kysely looks for its tables in every schema otherwise, and would take
+  // another schema's migration tables for ours (tests run one schema per server in one database).
+  const migrator = new Migrator({
+    db,
+    provider: new CodeMigrationProvider(),
+    migrationTableName: 'portier_migrations',
+    migrationLockTableName: 'portier_migrations_lock',
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');

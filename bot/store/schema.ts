@@ -49,6 +49,8 @@ export interface UsersTable {
   /** For guests: the account in their home tenant that signs in as this guest. */
   homeTenantId: string | null;
   homeObjectId: string | null;
+  /** Two-letter country code (ISO 3166), needed in Entra to license a user. */
+  usageLocation: string | null;
 }
 
 export interface UserSponsorsTable {

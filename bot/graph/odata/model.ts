@@ -82,6 +82,7 @@ export const entities = {
       creationType: text,
       externalUserState: text,
       externalUserStateChangeDateTime: dateTime,
+      usageLocation: text,
       createdDateTime: dateTime,
     },
     navs: {
@@ -285,6 +286,16 @@ export const entities = {
       internalSponsors: { kind: 'through', target: 'user', table: 'connected_organization_sponsors', from: 'connectedOrganizationId', to: 'sponsorId', fixed: { kind: 'internal' } },
       externalSponsors: { kind: 'through', target: 'user', table: 'connected_organization_sponsors', from: 'connectedOrganizationId', to: 'sponsorId', fixed: { kind: 'external' } },
     },
+  },
+  entitlementManagementSettings: {
+    type: 'entitlementManagementSettings',
+    table: 'entitlement_settings',
+    props: {
+      id: text,
+      externalUserLifecycleAction: enumOf('none', 'blockSignIn', 'blockSignInAndDelete', 'unknownFutureValue'),
+      durationUntilExternalUserDeletedAfterBlocked: text,
+    },
+    navs: {},
   },
 } satisfies Record<string, EntityDef>;
 

@@ -1,5 +1,9 @@
 import type { GraphRouter } from '../../router';
+import { listOf, oneOf } from '../helpers';
 
+/** `/organization`: the home tenant, readable by everyone signed in (Graph's User.Read). */
 export function registerOrganization(router: GraphRouter): void {
-  void router;
+  router
+    .add('GET', 'organization', (req) => listOf(req, 'organization', 'organization'))
+    .add('GET', 'organization/{id}', (req) => oneOf(req, 'organization', req.params.id, 'organization'));
 }

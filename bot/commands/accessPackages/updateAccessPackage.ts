@@ -1,0 +1,31 @@
+import { CommandContext, inTransaction } from '../../context';
+import { ValidationError } from '../../domain/errors';
+import { writeAudit } from '../audit';
+import { loadAccessPackageForWrite } from './loadAccessPackage';
+import type { UpdateAccessPackageInput } from './schemas';
+
+/** Updates an access package's name, description or visibility. Packages never move between catalogs. */
+export async function updateAccessPackage(ctx: CommandContext, id: string, input: UpdateAccessPackageInput): Promise<void> {
+  await inTransaction(ctx, async (tx) => {
+    const pkg = await loadAccessPackageForWrite(tx, ctx.principal, id);
+    if (input.catalog !== undefined && input.catalog.id !== pkg.catalogId) {
+      throw new ValidationError("An access package cannot be moved to another catalog; property 'catalog' cannot be changed.", 'catalog');
+    }
+    const changes = {
+      ...(input.displayName !== undefined ? { displayName: input.displayName } : {}),
+      ...(input.description !== undefined ? { description: input.description } : {}),
+      ...(input.isHidden !== undefined ? { isHidden: input.isHidden ? 1 : 0 } : {}),
+    };
+    await tx
+      .updateTable('access_packages')
+      .set({ ...changes, modifiedDateTime: ctx.clock.now().toISOString() })
+      .where('id', '=', id)
+      .execute();
+    await writeAudit(tx, ctx, {
+      activityDisplayName: 'Update access package',
+      operationType: 'Update',
+      targets: [{ id, displayName: changes.displayName ?? pkg.displayName, type: 'AccessPackage' }],
+      details: { changedProperties: Object.keys(changes).join(', ') },
+    });
+  });
+}

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { graphObject, isoDuration } from '../../graph/validate';
+import type { EntitlementSettingsTable } from '../../store/schema';
+
+export const externalUserLifecycleActions = ['none', 'blockSignIn', 'blockSignInAndDelete', 'unknownFutureValue'] as const;
+
+/** PATCH …/entitlementManagement/settings. */
+export const updateSettingsBody = graphObject('entitlementManagementSettings', {
+  externalUserLifecycleAction: z.enum(externalUserLifecycleActions).optional(),
+  durationUntilExternalUserDeletedAfterBlocked: isoDuration.optional(),
+});
+
+export type UpdateSettingsInput = z.infer<typeof updateSettingsBody>;
+
+/** The single settings row's id. */
+export const settingsId = 'default';
+
+/** Entra's defaults, used until someone changes the settings. */
+export const defaultSettings: EntitlementSettingsTable = {
+  id: settingsId,
+  externalUserLifecycleAction: 'blockSignInAndDelete',
+  durationUntilExternalUserDeletedAfterBlocked: 'P30D',
+};

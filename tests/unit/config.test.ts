@@ -1,0 +1,71 @@
+import { loadConfig } from '../../bot/config';
+
+describe(loadConfig.name, () => {
+  it('defaults to the embedded Graph on SQLite with the demo tenant and dev sign-in on loopback', () => {
+    const result = loadConfig({});
+    expect(result).toEqual({
+      ok: true,
+      config: expect.objectContaining({
+        port: 3978,
+        host: '127.0.0.1',
+        databaseUrl: 'sqlite:./data/portier.db',
+        graph: 'embedded',
+        directory: 'embedded',
+        seed: 'demo',
+        authMode: 'dev',
+        publicUrl: 'http://localhost:3978',
+        jobIntervalMs: 1000,
+      }),
+    });
+  });
+
+  it('lists every problem, one per line', () => {
+    const result = loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', PORTIER_GRAPH: 'cloud', PORTIER_JOB_INTERVAL_MS: '1.5' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toHaveLength(4);
+    expect(result.errors.find((e) => e.startsWith('PORT:'))).toBeDefined();
+    expect(result.errors.find((e) => e.startsWith('DATABASE_URL:'))).toContain('sqlite:<file> or postgres://');
+    expect(result.errors.find((e) => e.startsWith('PORTIER_GRAPH:'))).toContain('embedded, entra');
+    expect(result.errors.find((e) => e.startsWith('PORTIER_JOB_INTERVAL_MS:'))).toBeDefined();
+  });
+
+  it('requires the Entra app and bot credentials in entra mode', () => {
+    const result = loadConfig({ AUTH_MODE: 'entra' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toEqual([
+      'AAD_APP_CLIENT_ID: required when AUTH_MODE=entra',
+      'AAD_APP_TENANT_ID: required when AUTH_MODE=entra',
+      'BOT_ID: required when AUTH_MODE=entra (unauthenticated bot traffic is only accepted in dev mode)',
+    ]);
+  });
+
+  it('switches to entra sign-in when an app registration is configured, and checks GUIDs', () => {
+    const result = loadConfig({ AAD_APP_CLIENT_ID: 'not-a-guid', AAD_APP_TENANT_ID: '00000000-0000-0000-0000-000000000001', BOT_ID: '00000000-0000-0000-0000-000000000002' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toContain('AAD_APP_CLIENT_ID: must be a GUID');
+    expect(result.errors).toContain('BOT_PASSWORD: required with BOT_ID unless BOT_MANAGED_IDENTITY_CLIENT_ID is set');
+  });
+
+  it('refuses to expose dev mode beyond loopback', () => {
+    const result = loadConfig({ HOST: '0.0.0.0' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors[0]).toMatch(/^HOST: dev mode accepts unsigned tokens/);
+  });
+
+  it('needs app credentials for the real Graph or the real directory', () => {
+    const result = loadConfig({
+      PORTIER_GRAPH: 'entra',
+      AAD_APP_CLIENT_ID: '00000000-0000-0000-0000-000000000001',
+      AAD_APP_TENANT_ID: '00000000-0000-0000-0000-000000000002',
+      BOT_ID: '00000000-0000-0000-0000-000000000003',
+      BOT_PASSWORD: 'x',
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toEqual(['AAD_APP_CLIENT_SECRET: required (or AAD_APP_CERTIFICATE_PATH) when PORTIER_GRAPH=entra or PORTIER_DIRECTORY=graph']);
+  });
+});
