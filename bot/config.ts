@@ -11,7 +11,8 @@ export interface Config {
   databaseUrl: string;
   graph: 'embedded' | 'entra';
   directory: 'embedded' | 'graph';
-  seed: 'demo' | 'none';
+  /** `demo`: the demo tenant with its extranet configured; `directory`: only its people, team and partners; `none`: nothing. */
+  seed: 'demo' | 'directory' | 'none';
   authMode: 'dev' | 'entra';
   bot: { id?: string; password?: string; tenantId?: string; managedIdentityClientId?: string };
   aad: { clientId?: string; tenantId?: string; clientSecret?: string; certificatePath?: string; jwksUrl: string; authorityHost: string };
@@ -38,7 +39,7 @@ const envSchema = z.object({
     .refine((v) => /^sqlite:.+/.test(v) || /^postgres(ql)?:\/\/.+/.test(v), 'must be sqlite:<file> or postgres://…'),
   PORTIER_GRAPH: z.enum(['embedded', 'entra']).default('embedded'),
   PORTIER_DIRECTORY: z.enum(['embedded', 'graph']).default('embedded'),
-  PORTIER_SEED: z.enum(['demo', 'none']).default('demo'),
+  PORTIER_SEED: z.enum(['demo', 'directory', 'none']).default('demo'),
   AUTH_MODE: z.enum(['dev', 'entra']).optional(),
   BOT_ID: optionalText,
   BOT_PASSWORD: optionalText,

@@ -36,7 +36,7 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
   const log = options.log ?? pino({ level: config.logLevel, name: 'portier' });
   const clock = options.clock ?? systemClock;
   const store = options.store ?? (await openStore(config.databaseUrl));
-  if (config.seed === 'demo') await seedDemoTenant(store.db, clock);
+  if (config.seed !== 'none') await seedDemoTenant(store.db, store.dialect, clock, { entitlements: config.seed === 'demo' });
 
   const verifier: TokenVerifier = config.authMode === 'dev' ? devTokenVerifier(store.db) : entraTokenVerifier(config, store.db);
   const router = buildGraphRouter();

@@ -1,18 +1,32 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../context';
 import { newId } from '../context';
+import { isUniqueViolation } from '../commands/directory/loadDirectory';
 import { directoryRoles, entitlementRoles } from '../domain/roles';
+import type { Dialect } from '../store/db';
 import type { Database } from '../store/schema';
 import { seedDemoEntitlements } from './demoEntitlements';
 import { demo } from './tenant';
 
 /**
  * Loads the demo tenant of DESIGN §7 into an empty database; does nothing when the directory
- * already has a home tenant (so restarts keep what people did in the demo).
+ * already has a home tenant (so restarts keep what people did in the demo). Without
+ * `entitlements`, only the people, the team and the partners are loaded, for walking the
+ * configuration steps from scratch.
  */
-export async function seedDemoTenant(db: Kysely<Database>, clock: Clock): Promise<boolean> {
+export async function seedDemoTenant(db: Kysely<Database>, dialect: Dialect, clock: Clock, options: { entitlements: boolean } = { entitlements: true }): Promise<boolean> {
   const now = clock.now().toISOString();
-  const seeded = await db.transaction().execute(async (tx) => {
+  const seeded = await seedDirectory(db, now).catch((error: unknown) => {
+    // Another instance on the same PostgreSQL won the race to seed: its tenant row stands.
+    if (isUniqueViolation(error)) return false;
+    throw error;
+  });
+  if (seeded && options.entitlements) await seedDemoEntitlements(db, dialect, clock);
+  return seeded;
+}
+
+async function seedDirectory(db: Kysely<Database>, now: string): Promise<boolean> {
+  return db.transaction().execute(async (tx) => {
     const home = await tx.selectFrom('tenants').select('id').where('isHome', '=', 1).executeTakeFirst();
     if (home) return false;
     await tx
@@ -131,8 +145,6 @@ export async function seedDemoTenant(db: Kysely<Database>, clock: Clock): Promis
       .execute();
     return true;
   });
-  if (seeded) await seedDemoEntitlements(db, clock);
-  return seeded;
 }
 
 /** The SharePoint groups every site has: its roles in entitlement management. */

@@ -92,7 +92,7 @@ describe('assignmentPolicies', () => {
   const memberPolicy = (accessPackageId: string, extra: Record<string, unknown> = {}) => ({ displayName: 'Members', allowedTargetScope: 'allMemberUsers', accessPackage: { id: accessPackageId }, ...extra });
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ env: { PORTIER_SEED: 'directory' } });
     externalCatalog = await newCatalog(admin, 'Partners');
     internalCatalog = await newCatalog(admin, 'Internal only', false);
     externalPackage = await newPackage(externalCatalog, 'Falcon partner access');

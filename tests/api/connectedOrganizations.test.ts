@@ -19,7 +19,7 @@ describe('connectedOrganizations', () => {
   const db = () => server.portier.store.db;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ env: { PORTIER_SEED: 'directory' } });
     const res = await server.graph('POST', orgs, {
       as: admin,
       body: { displayName: 'Fabrikam', description: 'Project Falcon partner', identitySources: [tenantSource(demo.fabrikam.id.toUpperCase(), 'Fabrikam'), domainSource('Fabrikam.TEST')] },

@@ -15,7 +15,7 @@ describe('directory: entitlement management roles', () => {
   let catalogId: string;
   let otherCatalogId: string;
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ env: { PORTIER_SEED: 'directory' } });
     // Megan is catalog creator: she owns what she creates.
     const mine = await server.graph('POST', `${em}/catalogs`, { as: megan, body: { displayName: 'Megan catalog' } });
     const other = await server.graph('POST', `${em}/catalogs`, { as: admin, body: { displayName: 'Admin catalog' } });

@@ -11,6 +11,6 @@ describe('start-up with a bad configuration', () => {
     expect(result.status).toBe(1);
     const lines = result.stderr.trim().split('\n');
     expect(lines[0]).toBe('Portier cannot start; fix the configuration:');
-    expect(lines.slice(1)).toEqual([expect.stringMatching(/^ {2}- PORT: /), expect.stringMatching(/^ {2}- PORTIER_SEED: must be one of demo, none/)]);
+    expect(lines.slice(1)).toEqual([expect.stringMatching(/^ {2}- PORT: /), expect.stringMatching(/^ {2}- PORTIER_SEED: must be one of demo, directory, none/)]);
   });
 });

@@ -1,0 +1,48 @@
+import { Client, Context, HTTPMessageHandler, Middleware, RetryHandler, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+
+/** Supplies an access token for Portier's Graph (embedded or Microsoft's). */
+export type TokenSource = () => Promise<string>;
+
+/**
+ * Adds the bearer token, but only to calls under `baseUrl`. The SDK's own authentication handler
+ * sends tokens to https Graph hosts only, which would leave the embedded Graph on
+ * http://localhost unauthenticated; scoping by base URL keeps tokens from leaking to any other host
+ * (next links, redirects) just the same.
+ */
+export class ScopedAuthenticationHandler implements Middleware {
+  private next: Middleware | undefined;
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: TokenSource,
+  ) {}
+
+  async execute(context: Context): Promise<void> {
+    const url = typeof context.request === 'string' ? context.request : context.request.url;
+    if (url.startsWith(this.baseUrl)) {
+      const options = (context.options ??= {});
+      const headers = new Headers(options.headers as ConstructorParameters<typeof Headers>[0]);
+      headers.set('Authorization', `Bearer ${await this.token()}`);
+      options.headers = Object.fromEntries(headers.entries());
+    }
+    if (!this.next) throw new Error('ScopedAuthenticationHandler must not be the last middleware');
+    return this.next.execute(context);
+  }
+
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+}
+
+/**
+ * The Graph client the bot and the tab use: the same `@microsoft/microsoft-graph-client`, pointed
+ * at the embedded Graph (`http(s)://<portier>/graph/`) or at `https://graph.microsoft.com/`.
+ */
+export function createGraphClient(options: { baseUrl: string; token: TokenSource; retries?: number }): Client {
+  const baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
+  const auth = new ScopedAuthenticationHandler(baseUrl, options.token);
+  const retry = new RetryHandler(new RetryHandlerOptions(1, options.retries ?? 3));
+  const http = new HTTPMessageHandler();
+  auth.setNext(retry);
+  retry.setNext(http);
+  return Client.initWithMiddleware({ baseUrl, defaultVersion: 'v1.0', middleware: auth });
+}
