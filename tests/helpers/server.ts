@@ -17,6 +17,23 @@ export function testDatabaseUrl(): string {
   return `sqlite:${join(mkdtempSync(join(tmpdir(), 'portier-test-')), 'portier.db')}`;
 }
 
+/** Drops the PostgreSQL schema a test database URL names (nothing to do for SQLite temp files). */
+export async function dropTestDatabase(url: string): Promise<void> {
+  if (!url.startsWith('postgres')) return;
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema');
+  if (!schema?.startsWith('t_')) return;
+  parsed.searchParams.delete('schema');
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: parsed.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
 export const dialectUnderTest = process.env.PORTIER_TEST_DATABASE_URL ? 'postgres' : 'sqlite';
 
 export function testConfig(env: Record<string, string> = {}): Config {
@@ -63,7 +80,10 @@ export async function startTestServer(options: { env?: Record<string, string>; c
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
     },
-    close: () => portier.close(),
+    async close() {
+      await portier.close();
+      await dropTestDatabase(portier.config.databaseUrl);
+    },
   };
 }
 

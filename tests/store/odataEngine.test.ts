@@ -3,15 +3,16 @@ import { getEntity, listCollection } from '../../bot/graph/odata/engine';
 import { entity } from '../../bot/graph/odata/model';
 import type { RawQueryOptions } from '../../bot/graph/odata/parse';
 import { openStore, Store } from '../../bot/store/db';
-import { testDatabaseUrl } from '../helpers/server';
+import { dropTestDatabase, testDatabaseUrl } from '../helpers/server';
 
 /** The OData engine against a real database: every option becomes SQL, on SQLite and PostgreSQL alike. */
 describe(listCollection.name, () => {
   let store: Store;
+  const url = testDatabaseUrl();
   const t = (i: number) => new Date(Date.UTC(2025, 0, 1 + i)).toISOString();
 
   beforeAll(async () => {
-    store = await openStore(testDatabaseUrl());
+    store = await openStore(url);
     const db = store.db;
     await db
       .insertInto('catalogs')
@@ -48,7 +49,10 @@ describe(listCollection.name, () => {
       ])
       .execute();
   });
-  afterAll(() => store.close());
+  afterAll(async () => {
+    await store.close();
+    await dropTestDatabase(url);
+  });
 
   async function list(options: RawQueryOptions) {
     return listCollection(store.db, { entity: entity('accessPackage'), options, context: 'ctx', requestUrl: new URL('http://x/graph/v1.0/p?$top=5') });

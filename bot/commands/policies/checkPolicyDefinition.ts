@@ -1,4 +1,6 @@
+import type { Principal } from '../../auth/principal';
 import type { CommandContext, Tx } from '../../context';
+import { can } from '../../policies';
 import { ValidationError } from '../../domain/errors';
 import type { AccessPackagesTable, AssignmentPoliciesTable, CatalogsTable } from '../../store/schema';
 import { newId } from '../../context';
@@ -113,9 +115,12 @@ export function policyColumns(def: PolicyDefinition): Omit<AssignmentPoliciesTab
   };
 }
 
-/** The package a policy is for; an unknown id is a bad body, not a missing URL. */
-export async function loadPolicyPackage(tx: Tx, id: string): Promise<AccessPackagesTable> {
+/**
+ * The package a policy is for; an unknown id is a bad body, not a missing URL. A package in a catalog
+ * the caller holds no role in is just as unknown to them: the same answer, so it does not leak.
+ */
+export async function loadPolicyPackage(tx: Tx, id: string, principal: Principal): Promise<AccessPackagesTable> {
   const pkg = await tx.selectFrom('access_packages').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!pkg) throw new ValidationError(`Invalid value for 'accessPackage.id': no accessPackage with id '${id}' was found.`, 'accessPackage.id');
+  if (!pkg || !can(principal, 'accessPackage.read', { catalogId: pkg.catalogId })) throw new ValidationError(`Invalid value for 'accessPackage.id': no accessPackage with id '${id}' was found.`, 'accessPackage.id');
   return pkg;
 }

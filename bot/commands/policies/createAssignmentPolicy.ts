@@ -14,7 +14,7 @@ import type { CreatePolicyInput } from './schemas';
 export async function createAssignmentPolicy(ctx: CommandContext, input: CreatePolicyInput): Promise<AssignmentPoliciesTable> {
   return inTransaction(ctx, async (tx) => {
     const { accessPackage, catalog: catalogRef, ...definition } = input;
-    const pkg = await loadPolicyPackage(tx, accessPackage.id);
+    const pkg = await loadPolicyPackage(tx, accessPackage.id, ctx.principal);
     authorize(ctx.principal, 'accessPackage.write', { catalogId: pkg.catalogId });
     if (catalogRef && catalogRef.id !== pkg.catalogId) {
       throw new ValidationError(`Invalid value for 'catalog.id': the access package is in catalog '${pkg.catalogId}'.`, 'catalog.id');
