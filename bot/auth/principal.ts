@@ -28,10 +28,12 @@ export interface VerifiedIdentity {
 
 /**
  * Maps a verified identity to a principal: a home-tenant account must be an enabled user of the
- * directory; an account of another tenant is the guest it redeemed (by home object id, then by
- * mail), or an external partner user who is not a guest yet.
+ * directory; an account of another tenant is the guest it redeemed (bound by home tenant and
+ * object id), or an external partner user who is not a guest yet. An invited guest who signs in
+ * for the first time redeems the invitation here — but only when the mail domain belongs to the
+ * tenant that signed them in, so nobody takes over a guest by claiming its address elsewhere.
  */
-export async function resolvePrincipal(db: Kysely<Database>, identity: VerifiedIdentity): Promise<Principal> {
+export async function resolvePrincipal(db: Kysely<Database>, identity: VerifiedIdentity, now: Date = new Date()): Promise<Principal> {
   const home = await db.selectFrom('tenants').select('id').where('isHome', '=', 1).executeTakeFirst();
   const isHomeTenant = home?.id === identity.tenantId;
   const email = (identity.email ?? identity.userPrincipalName ?? '').toLowerCase() || null;
@@ -44,7 +46,25 @@ export async function resolvePrincipal(db: Kysely<Database>, identity: VerifiedI
         .where('homeObjectId', '=', identity.objectId)
         .executeTakeFirst();
   if (!user && !isHomeTenant && email) {
-    user = await db.selectFrom('users').selectAll().where('mailLower', '=', email).where('userType', '=', 'Guest').executeTakeFirst();
+    const invited = await db.selectFrom('users').selectAll().where('mailLower', '=', email).where('userType', '=', 'Guest').where('homeTenantId', 'is', null).executeTakeFirst();
+    if (invited && (await domainBelongsToTenant(db, email, identity.tenantId))) {
+      await db
+        .updateTable('users')
+        .set({ homeTenantId: identity.tenantId, homeObjectId: identity.objectId })
+        .where('id', '=', invited.id)
+        .where('homeTenantId', 'is', null)
+        .execute();
+      user = await db.selectFrom('users').selectAll().where('id', '=', invited.id).where('homeTenantId', '=', identity.tenantId).where('homeObjectId', '=', identity.objectId).executeTakeFirst();
+    }
+  }
+  if (user && user.userType === 'Guest' && user.externalUserState === 'PendingAcceptance') {
+    // First sign-in with the home account: the invitation is redeemed.
+    await db
+      .updateTable('users')
+      .set({ externalUserState: 'Accepted', externalUserStateChangeDateTime: now.toISOString() })
+      .where('id', '=', user.id)
+      .where('externalUserState', '=', 'PendingAcceptance')
+      .execute();
   }
   if (isHomeTenant && !user) throw new UnauthorizedError('The signed-in user is not in this directory.');
   if (user && user.accountEnabled !== 1) throw new UnauthorizedError('The account is disabled.', 'AccountDisabled');
@@ -73,4 +93,22 @@ export async function resolvePrincipal(db: Kysely<Database>, identity: VerifiedI
     directoryRoleIds: assignments.filter((a) => a.provider === 'directory').map((a) => a.roleDefinitionId),
     entitlementRoles: assignments.filter((a) => a.provider === 'entitlementManagement').map((a) => ({ roleDefinitionId: a.roleDefinitionId, appScopeId: a.appScopeId })),
   };
+}
+
+/** True when `email`'s domain is a domain of `tenantId`: a known partner tenant, or a connected organization naming both. */
+async function domainBelongsToTenant(db: Kysely<Database>, email: string, tenantId: string): Promise<boolean> {
+  const domain = email.split('@')[1];
+  if (!domain) return false;
+  const tenant = await db.selectFrom('tenants').select('domains').where('id', '=', tenantId).executeTakeFirst();
+  if (tenant && (JSON.parse(tenant.domains) as string[]).some((d) => d.toLowerCase() === domain)) return true;
+  const organization = await db
+    .selectFrom('connected_organization_sources as t')
+    .innerJoin('connected_organization_sources as d', 'd.connectedOrganizationId', 't.connectedOrganizationId')
+    .select('t.connectedOrganizationId')
+    .where('t.kind', '=', 'tenant')
+    .where('t.value', '=', tenantId.toLowerCase())
+    .where('d.kind', '=', 'domain')
+    .where('d.value', '=', domain)
+    .executeTakeFirst();
+  return organization !== undefined;
 }

@@ -75,7 +75,7 @@ async function authenticate(deps: GraphServiceDeps, req: IncomingMessage) {
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match) throw new UnauthorizedError('Access token is empty.');
   const identity = await deps.verifier.verify(match[1]);
-  return resolvePrincipal(deps.store.db, identity);
+  return resolvePrincipal(deps.store.db, identity, deps.clock.now());
 }
 
 /** Graph's error body. */

@@ -54,10 +54,10 @@ describe('Entra ID access tokens (AUTH_MODE=entra)', () => {
     exp?: number;
   }
 
-  async function token(claims: Claims = {}, signWith: KeyLike = key): Promise<string> {
+  async function token(claims: Claims & { email?: string } = {}, signWith: KeyLike = key): Promise<string> {
     const tid = claims.tid ?? demo.contoso.id;
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ oid: claims.oid ?? demo.users.admin.id, tid, scp: claims.scp ?? 'access_as_user', name: 'Test', preferred_username: 'admin@contoso.test' })
+    return new SignJWT({ oid: claims.oid ?? demo.users.admin.id, tid, scp: claims.scp ?? 'access_as_user', name: 'Test', preferred_username: claims.email ?? 'admin@contoso.test', ...(claims.email ? { email: claims.email } : {}) })
       .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
       .setIssuer(claims.iss ?? `https://login.microsoftonline.com/${tid}/v2.0`)
       .setAudience(claims.aud ?? clientId)
@@ -105,6 +105,44 @@ describe('Entra ID access tokens (AUTH_MODE=entra)', () => {
     const res = await call(partnerToken);
     expect(res.status).toBe(200);
     expect(res.body.value).toEqual([]);
+  });
+
+  async function graph(method: string, path: string, bearer: string, body?: unknown) {
+    const res = await fetch(`${server.url}/graph/v1.0/${path}`, {
+      method,
+      headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  it('redeems an invitation at first sign-in from the tenant that owns the mail domain, and from no other', async () => {
+    const admin = await token();
+    const invited = await graph('POST', 'invitations', admin, { invitedUserEmailAddress: 'newbie@fabrikam.test', inviteRedirectUrl: 'https://myapps.microsoft.com', sendInvitationMessage: false });
+    expect(invited.status).toBe(201);
+    const guestId = invited.body.invitedUser.id;
+    // Litware becomes a connected organization, so its tokens are accepted — but it does not own fabrikam.test.
+    const litware = await graph('POST', `${em}/connectedOrganizations`, admin, {
+      displayName: 'Litware',
+      identitySources: [
+        { '@odata.type': '#microsoft.graph.azureActiveDirectoryTenant', tenantId: demo.litware.id, displayName: 'Litware' },
+        { '@odata.type': '#microsoft.graph.domainIdentitySource', domainName: 'litware.test', displayName: 'litware.test' },
+      ],
+    });
+    expect(litware.status).toBe(201);
+
+    const impostor = await graph('GET', 'me', await token({ tid: demo.litware.id, oid: '00000000-0000-4000-8000-00000000beef', email: 'newbie@fabrikam.test' }));
+    expect(impostor.status).toBe(404);
+    expect((await graph('GET', `users/${guestId}`, admin)).body).toMatchObject({ externalUserState: 'PendingAcceptance' });
+
+    const newbie = await token({ tid: demo.fabrikam.id, oid: '00000000-0000-4000-8000-00000000cafe', email: 'newbie@fabrikam.test' });
+    const me = await graph('GET', 'me', newbie);
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ id: guestId, userType: 'Guest', externalUserState: 'Accepted' });
+    // Bound now: the same address from another account of that tenant is not this guest.
+    const other = await graph('GET', 'me', await token({ tid: demo.fabrikam.id, oid: '00000000-0000-4000-8000-00000000f00d', email: 'newbie@fabrikam.test' }));
+    expect(other.status).toBe(404);
   });
 
   it('offers no dev sign-in', async () => {
