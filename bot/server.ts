@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino, { Logger } from 'pino';
 import restify from 'restify';
+import { principalResolver } from './auth/principal';
 import { devTokenVerifier, entraTokenVerifier, issueDevToken, TokenVerifier } from './auth/tokens';
 import type { Config } from './config';
 import { Clock, systemClock } from './context';
@@ -40,6 +41,7 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
 
   const verifier: TokenVerifier = config.authMode === 'dev' ? devTokenVerifier(store.db) : entraTokenVerifier(config, store.db);
   const router = buildGraphRouter();
+  const graphDeps = { store, verifier, resolvePrincipal: principalResolver(store.db), clock, router, publicUrl: config.publicUrl, log };
   const server = restify.createServer({ name: 'portier', handleUncaughtExceptions: false });
 
   // Graph paths carry function segments (`filterByCurrentUser(on='target')`) that restify's router
@@ -47,7 +49,7 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
   server.pre((req: restify.Request, res: restify.Response, next: restify.Next) => {
     const path = (req.url ?? '').split('?')[0];
     if (path === graphBasePath || path.startsWith(`${graphBasePath}/`)) {
-      serveGraph({ store, verifier, clock, router, publicUrl: config.publicUrl, log }, req as IncomingMessage, res as unknown as ServerResponse).then(
+      serveGraph(graphDeps, req as IncomingMessage, res as unknown as ServerResponse).then(
         () => next(false),
         (error: unknown) => next(error as Error),
       );

@@ -33,9 +33,8 @@ export interface VerifiedIdentity {
  * for the first time redeems the invitation here — but only when the mail domain belongs to the
  * tenant that signed them in, so nobody takes over a guest by claiming its address elsewhere.
  */
-export async function resolvePrincipal(db: Kysely<Database>, identity: VerifiedIdentity, now: Date = new Date()): Promise<Principal> {
-  const home = await db.selectFrom('tenants').select('id').where('isHome', '=', 1).executeTakeFirst();
-  const isHomeTenant = home?.id === identity.tenantId;
+export async function resolvePrincipal(db: Kysely<Database>, identity: VerifiedIdentity, now: Date = new Date(), homeTenantId?: string): Promise<Principal> {
+  const isHomeTenant = (homeTenantId ?? (await readHomeTenantId(db))) === identity.tenantId;
   const email = (identity.email ?? identity.userPrincipalName ?? '').toLowerCase() || null;
   let user = isHomeTenant
     ? await db.selectFrom('users').selectAll().where('id', '=', identity.objectId).executeTakeFirst()
@@ -111,4 +110,21 @@ async function domainBelongsToTenant(db: Kysely<Database>, email: string, tenant
     .where('d.value', '=', domain)
     .executeTakeFirst();
   return organization !== undefined;
+}
+
+/** The id of the tenant this directory is; undefined before the directory is seeded. */
+export async function readHomeTenantId(db: Kysely<Database>): Promise<string | undefined> {
+  return (await db.selectFrom('tenants').select('id').where('isHome', '=', 1).executeTakeFirst())?.id;
+}
+
+/**
+ * A resolver for one server: the home tenant never changes once set, so it is read once, which
+ * saves a query on every request.
+ */
+export function principalResolver(db: Kysely<Database>): (identity: VerifiedIdentity, now: Date) => Promise<Principal> {
+  let homeTenantId: string | undefined;
+  return async (identity, now) => {
+    homeTenantId ??= await readHomeTenantId(db);
+    return resolvePrincipal(db, identity, now, homeTenantId);
+  };
 }

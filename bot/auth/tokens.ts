@@ -59,11 +59,17 @@ export async function issueDevToken(db: Kysely<Database>, upn: string): Promise<
   return { access_token: token, token_type: 'Bearer', expires_in: devLifetimeSeconds };
 }
 
-/** Verifies tokens minted by `issueDevToken`. */
+/** Verifies tokens minted by `issueDevToken`. The key never changes once made, so it is read once. */
 export function devTokenVerifier(db: Kysely<Database>): TokenVerifier {
+  let key: Promise<Uint8Array> | undefined;
   return {
     async verify(token) {
-      const { payload } = await verifying(() => devSecret(db).then((key) => jwtVerify(token, key, { issuer: devIssuer, audience: devAudience, algorithms: ['HS256'] })));
+      key ??= devSecret(db).catch((error: unknown) => {
+        key = undefined;
+        throw error;
+      });
+      const secret = await key;
+      const { payload } = await verifying(() => jwtVerify(token, secret, { issuer: devIssuer, audience: devAudience, algorithms: ['HS256'] }));
       return identityFrom(payload);
     },
   };

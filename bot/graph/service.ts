@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { resolvePrincipal } from '../auth/principal';
+import type { Principal, VerifiedIdentity } from '../auth/principal';
 import type { TokenVerifier } from '../auth/tokens';
 import type { Clock, CommandContext } from '../context';
 import { DomainError, UnauthorizedError } from '../domain/errors';
@@ -13,6 +13,8 @@ import type { GraphRouter } from './router';
 export interface GraphServiceDeps {
   store: Store;
   verifier: TokenVerifier;
+  /** Token identity → principal (see `principalResolver`). */
+  resolvePrincipal: (identity: VerifiedIdentity, now: Date) => Promise<Principal>;
   clock: Clock;
   router: GraphRouter;
   publicUrl: string;
@@ -75,7 +77,7 @@ async function authenticate(deps: GraphServiceDeps, req: IncomingMessage) {
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match) throw new UnauthorizedError('Access token is empty.');
   const identity = await deps.verifier.verify(match[1]);
-  return resolvePrincipal(deps.store.db, identity, deps.clock.now());
+  return deps.resolvePrincipal(identity, deps.clock.now());
 }
 
 /** Graph's error body. */

@@ -40,6 +40,7 @@ function openSqlite(file: string): { db: Kysely<Database>; dialect: Dialect; sch
   connection.pragma('synchronous = NORMAL');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
+  cachePreparedStatements(connection);
   return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) }), dialect: 'sqlite' };
 }
 
@@ -66,4 +67,27 @@ async function openPostgres(url: string): Promise<{ db: Kysely<Database>; dialec
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await sql`select 1`.execute(db);
   return { db, dialect: 'postgres', schema: schema ?? undefined };
+}
+
+/**
+ * Kysely prepares every query anew; better-sqlite3 statements can be reused, and preparing is a
+ * measurable share of a small query. Keep the most recent statements by SQL text (bounded, since
+ * `in (…)` lists of different lengths make distinct texts).
+ */
+function cachePreparedStatements(connection: BetterSqlite3.Database, limit = 500): void {
+  const prepare = connection.prepare.bind(connection);
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  connection.prepare = ((source: string) => {
+    const cached = cache.get(source);
+    if (cached) {
+      // Refresh its place: Map keeps insertion order, so the first key is the least recently used.
+      cache.delete(source);
+      cache.set(source, cached);
+      return cached;
+    }
+    const statement = prepare(source);
+    cache.set(source, statement);
+    if (cache.size > limit) cache.delete(cache.keys().next().value as string);
+    return statement;
+  }) as typeof connection.prepare;
 }

@@ -1,0 +1,34 @@
+import { performance } from 'node:perf_hooks';
+import { catalogBenchmark } from './catalog';
+import { type BenchModule, heading } from './lib';
+
+/**
+ * `npm run bench`: runs every benchmark in order and prints its figures. A missed target is
+ * printed, not fatal (figures vary with the machine); a benchmark that cannot run exits 1.
+ * Add new benchmark files to this list.
+ */
+const benchmarks: BenchModule[] = [catalogBenchmark];
+
+async function main(): Promise<number> {
+  let failed = 0;
+  for (const bench of benchmarks) {
+    heading(bench.name);
+    const started = performance.now();
+    try {
+      await bench.run();
+      console.log(`(${bench.name}: ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    } catch (error) {
+      failed++;
+      console.error(`benchmark '${bench.name}' could not run:`, error);
+    }
+  }
+  return failed === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
