@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -37,6 +36,7 @@ import type {
   SiteGroupsTable,
   SitesTable,
 } from '../bot/store/schema';
+import { type ServerProcess, startServerProcess } from '../tests/helpers/process';
 import { type BenchModule, fmt, heading, measure, measureConcurrent, measureInterleaved, printTable, seededRandom, type Summary, timed } from './lib';
 
 /**
@@ -604,38 +604,6 @@ function clip(line: string): string {
   return line.length > 160 ? `${line.slice(0, 157)}...` : line;
 }
 
-/** Starts `bot/index.ts` in a child process on `databaseUrl` (already seeded) and waits for its URL. */
-async function startServerProcess(databaseUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(__dirname, '../bot/index.ts')], {
-    env: { ...process.env, PORT: '0', DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', PORTIER_SEED: 'demo', AUTH_MODE: 'dev' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`the server did not start: ${output}`)), 60_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Portier is running at (http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited with ${code}: ${output}`));
-    });
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
 // ---- the run -------------------------------------------------------------------------------------
 
 interface Result {
@@ -654,7 +622,7 @@ async function runCatalogBenchmark(): Promise<void> {
   if (!config.ok) throw new Error(config.errors.join('\n'));
   let portier: Portier | undefined;
   let raw: RawDriver | undefined;
-  let server: { url: string; stop(): Promise<void> } | undefined;
+  let server: ServerProcess | undefined;
   try {
     portier = await startPortier(config.config);
     const store = portier.store;
@@ -673,7 +641,7 @@ async function runCatalogBenchmark(): Promise<void> {
     const seeding = await timed(() => seedCatalogs(portier as Portier, principal));
     // HTTP goes to Portier in its own process, as in production: a client in the server's process
     // would add its garbage to the server's heap and its pauses to the server's latency.
-    server = await startServerProcess(target.url);
+    server = await startServerProcess({ DATABASE_URL: target.url, PORTIER_SEED: 'demo', AUTH_MODE: 'dev' });
     const base = server.url;
     const { catalogIds, counts } = seeding.result;
     out(

@@ -40,7 +40,7 @@ function openSqlite(file: string): { db: Kysely<Database>; dialect: Dialect; sch
   connection.pragma('synchronous = NORMAL');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
-  cachePreparedStatements(connection);
+  tuneForKysely(connection);
   return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) }), dialect: 'sqlite' };
 }
 
@@ -70,14 +70,20 @@ async function openPostgres(url: string): Promise<{ db: Kysely<Database>; dialec
 }
 
 /**
- * Kysely prepares every query anew; better-sqlite3 statements can be reused, and preparing is a
- * measurable share of a small query. Keep the most recent statements by SQL text (bounded, since
- * `in (…)` lists of different lengths make distinct texts).
+ * Two adjustments to how Kysely uses the connection:
+ * - transactions start with `BEGIN IMMEDIATE`: a deferred transaction that reads and then writes
+ *   fails with SQLITE_BUSY when another process wrote in between, and migrations would run twice
+ *   when several processes start on one new file; taking the write lock up front makes the others
+ *   wait (busy_timeout) and then see what the first one did;
+ * - statements are reused: Kysely prepares every query anew, and preparing is a measurable share of
+ *   a small query. The most recent ones are kept by SQL text (bounded, since `in (…)` lists of
+ *   different lengths make distinct texts).
  */
-function cachePreparedStatements(connection: BetterSqlite3.Database, limit = 500): void {
+function tuneForKysely(connection: BetterSqlite3.Database, limit = 500): void {
   const prepare = connection.prepare.bind(connection);
   const cache = new Map<string, BetterSqlite3.Statement>();
-  connection.prepare = ((source: string) => {
+  connection.prepare = ((text: string) => {
+    const source = /^\s*begin\s*$/i.test(text) ? 'begin immediate' : text;
     const cached = cache.get(source);
     if (cached) {
       // Refresh its place: Map keeps insertion order, so the first key is the least recently used.
