@@ -3,7 +3,7 @@
  * (bot/graph/http.ts), the bot maps them to cards.
  */
 export abstract class DomainError extends Error {
-  abstract readonly kind: 'validation' | 'notFound' | 'forbidden' | 'conflict' | 'unauthorized' | 'tooLarge' | 'notImplemented';
+  abstract readonly kind: 'validation' | 'notFound' | 'forbidden' | 'conflict' | 'unauthorized' | 'tooLarge';
   constructor(
     /** Stable, Graph-like error code, e.g. `InvalidRequest`, `ResourceNotFound`. */
     readonly code: string,
@@ -59,13 +59,5 @@ export class PayloadTooLargeError extends DomainError {
   readonly kind = 'tooLarge' as const;
   constructor(message: string) {
     super('RequestEntityTooLarge', message);
-  }
-}
-
-/** A Graph operation that this server recognizes but does not offer (501). */
-export class NotImplementedError extends DomainError {
-  readonly kind = 'notImplemented' as const;
-  constructor(message: string) {
-    super('NotImplemented', message);
   }
 }

@@ -30,7 +30,6 @@ const statusOf: Record<DomainError['kind'], number> = {
   notFound: 404,
   conflict: 409,
   tooLarge: 413,
-  notImplemented: 501,
 };
 
 /**

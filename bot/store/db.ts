@@ -25,7 +25,7 @@ export interface Store {
 export async function openStore(url: string): Promise<Store> {
   const { db, dialect, schema } = url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length)) : await openPostgres(url);
   try {
-    const migration = await migrateToLatest(db, schema);
+    const migration = await migrateToLatest(db, { schema, dialect });
     return { db, dialect, migration, close: () => db.destroy() };
   } catch (error) {
     await db.destroy();

@@ -341,7 +341,27 @@ class CodeMigrationProvider implements MigrationProvider {
 }
 
 /** Applies every pending migration; throws with the failing migration's name. Returns the level reached. */
-export async function migrateToLatest<DB>(db: Kysely<DB>, schema?: string): Promise<string> {
+export async function migrateToLatest<DB>(db: Kysely<DB>, options: { schema?: string; dialect: 'sqlite' | 'postgres' }): Promise<string> {
+  if (options.dialect === 'sqlite') {
+    // Kysely neither locks nor uses a transaction on SQLite, so two processes starting on one new
+    // file would both run every migration. One write transaction (BEGIN IMMEDIATE, see db.ts)
+    // makes the others wait, then find nothing pending. SQLite's DDL is transactional. The
+    // migrator needs the database object itself (not a Transaction); SQLite's driver runs
+    // everything on one connection, so a raw BEGIN spans its queries.
+    await sql`begin immediate`.execute(db);
+    try {
+      const level = await runMigrations(db);
+      await sql`commit`.execute(db);
+      return level;
+    } catch (error) {
+      await sql`rollback`.execute(db);
+      throw error;
+    }
+  }
+  return runMigrations(db, options.schema);
+}
+
+async function runMigrations<DB>(db: Kysely<DB>, schema?: string): Promise<string> {
   // Name the PostgreSQL schema: Kysely looks for its tables in every schema otherwise, and would take
   // another schema's migration tables for ours (tests run one schema per server in one database).
   const migrator = new Migrator({

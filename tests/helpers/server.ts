@@ -34,8 +34,6 @@ export async function dropTestDatabase(url: string): Promise<void> {
   }
 }
 
-export const dialectUnderTest = process.env.PORTIER_TEST_DATABASE_URL ? 'postgres' : 'sqlite';
-
 export function testConfig(env: Record<string, string> = {}): Config {
   const result = loadConfig({ PORT: '0', DATABASE_URL: testDatabaseUrl(), LOG_LEVEL: 'silent', PORTIER_SEED: 'demo', ...env }, 'test');
   if (!result.ok) throw new Error(result.errors.join('\n'));

@@ -125,7 +125,7 @@ function planQuery(entity: EntityDef, options: RawQueryOptions, depth = 0): Quer
   const filter = options.filter !== undefined ? parseFilter(options.filter) : null;
   if (filter) {
     // Compile once against a throw-away alias so that unknown properties fail before any SQL runs.
-    compileFilter(entity, 'check', filter, new Map());
+    compileFilter(entity, 'check', filter, new FilterScope());
   }
   const orderBy = options.orderby !== undefined ? parseOrderBy(options.orderby) : [];
   for (const item of orderBy) sortColumn(entity, item.path);
@@ -161,7 +161,7 @@ function computedNames(entity: EntityDef): string[] {
 function whereClause(entity: EntityDef, alias: string, filter: FilterExpression | null, scope?: Scope): Condition {
   const parts: Condition[] = [];
   if (scope) parts.push(scope(alias));
-  if (filter) parts.push(compileFilter(entity, alias, filter, new Map()));
+  if (filter) parts.push(compileFilter(entity, alias, filter, new FilterScope()));
   return withFixed(entity, alias, parts.length === 0 ? sql`1 = 1` : sql.join(parts.map((p) => sql`(${p})`), sql` and `));
 }
 
@@ -197,13 +197,28 @@ interface Binding {
   alias: string;
 }
 
-let aliasCounter = 0;
-function nextAlias(): string {
-  aliasCounter = (aliasCounter + 1) % 1_000_000;
-  return `f${aliasCounter}`;
+/** Lambda variables in scope, and the alias counter of one compilation (aliases must not collide within it). */
+class FilterScope {
+  constructor(
+    private readonly bindings = new Map<string, Binding>(),
+    private readonly counter = { n: 0 },
+  ) {}
+
+  get(name: string): Binding | undefined {
+    return this.bindings.get(name);
+  }
+
+  with(name: string, binding: Binding): FilterScope {
+    return new FilterScope(new Map(this.bindings).set(name, binding), this.counter);
+  }
+
+  alias(): string {
+    this.counter.n += 1;
+    return `f${this.counter.n}`;
+  }
 }
 
-function compileFilter(entity: EntityDef, alias: string, expr: FilterExpression, vars: Map<string, Binding>): Condition {
+function compileFilter(entity: EntityDef, alias: string, expr: FilterExpression, vars: FilterScope): Condition {
   const self: Binding = { entity, alias };
   switch (expr.type) {
     case 'and':
@@ -250,7 +265,7 @@ function operandPath(operand: Operand): { path: string[]; fns: Array<'tolower' |
   return { path: current.segments, fns };
 }
 
-function compileComparison(self: Binding, op: string, left: Operand, right: Operand, vars: Map<string, Binding>): Condition {
+function compileComparison(self: Binding, op: string, left: Operand, right: Operand, vars: FilterScope): Condition {
   let pathSide = left;
   let literal = right;
   let operator = op;
@@ -285,7 +300,7 @@ type ColumnRef = (prop: PropDef, forEquality?: boolean) => Condition;
 function onPath(
   self: Binding,
   target: { path: string[]; fns: Array<'tolower' | 'toupper'> },
-  vars: Map<string, Binding>,
+  vars: FilterScope,
   build: (column: ColumnRef, prop: PropDef, fns: Array<'tolower' | 'toupper'>) => Condition,
 ): Condition {
   let binding = self;
@@ -303,7 +318,7 @@ function resolveOn(
   binding: Binding,
   path: string[],
   fns: Array<'tolower' | 'toupper'>,
-  vars: Map<string, Binding>,
+  vars: FilterScope,
   build: (column: ColumnRef, prop: PropDef, fns: Array<'tolower' | 'toupper'>) => Condition,
   fullPath: string,
 ): Condition {
@@ -333,14 +348,14 @@ function resolveOn(
     if (rest.length === 1 && rest[0] === 'id') {
       return build(() => sql.ref(`${alias}.${nav.localKey}`), target.props.id, fns);
     }
-    const inner = nextAlias();
+    const inner = vars.alias();
     const condition = resolveOn({ entity: target, alias: inner }, rest, fns, vars, build, fullPath);
     return sql`${sql.ref(`${alias}.${nav.localKey}`)} in (select ${sql.ref(`${inner}.id`)} from ${sql.table(target.table)} as ${sql.ref(inner)} where ${withFixed(target, inner, condition)})`;
   }
   throw new ValidationError(`Could not find a property named '${fullPath}' on type 'microsoft.graph.${entity.type}'.`, '$filter');
 }
 
-function compileLambda(self: Binding, expr: Extract<FilterExpression, { type: 'lambda' }>, vars: Map<string, Binding>): Condition {
+function compileLambda(self: Binding, expr: Extract<FilterExpression, { type: 'lambda' }>, vars: FilterScope): Condition {
   let binding = self;
   let path = expr.path;
   const bound = vars.get(path[0]);
@@ -352,9 +367,8 @@ function compileLambda(self: Binding, expr: Extract<FilterExpression, { type: 'l
   const nav = binding.entity.navs[path[0]];
   if (!nav || nav.kind === 'one') throw new ValidationError(`'${path[0]}' is not a collection that $filter can look into.`, '$filter');
   const target = entityOf(nav.target);
-  const inner = nextAlias();
-  const innerVars = new Map(vars);
-  if (expr.variable) innerVars.set(expr.variable, { entity: target, alias: inner });
+  const inner = vars.alias();
+  const innerVars = expr.variable ? vars.with(expr.variable, { entity: target, alias: inner }) : vars;
   let predicate: Condition = sql`1 = 1`;
   if (expr.predicate) {
     const compiled = compileFilter(target, inner, expr.predicate, innerVars);
@@ -364,7 +378,7 @@ function compileLambda(self: Binding, expr: Extract<FilterExpression, { type: 'l
   if (nav.kind === 'many') {
     subquery = sql`select 1 from ${sql.table(target.table)} as ${sql.ref(inner)} where ${sql.ref(`${inner}.${nav.foreignKey}`)} = ${sql.ref(`${binding.alias}.id`)} and ${withFixed(target, inner, predicate)}`;
   } else {
-    const link = nextAlias();
+    const link = vars.alias();
     const fixed = Object.entries(nav.fixed ?? {}).map(([c, v]) => sql` and ${sql.ref(`${link}.${c}`)} = ${v}`);
     subquery = sql`select 1 from ${sql.table(nav.table)} as ${sql.ref(link)} join ${sql.table(target.table)} as ${sql.ref(inner)} on ${sql.ref(`${inner}.id`)} = ${sql.ref(`${link}.${nav.to}`)} where ${sql.ref(`${link}.${nav.from}`)} = ${sql.ref(`${binding.alias}.id`)}${sql.join(fixed, sql``)} and ${withFixed(target, inner, predicate)}`;
   }
@@ -530,7 +544,7 @@ async function loadByColumn(db: Db, target: EntityDef, column: string, values: s
     if (chunk.length === 0) continue;
     const alias = 'c0';
     const base = sql`${sql.ref(`${alias}.${column}`)} in (${sql.join(chunk)})`;
-    const condition = filter ? sql`${base} and (${compileFilter(target, alias, filter, new Map())})` : base;
+    const condition = filter ? sql`${base} and (${compileFilter(target, alias, filter, new FilterScope())})` : base;
     const order = orderClause(target, alias, orderBy ?? []);
     const result = await sql<Row>`select ${sql.ref(alias)}.* from ${sql.table(target.table)} as ${sql.ref(alias)} where ${withFixed(target, alias, condition)} order by ${order}`.execute(db);
     out.push(...result.rows);
@@ -546,7 +560,7 @@ async function loadThrough(db: Db, target: EntityDef, nav: Extract<NavDef, { kin
     const alias = 'c0';
     const fixed = Object.entries(nav.fixed ?? {}).map(([c, v]) => sql` and ${sql.ref(`l.${c}`)} = ${v}`);
     let condition: Condition = sql`${sql.ref(`l.${nav.from}`)} in (${sql.join(chunk)})${sql.join(fixed, sql``)}`;
-    if (filter) condition = sql`${condition} and (${compileFilter(target, alias, filter, new Map())})`;
+    if (filter) condition = sql`${condition} and (${compileFilter(target, alias, filter, new FilterScope())})`;
     const order = orderClause(target, alias, orderBy ?? []);
     const result = await sql<Row>`select ${sql.ref(`l.${nav.from}`)} as ${sql.ref('__parent')}, ${sql.ref(alias)}.* from ${sql.table(nav.table)} as ${sql.ref('l')} join ${sql.table(target.table)} as ${sql.ref(alias)} on ${sql.ref(`${alias}.id`)} = ${sql.ref(`l.${nav.to}`)} where ${withFixed(target, alias, condition)} order by ${order}`.execute(db);
     out.push(...result.rows);

@@ -1,4 +1,4 @@
-import { RawBuilder, sql } from 'kysely';
+import { sql } from 'kysely';
 import { NotFoundError } from '../../domain/errors';
 import { getEntity, listCollection, Scope } from '../odata/engine';
 import { entity, EntityName } from '../odata/model';
@@ -25,21 +25,6 @@ export async function oneOf(req: GraphRequest, type: EntityName, id: string, con
   const value = await getEntity(req.ctx.db, entity(type), id, req.options, scope);
   if (!value) throw new NotFoundError(`No ${type} with id '${id}' was found.`);
   return ok({ '@odata.context': `${req.serviceRoot}/$metadata#${contextPath}/$entity`, ...value });
-}
-
-/** Combines scopes with `and`. */
-export function both(...scopes: Array<Scope | undefined>): Scope | undefined {
-  const present = scopes.filter((s): s is Scope => s !== undefined);
-  if (present.length === 0) return undefined;
-  if (present.length === 1) return present[0];
-  return (alias) => {
-    const [first, ...rest] = present.map((s) => s(alias));
-    return rest.reduce((acc, s) => sqlAnd(acc, s), first);
-  };
-}
-
-function sqlAnd(a: RawBuilder<unknown>, b: RawBuilder<unknown>): RawBuilder<unknown> {
-  return sql`(${a}) and (${b})`;
 }
 
 /** `alias.column = value`, the usual "children of this parent" scope. */

@@ -1,13 +1,14 @@
 import { createCatalog } from '../../../commands/catalogs/createCatalog';
 import { deleteCatalog } from '../../../commands/catalogs/deleteCatalog';
 import { createCatalogBody, updateCatalogBody } from '../../../commands/catalogs/schemas';
+import { loadCatalog } from '../../../commands/catalogs/loadCatalog';
 import { updateCatalog } from '../../../commands/catalogs/updateCatalog';
 import { catalogListScope, requireVisible } from '../../../policies';
 import { presentRows } from '../../odata/engine';
 import { entity } from '../../odata/model';
 import { created, GraphRouter, noContent } from '../../router';
 import { parseBody } from '../../validate';
-import { both, listOf, oneOf, where } from '../helpers';
+import { listOf, oneOf, where } from '../helpers';
 import { em } from '../paths';
 
 const catalogs = `${em}/catalogs`;
@@ -42,8 +43,8 @@ export function registerCatalogs(router: GraphRouter): void {
   ] as const) {
     router.add('GET', `${catalogs}/{id}/${segment}`, async (req) => {
       requireVisible(req.ctx.principal, 'catalog.read', { catalogId: req.params.id }, 'Catalog');
-      await oneOf({ ...req, options: { select: 'id' } }, 'accessPackageCatalog', req.params.id, context);
-      return listOf(req, type, `${context}('${req.params.id}')/${segment}`, both(where('catalogId', req.params.id)));
+      await loadCatalog(req.ctx.db, req.params.id);
+      return listOf(req, type, `${context}('${req.params.id}')/${segment}`, where('catalogId', req.params.id));
     });
     router.add('GET', `${catalogs}/{id}/${segment}/{itemId}`, (req) => {
       requireVisible(req.ctx.principal, 'catalog.read', { catalogId: req.params.id }, 'Catalog');
