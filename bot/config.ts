@@ -56,6 +56,9 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+/** Every environment variable the server reads (the schema's keys, HOST included); infra tests compare app settings to it. */
+export const configurationVariables: readonly string[] = Object.freeze(Object.keys(envSchema.shape));
+
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
