@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { UnauthorizedError } from '../domain/errors';
-import type { Database } from '../store/schema';
+import type { Database, RoleAssignmentsTable, UsersTable } from '../store/schema';
 
 /** Who is calling, resolved from a verified token against our directory. */
 export interface Principal {
@@ -36,14 +36,10 @@ export interface VerifiedIdentity {
 export async function resolvePrincipal(db: Kysely<Database>, identity: VerifiedIdentity, now: Date = new Date(), homeTenantId?: string): Promise<Principal> {
   const isHomeTenant = (homeTenantId ?? (await readHomeTenantId(db))) === identity.tenantId;
   const email = (identity.email ?? identity.userPrincipalName ?? '').toLowerCase() || null;
-  let user = isHomeTenant
-    ? await db.selectFrom('users').selectAll().where('id', '=', identity.objectId).executeTakeFirst()
-    : await db
-        .selectFrom('users')
-        .selectAll()
-        .where('homeTenantId', '=', identity.tenantId)
-        .where('homeObjectId', '=', identity.objectId)
-        .executeTakeFirst();
+  // The usual case takes one query: the user with their role assignments.
+  const found = await loadUserWithRoles(db, isHomeTenant ? { id: identity.objectId } : { homeTenantId: identity.tenantId, homeObjectId: identity.objectId });
+  let user = found?.user;
+  let assignments = found?.roles;
   if (!user && !isHomeTenant && email) {
     const invited = await db.selectFrom('users').selectAll().where('mailLower', '=', email).where('userType', '=', 'Guest').where('homeTenantId', 'is', null).executeTakeFirst();
     if (invited && (await domainBelongsToTenant(db, email, identity.tenantId))) {
@@ -80,7 +76,7 @@ export async function resolvePrincipal(db: Kysely<Database>, identity: VerifiedI
       entitlementRoles: [],
     };
   }
-  const assignments = await db.selectFrom('role_assignments').select(['provider', 'roleDefinitionId', 'appScopeId']).where('principalId', '=', user.id).execute();
+  assignments ??= await db.selectFrom('role_assignments').select(['provider', 'roleDefinitionId', 'appScopeId']).where('principalId', '=', user.id).execute();
   return {
     userId: user.id,
     userType: user.userType,
@@ -92,6 +88,23 @@ export async function resolvePrincipal(db: Kysely<Database>, identity: VerifiedI
     directoryRoleIds: assignments.filter((a) => a.provider === 'directory').map((a) => a.roleDefinitionId),
     entitlementRoles: assignments.filter((a) => a.provider === 'entitlementManagement').map((a) => ({ roleDefinitionId: a.roleDefinitionId, appScopeId: a.appScopeId })),
   };
+}
+
+type RoleRow = Pick<RoleAssignmentsTable, 'provider' | 'roleDefinitionId' | 'appScopeId'>;
+
+/** A user matching every column of `match`, with their role assignments, in one query. */
+async function loadUserWithRoles(db: Kysely<Database>, match: Partial<Record<'id' | 'homeTenantId' | 'homeObjectId', string>>): Promise<{ user: UsersTable; roles: RoleRow[] } | undefined> {
+  let query = db
+    .selectFrom('users as u')
+    .leftJoin('role_assignments as r', 'r.principalId', 'u.id')
+    .selectAll('u')
+    .select(['r.provider as roleProvider', 'r.roleDefinitionId as roleDefinitionId', 'r.appScopeId as roleAppScopeId']);
+  for (const [column, value] of Object.entries(match)) query = query.where(`u.${column as 'id'}`, '=', value);
+  const rows = await query.execute();
+  if (rows.length === 0) return undefined;
+  const { roleProvider: _p, roleDefinitionId: _d, roleAppScopeId: _a, ...user } = rows[0];
+  const roles = rows.flatMap((r) => (r.roleProvider && r.roleDefinitionId && r.roleAppScopeId ? [{ provider: r.roleProvider, roleDefinitionId: r.roleDefinitionId, appScopeId: r.roleAppScopeId }] : []));
+  return { user: user as UsersTable, roles };
 }
 
 /** True when `email`'s domain is a domain of `tenantId`: a known partner tenant, or a connected organization naming both. */
