@@ -10,6 +10,7 @@ import { DomainError, ValidationError } from './domain/errors';
 import { buildGraphRouter } from './graph/routes';
 import { errorBody, graphBasePath, send, serveGraph } from './graph/service';
 import { readJsonBody } from './http/body';
+import { JobRunner } from './jobs/runner';
 import { seedDemoTenant } from './seed/demo';
 import { openStore, Store } from './store/db';
 import { z } from 'zod';
@@ -19,6 +20,8 @@ export interface Portier {
   url: string;
   store: Store;
   config: Config;
+  /** Timers and outbox deliveries of this instance (tests call `runOnce()` instead of waiting). */
+  jobs: JobRunner;
   close(): Promise<void>;
 }
 
@@ -73,7 +76,11 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
     );
   });
 
+  // Timer kinds and event consumers register here as the features that need them arrive.
+  const jobs = new JobRunner({ store, clock, log, timers: {}, consumers: {}, intervalMs: config.jobIntervalMs });
+
   await new Promise<void>((resolve) => server.listen(config.port, config.host, () => resolve()));
+  jobs.start();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
@@ -85,7 +92,9 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
     url,
     store,
     config,
+    jobs,
     async close() {
+      await jobs.stop();
       server.close();
       if (!options.store) await store.close();
     },

@@ -332,6 +332,51 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_timers_and_outbox': {
+    async up(db: AnyDb) {
+      // Timers: work due at a moment (auto-deny, escalation, expiry, reminders…), claimed with a lease
+      // so that any number of instances run each one once.
+      await db.schema
+        .createTable('timers')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('subjectId', 'text', (c) => c.notNull())
+        .addColumn('dueAt', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('leaseOwner', 'text')
+        .addColumn('leaseUntil', 'text')
+        .addColumn('lastError', 'text')
+        .addColumn('createdDateTime', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('timers_subject').unique().on('timers').columns(['kind', 'subjectId']).execute();
+      await db.schema.createIndex('timers_due').on('timers').columns(['dueAt', 'id']).execute();
+      // The outbox: events written in the transaction of the change, handed to each consumer once.
+      await db.schema
+        .createTable('outbox_events')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('subjectId', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('createdDateTime', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('outbox_events_subject').on('outbox_events').columns(['subjectId', 'createdDateTime']).execute();
+      await db.schema
+        .createTable('outbox_deliveries')
+        .addColumn('eventId', 'text', (c) => c.notNull().references('outbox_events.id').onDelete('cascade'))
+        .addColumn('consumer', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('availableAt', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('leaseOwner', 'text')
+        .addColumn('leaseUntil', 'text')
+        .addColumn('lastError', 'text')
+        .addColumn('handledDateTime', 'text')
+        .addPrimaryKeyConstraint('outbox_deliveries_pk', ['eventId', 'consumer'])
+        .execute();
+      await db.schema.createIndex('outbox_deliveries_pending').on('outbox_deliveries').columns(['state', 'availableAt']).execute();
+    },
+  },
 };
 
 class CodeMigrationProvider implements MigrationProvider {

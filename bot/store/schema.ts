@@ -295,6 +295,42 @@ export interface InstanceSecretsTable {
   value: string;
 }
 
+/** Work due at a moment, claimed with a lease (bot/jobs/timers.ts). */
+export interface TimersTable {
+  id: string;
+  kind: string;
+  subjectId: string;
+  dueAt: DateTimeText;
+  payload: JsonText;
+  attempts: number;
+  leaseOwner: string | null;
+  leaseUntil: DateTimeText | null;
+  lastError: string | null;
+  createdDateTime: DateTimeText;
+}
+
+/** Events written in the transaction of the change that caused them (bot/jobs/outbox.ts). */
+export interface OutboxEventsTable {
+  id: string;
+  type: string;
+  subjectId: string;
+  payload: JsonText;
+  createdDateTime: DateTimeText;
+}
+
+/** One row per event and consumer: whether that consumer has handled it. */
+export interface OutboxDeliveriesTable {
+  eventId: string;
+  consumer: string;
+  state: 'pending' | 'done' | 'failed';
+  availableAt: DateTimeText;
+  attempts: number;
+  leaseOwner: string | null;
+  leaseUntil: DateTimeText | null;
+  lastError: string | null;
+  handledDateTime: DateTimeText | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   external_accounts: ExternalAccountsTable;
@@ -325,5 +361,8 @@ export interface Database {
   connected_organization_sponsors: ConnectedOrganizationSponsorsTable;
   entitlement_settings: EntitlementSettingsTable;
   instance_secrets: InstanceSecretsTable;
+  timers: TimersTable;
+  outbox_events: OutboxEventsTable;
+  outbox_deliveries: OutboxDeliveriesTable;
 }
 

@@ -1,0 +1,107 @@
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import { newId, type Tx } from '../context';
+import type { Dialect } from '../store/db';
+import type { Database, OutboxDeliveriesTable, OutboxEventsTable } from '../store/schema';
+
+/**
+ * The outbox: an event is written in the transaction of the change it reports, with one delivery
+ * row per consumer subscribed to its type, so a change is never without its events nor an event
+ * without its change. Consumers (the Teams notifier, the directory provisioner) handle deliveries
+ * afterwards, each one once (see `JobRunner`).
+ */
+export interface DomainEvent {
+  type: string;
+  /** The object the event is about (a request, an assignment, a guest); for ordering and lookups. */
+  subjectId: string;
+  payload: Record<string, unknown>;
+}
+
+/** Which consumer wants which event types. */
+export type Subscriptions = Readonly<Record<string, readonly string[]>>;
+
+/** Writes `event` and its deliveries inside the caller's transaction. Returns the event id. */
+export async function emitEvent(tx: Tx | Kysely<Database>, event: DomainEvent, options: { now: Date; subscriptions: Subscriptions }): Promise<string> {
+  const id = newId();
+  const now = options.now.toISOString();
+  await tx.insertInto('outbox_events').values({ id, type: event.type, subjectId: event.subjectId, payload: JSON.stringify(event.payload), createdDateTime: now }).execute();
+  const consumers = Object.entries(options.subscriptions)
+    .filter(([, types]) => types.includes(event.type))
+    .map(([consumer]) => consumer);
+  if (consumers.length > 0) {
+    await tx
+      .insertInto('outbox_deliveries')
+      .values(consumers.map((consumer) => ({ eventId: id, consumer, state: 'pending' as const, availableAt: now, attempts: 0, leaseOwner: null, leaseUntil: null, lastError: null, handledDateTime: null })))
+      .execute();
+  }
+  return id;
+}
+
+export type ClaimedDelivery = OutboxDeliveriesTable & { event: OutboxEventsTable };
+
+/** Claims up to `limit` pending deliveries for the given consumers, like `claimDueTimers`. */
+export async function claimDeliveries(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  options: { consumers: readonly string[]; owner: string; now: Date; leaseMs: number; limit: number },
+): Promise<ClaimedDelivery[]> {
+  if (options.consumers.length === 0) return [];
+  const now = options.now.toISOString();
+  const until = new Date(options.now.getTime() + options.leaseMs).toISOString();
+  const skipLocked = dialect === 'postgres' ? sql`for update skip locked` : sql``;
+  // A composite key cannot go through `in (select …)` portably, so claim by a lease token first.
+  const { rows } = await sql<OutboxDeliveriesTable>`
+    update ${sql.table('outbox_deliveries')}
+       set ${sql.ref('leaseOwner')} = ${options.owner}, ${sql.ref('leaseUntil')} = ${until}, ${sql.ref('attempts')} = ${sql.ref('attempts')} + 1
+     where (${sql.ref('eventId')} || '|' || ${sql.ref('consumer')}) in (
+       select (${sql.ref('eventId')} || '|' || ${sql.ref('consumer')}) from ${sql.table('outbox_deliveries')}
+        where ${sql.ref('state')} = 'pending' and ${sql.ref('availableAt')} <= ${now}
+          and (${sql.ref('leaseUntil')} is null or ${sql.ref('leaseUntil')} <= ${now})
+          and ${sql.ref('consumer')} in (${sql.join(options.consumers)})
+        order by ${sql.ref('availableAt')}, ${sql.ref('eventId')}
+        limit ${options.limit} ${skipLocked})
+    returning *`.execute(db);
+  if (rows.length === 0) return [];
+  const events = await db
+    .selectFrom('outbox_events')
+    .selectAll()
+    .where('id', 'in', [...new Set(rows.map((r) => r.eventId))])
+    .execute();
+  const byId = new Map(events.map((e) => [e.id, e]));
+  return rows.flatMap((row) => {
+    const event = byId.get(row.eventId);
+    return event ? [{ ...row, event }] : [];
+  });
+}
+
+/** Marks a claimed delivery handled inside the consumer's transaction, only while the claim is ours. */
+export async function completeDelivery(tx: Tx, delivery: Pick<OutboxDeliveriesTable, 'eventId' | 'consumer' | 'leaseOwner' | 'leaseUntil'>, now: Date): Promise<boolean> {
+  if (!delivery.leaseOwner || !delivery.leaseUntil) return false;
+  const result = await tx
+    .updateTable('outbox_deliveries')
+    .set({ state: 'done', handledDateTime: now.toISOString(), leaseOwner: null, leaseUntil: null })
+    .where('eventId', '=', delivery.eventId)
+    .where('consumer', '=', delivery.consumer)
+    .where('state', '=', 'pending')
+    .where('leaseOwner', '=', delivery.leaseOwner)
+    .where('leaseUntil', '=', delivery.leaseUntil)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Records a failed attempt: retried at `retryAt`, or given up (`failed`) after `maxAttempts`. */
+export async function failDelivery(db: Kysely<Database>, delivery: Pick<OutboxDeliveriesTable, 'eventId' | 'consumer' | 'leaseOwner' | 'attempts'>, error: string, retryAt: Date, maxAttempts: number): Promise<void> {
+  await db
+    .updateTable('outbox_deliveries')
+    .set({
+      lastError: error.slice(0, 2000),
+      availableAt: retryAt.toISOString(),
+      leaseOwner: null,
+      leaseUntil: null,
+      ...(delivery.attempts >= maxAttempts ? { state: 'failed' as const } : {}),
+    })
+    .where('eventId', '=', delivery.eventId)
+    .where('consumer', '=', delivery.consumer)
+    .where('leaseOwner', '=', delivery.leaseOwner ?? '')
+    .execute();
+}

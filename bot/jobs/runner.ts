@@ -1,0 +1,142 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Clock, Tx } from '../context';
+import type { Store } from '../store/db';
+import type { OutboxEventsTable, TimersTable } from '../store/schema';
+import { claimDeliveries, completeDelivery, failDelivery } from './outbox';
+import { claimDueTimers, completeTimer, failTimer } from './timers';
+
+/** Does the work of one due timer inside `tx`; throwing rolls it back and retries later. */
+export type TimerHandler = (timer: TimersTable & { data: Record<string, unknown> }, context: { tx: Tx; now: Date }) => Promise<void>;
+
+/** Handles one event for one consumer inside `tx`; side effects outside the database must be idempotent by event id. */
+export type EventHandler = (event: OutboxEventsTable & { data: Record<string, unknown> }, context: { tx: Tx; now: Date }) => Promise<void>;
+
+export interface JobRunnerOptions {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  timers: Readonly<Record<string, TimerHandler>>;
+  consumers: Readonly<Record<string, EventHandler>>;
+  intervalMs: number;
+  /** How long a claim holds before another instance may take the work over. */
+  leaseMs?: number;
+  batchSize?: number;
+  maxDeliveryAttempts?: number;
+  /** Identifies this instance in leases; unique per process by default. */
+  owner?: string;
+}
+
+/** Retry delay after the n-th failed attempt: 1 s, 2 s, 4 s … at most an hour. */
+export function backoffMs(attempts: number): number {
+  return Math.min(3_600_000, 1000 * 2 ** Math.max(0, attempts - 1));
+}
+
+/**
+ * Runs due timers and delivers outbox events, in every instance at once: claims are leases in the
+ * database, and each piece of work completes in the same transaction that removes its claim, so it
+ * happens once even when instances race or die half-way (the lease then runs out and another
+ * instance takes over).
+ */
+export class JobRunner {
+  private readonly owner: string;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private stopped = true;
+
+  constructor(private readonly options: JobRunnerOptions) {
+    this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  }
+
+  /** Polls every `intervalMs` until `stop()`. */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    const tick = () => {
+      if (this.stopped) return;
+      this.running = this.runOnce()
+        .catch((error: unknown) => this.options.log.error({ err: error }, 'job run failed'))
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(tick, this.options.intervalMs);
+        });
+    };
+    this.timer = setTimeout(tick, this.options.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One pass: every due timer and pending delivery this instance can claim. Returns how many ran. */
+  async runOnce(): Promise<{ timers: number; deliveries: number }> {
+    let timers = 0;
+    let deliveries = 0;
+    // Bounded, so a handler that keeps scheduling work due at once cannot hold the loop forever.
+    for (let pass = 0; pass < 20; pass++) {
+      const ranTimers = await this.runTimers();
+      const ranDeliveries = await this.runDeliveries();
+      timers += ranTimers;
+      deliveries += ranDeliveries;
+      if (ranTimers === 0 && ranDeliveries === 0) break;
+    }
+    return { timers, deliveries };
+  }
+
+  private async runTimers(): Promise<number> {
+    const { store, clock, log } = this.options;
+    const now = clock.now();
+    const claimed = await claimDueTimers(store.db, store.dialect, { owner: this.owner, now, leaseMs: this.options.leaseMs ?? 60_000, limit: this.options.batchSize ?? 50 });
+    for (const timer of claimed) {
+      const handler = this.options.timers[timer.kind];
+      try {
+        if (!handler) throw new Error(`no handler for timer kind '${timer.kind}'`);
+        await store.db.transaction().execute(async (tx) => {
+          // Remove the claim first: the handler may schedule the same kind for the same subject again.
+          if (!(await completeTimer(tx, timer))) throw new LeaseLostError();
+          await handler({ ...timer, data: JSON.parse(timer.payload) as Record<string, unknown> }, { tx, now: clock.now() });
+        });
+      } catch (error) {
+        if (error instanceof LeaseLostError) continue;
+        log.warn({ err: error, timer: { id: timer.id, kind: timer.kind, subjectId: timer.subjectId, attempts: timer.attempts } }, 'timer failed; it will be retried');
+        await failTimer(store.db, timer, describe(error), new Date(clock.now().getTime() + backoffMs(timer.attempts)));
+      }
+    }
+    return claimed.length;
+  }
+
+  private async runDeliveries(): Promise<number> {
+    const { store, clock, log } = this.options;
+    const now = clock.now();
+    const claimed = await claimDeliveries(store.db, store.dialect, {
+      consumers: Object.keys(this.options.consumers),
+      owner: this.owner,
+      now,
+      leaseMs: this.options.leaseMs ?? 60_000,
+      limit: this.options.batchSize ?? 50,
+    });
+    for (const delivery of claimed) {
+      const handler = this.options.consumers[delivery.consumer];
+      try {
+        await store.db.transaction().execute(async (tx) => {
+          if (!(await completeDelivery(tx, delivery, clock.now()))) throw new LeaseLostError();
+          await handler({ ...delivery.event, data: JSON.parse(delivery.event.payload) as Record<string, unknown> }, { tx, now: clock.now() });
+        });
+      } catch (error) {
+        if (error instanceof LeaseLostError) continue;
+        log.warn({ err: error, delivery: { eventId: delivery.eventId, consumer: delivery.consumer, type: delivery.event.type, attempts: delivery.attempts } }, 'event handler failed; it will be retried');
+        await failDelivery(store.db, delivery, describe(error), new Date(clock.now().getTime() + backoffMs(delivery.attempts)), this.options.maxDeliveryAttempts ?? 10);
+      }
+    }
+    return claimed.length;
+  }
+}
+
+/** Another instance took the work over after our lease ran out; it does the work, we roll back. */
+class LeaseLostError extends Error {}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

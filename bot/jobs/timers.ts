@@ -1,0 +1,92 @@
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import { newId, type Tx } from '../context';
+import type { Dialect } from '../store/db';
+import type { Database, TimersTable } from '../store/schema';
+
+/**
+ * Timers: work that falls due at a moment (automatic denial, escalation, reminders, expiry, review
+ * ends, guest lifecycle). A timer is written in the transaction of the change that needs it, and is
+ * identified by its kind and subject: scheduling the same kind for the same subject again moves it.
+ */
+export interface TimerSpec {
+  kind: string;
+  subjectId: string;
+  dueAt: Date;
+  payload?: Record<string, unknown>;
+}
+
+/** Schedules (or moves) the timer of `kind` for `subjectId`, inside the caller's transaction. */
+export async function scheduleTimer(tx: Tx | Kysely<Database>, spec: TimerSpec, now: Date): Promise<void> {
+  const values: TimersTable = {
+    id: newId(),
+    kind: spec.kind,
+    subjectId: spec.subjectId,
+    dueAt: spec.dueAt.toISOString(),
+    payload: JSON.stringify(spec.payload ?? {}),
+    attempts: 0,
+    leaseOwner: null,
+    leaseUntil: null,
+    lastError: null,
+    createdDateTime: now.toISOString(),
+  };
+  await tx
+    .insertInto('timers')
+    .values(values)
+    .onConflict((oc) =>
+      oc.columns(['kind', 'subjectId']).doUpdateSet({ id: values.id, dueAt: values.dueAt, payload: values.payload, attempts: 0, leaseOwner: null, leaseUntil: null, lastError: null }),
+    )
+    .execute();
+}
+
+/** Cancels the timer of `kind` for `subjectId` (nothing happens when there is none). */
+export async function cancelTimer(tx: Tx | Kysely<Database>, kind: string, subjectId: string): Promise<void> {
+  await tx.deleteFrom('timers').where('kind', '=', kind).where('subjectId', '=', subjectId).execute();
+}
+
+/**
+ * Claims up to `limit` due timers for `owner` until `now + leaseMs`: one UPDATE, so two instances
+ * never claim the same timer (PostgreSQL skips rows another claim has locked; SQLite runs one
+ * writer at a time). A timer whose lease ran out (its owner died) is due again.
+ */
+export async function claimDueTimers(db: Kysely<Database>, dialect: Dialect, options: { owner: string; now: Date; leaseMs: number; limit: number }): Promise<TimersTable[]> {
+  const now = options.now.toISOString();
+  const until = new Date(options.now.getTime() + options.leaseMs).toISOString();
+  const skipLocked = dialect === 'postgres' ? sql`for update skip locked` : sql``;
+  const { rows } = await sql<TimersTable>`
+    update ${sql.table('timers')}
+       set ${sql.ref('leaseOwner')} = ${options.owner}, ${sql.ref('leaseUntil')} = ${until}, ${sql.ref('attempts')} = ${sql.ref('attempts')} + 1
+     where ${sql.ref('id')} in (
+       select ${sql.ref('id')} from ${sql.table('timers')}
+        where ${sql.ref('dueAt')} <= ${now} and (${sql.ref('leaseUntil')} is null or ${sql.ref('leaseUntil')} <= ${now})
+        order by ${sql.ref('dueAt')}, ${sql.ref('id')}
+        limit ${options.limit} ${skipLocked})
+    returning *`.execute(db);
+  return rows;
+}
+
+/**
+ * Removes a claimed timer inside the transaction that does its work, but only while the claim is
+ * still ours: if the lease ran out and another instance claimed it, this returns false and the
+ * caller must roll back, so the work happens once.
+ */
+export async function completeTimer(tx: Tx, timer: Pick<TimersTable, 'id' | 'leaseOwner' | 'leaseUntil'>): Promise<boolean> {
+  if (!timer.leaseOwner || !timer.leaseUntil) return false;
+  const result = await tx
+    .deleteFrom('timers')
+    .where('id', '=', timer.id)
+    .where('leaseOwner', '=', timer.leaseOwner)
+    .where('leaseUntil', '=', timer.leaseUntil)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) === 1;
+}
+
+/** Records a failed run and keeps the timer leased until `retryAt`, when it is due again. */
+export async function failTimer(db: Kysely<Database>, timer: Pick<TimersTable, 'id' | 'leaseOwner'>, error: string, retryAt: Date): Promise<void> {
+  await db
+    .updateTable('timers')
+    .set({ lastError: error.slice(0, 2000), leaseUntil: retryAt.toISOString() })
+    .where('id', '=', timer.id)
+    .where('leaseOwner', '=', timer.leaseOwner ?? '')
+    .execute();
+}
