@@ -90,53 +90,68 @@ export async function seedDemoEntitlements(db: Kysely<Database>, dialect: Dialec
 
   await createAssignmentPolicy(
     ctx,
-    createPolicyBody.parse({
-      displayName: 'Fabrikam partners',
-      description: 'Fabrikam users request; Fabrikam sponsors approve, Lee Gu when no sponsor can be found.',
-      accessPackage: { id: accessPackage.id },
-      allowedTargetScope: 'specificConnectedOrganizationUsers',
-      specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.connectedOrganizationMembers', connectedOrganizationId: fabrikam.id, description: demo.fabrikam.name }],
-      expiration: { type: 'afterDuration', duration: 'P90D' },
-      requestorSettings: { enableTargetsToSelfAddAccess: true, enableTargetsToSelfUpdateAccess: true, enableTargetsToSelfRemoveAccess: true, allowCustomAssignmentSchedule: false },
-      requestApprovalSettings: {
-        isApprovalRequiredForAdd: true,
-        isApprovalRequiredForUpdate: true,
-        isRequestorJustificationRequired: true,
-        stages: [
-          {
-            durationBeforeAutomaticDenial: 'P14D',
-            isApproverJustificationRequired: false,
-            isEscalationEnabled: false,
-            primaryApprovers: [{ '@odata.type': '#microsoft.graph.externalSponsors' }],
-            fallbackPrimaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: demo.users.lee.id, description: demo.users.lee.name }],
-          },
-        ],
-      },
-      reviewSettings: {
-        isEnabled: true,
-        expirationBehavior: 'keepAccess',
-        isRecommendationEnabled: true,
-        isReviewerJustificationRequired: false,
-        isSelfReview: false,
-        schedule: {
-          startDateTime: new Date(clock.now().getTime() + 90 * day).toISOString(),
-          expiration: { type: 'afterDuration', duration: 'P14D' },
-          recurrence: { pattern: { type: 'absoluteMonthly', interval: 3 }, range: { type: 'noEnd' } },
-        },
-        primaryReviewers: [{ '@odata.type': '#microsoft.graph.internalSponsors' }],
-        fallbackReviewers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: demo.users.lee.id }],
-      },
-      questions: [
+    createPolicyBody.parse(
+      demoPolicyBody({
+        accessPackageId: accessPackage.id,
+        connectedOrganizationId: fabrikam.id,
+        reviewStart: new Date(clock.now().getTime() + 90 * day),
+      }),
+    ),
+  );
+}
+
+/**
+ * The demo's policy as a Graph request body (DESIGN §7): Fabrikam only, approval by the external
+ * sponsor with Lee as fallback, 90-day expiry, quarterly review by the internal sponsors, one question.
+ */
+export function demoPolicyBody(ids: { accessPackageId: string; connectedOrganizationId: string; reviewStart: Date }) {
+  const { accessPackageId, connectedOrganizationId, reviewStart } = ids;
+  return {
+    displayName: 'Fabrikam partners',
+    description: 'Fabrikam users request; Fabrikam sponsors approve, Lee Gu when no sponsor can be found.',
+    accessPackage: { id: accessPackageId },
+    allowedTargetScope: 'specificConnectedOrganizationUsers',
+    specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.connectedOrganizationMembers', connectedOrganizationId, description: demo.fabrikam.name }],
+    expiration: { type: 'afterDuration', duration: 'P90D' },
+    requestorSettings: { enableTargetsToSelfAddAccess: true, enableTargetsToSelfUpdateAccess: true, enableTargetsToSelfRemoveAccess: true, allowCustomAssignmentSchedule: false },
+    requestApprovalSettings: {
+      isApprovalRequiredForAdd: true,
+      isApprovalRequiredForUpdate: true,
+      isRequestorJustificationRequired: true,
+      stages: [
         {
-          '@odata.type': '#microsoft.graph.accessPackageTextInputQuestion',
-          sequence: 1,
-          isRequired: true,
-          isAnswerEditable: true,
-          text: 'What will you work on in Project Falcon?',
-          localizations: [{ text: 'Waaraan ga je werken in Project Falcon?', languageCode: 'nl' }],
-          isSingleLineQuestion: false,
+          durationBeforeAutomaticDenial: 'P14D',
+          isApproverJustificationRequired: false,
+          isEscalationEnabled: false,
+          primaryApprovers: [{ '@odata.type': '#microsoft.graph.externalSponsors' }],
+          fallbackPrimaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: demo.users.lee.id, description: demo.users.lee.name }],
         },
       ],
-    }),
-  );
+    },
+    reviewSettings: {
+      isEnabled: true,
+      expirationBehavior: 'keepAccess',
+      isRecommendationEnabled: true,
+      isReviewerJustificationRequired: false,
+      isSelfReview: false,
+      schedule: {
+        startDateTime: reviewStart.toISOString(),
+        expiration: { type: 'afterDuration', duration: 'P14D' },
+        recurrence: { pattern: { type: 'absoluteMonthly', interval: 3 }, range: { type: 'noEnd' } },
+      },
+      primaryReviewers: [{ '@odata.type': '#microsoft.graph.internalSponsors' }],
+      fallbackReviewers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: demo.users.lee.id }],
+    },
+    questions: [
+      {
+        '@odata.type': '#microsoft.graph.accessPackageTextInputQuestion',
+        sequence: 1,
+        isRequired: true,
+        isAnswerEditable: true,
+        text: 'What will you work on in Project Falcon?',
+        localizations: [{ text: 'Waaraan ga je werken in Project Falcon?', languageCode: 'nl' }],
+        isSingleLineQuestion: false,
+      },
+    ],
+  };
 }
