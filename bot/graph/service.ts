@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Principal, VerifiedIdentity } from '../auth/principal';
 import type { TokenVerifier } from '../auth/tokens';
 import type { Clock, CommandContext } from '../context';
-import { DomainError, UnauthorizedError } from '../domain/errors';
+import { DomainError, UnauthorizedError, ValidationError } from '../domain/errors';
 import { readJsonBody } from '../http/body';
 import type { Store } from '../store/db';
 import { readQueryOptions } from './odata/engine';
@@ -43,7 +43,7 @@ export async function serveGraph(deps: GraphServiceDeps, req: IncomingMessage, r
   try {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
     const rest = url.pathname.slice(graphBasePath.length).replace(/^\/+|\/+$/g, '');
-    const path = rest === '' ? [] : rest.split('/').map((s) => decodeURIComponent(s));
+    const path = rest === '' ? [] : rest.split('/').map(decodeSegment);
     const method = (req.method ?? 'GET').toUpperCase();
     const principal = await authenticate(deps, req);
     const { handler, params, functionArgs } = deps.router.match(method, path);
@@ -68,6 +68,14 @@ export async function serveGraph(deps: GraphServiceDeps, req: IncomingMessage, r
     }
     deps.log.error({ err: error, requestId }, 'graph request failed');
     send(res, 500, errorBody('InternalServerError', 'An internal error occurred. Use the request-id to find it in the server log.', requestId, clientRequestId), headers);
+  }
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ValidationError(`The path segment '${segment}' is not valid percent-encoding.`, undefined, 'BadRequest');
   }
 }
 

@@ -7,7 +7,8 @@ import { ValidationError } from '../domain/errors';
  */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown, typeName: string): z.infer<S> {
   if (body === undefined || body === null) throw new ValidationError('A request body is required.', undefined, 'BadRequest');
-  const result = schema.safeParse(body);
+  // reportInput tells a missing property (no input) from one of the wrong type.
+  const result = schema.safeParse(body, { reportInput: true });
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const path = issue.path.map(String).join('.');
@@ -22,7 +23,7 @@ function describe(issue: z.core.$ZodIssue, path: string, typeName: string): stri
       return `Property '${name}' does not exist on type 'microsoft.graph.${typeName}' or is read-only.`;
     }
     case 'invalid_type':
-      if (issue.input === undefined) return `Property '${path}' is required.`;
+      if (issue.input === undefined && path) return `Property '${path}' is required.`;
       return `Invalid value for ${where}: expected ${issue.expected}.`;
     case 'invalid_value':
       return `Invalid value for ${where}: expected one of ${issue.values.map((v) => String(v)).join(', ')}.`;

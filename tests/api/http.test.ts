@@ -57,6 +57,23 @@ describe('the HTTP edge', () => {
     expect(badOption.body.error.message).toContain('$frobnicate');
   });
 
+  it('tells a missing property from one of the wrong type, and refuses a body that is not an object', async () => {
+    const wrongType = await server.graph('POST', `${em}/catalogs`, { as: 'admin@contoso.test', body: { displayName: 42 } });
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.body.error.message).toBe("Invalid value for 'displayName': expected string.");
+    const missing = await server.graph('POST', `${em}/catalogs`, { as: 'admin@contoso.test', body: { description: 'x' } });
+    expect(missing.body.error.message).toBe("Property 'displayName' is required.");
+    const array = await server.graph('POST', `${em}/catalogs`, { as: 'admin@contoso.test', body: [1, 2] });
+    expect(array.status).toBe(400);
+    expect(array.body.error.message).toBe('Invalid value for the request body: expected object.');
+  });
+
+  it('answers a path with broken percent-encoding with 400, not 500', async () => {
+    const res = await server.graph('GET', `${em}/accessPackages/%E0%A4%A`, { as: 'admin@contoso.test' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain('percent-encoding');
+  });
+
   it('echoes client-request-id', async () => {
     const res = await server.graph('GET', `${em}/catalogs`, { as: 'admin@contoso.test', headers: { 'client-request-id': 'abc-123' } });
     expect(res.headers.get('client-request-id')).toBe('abc-123');
