@@ -97,6 +97,11 @@ describe(listCollection.name, () => {
     expect(new Set(seen).size).toBe(25);
   });
 
+  it('answers $top=0 with the count alone and no nextLink', async () => {
+    const page = await list({ top: '0', count: 'true' });
+    expect(page).toEqual({ '@odata.context': 'ctx', '@odata.count': 25, value: [] });
+  });
+
   it('expands nested navigations in a few queries', async () => {
     const page = await list({ filter: "id eq 'pkg-00'", expand: 'resourceRoleScopes($expand=role($select=displayName),scope),catalog($select=displayName)' });
     expect(page.value[0]).toMatchObject({

@@ -83,8 +83,9 @@ export async function listCollection(db: Db, query: CollectionQuery): Promise<Co
     const counted = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(entity.table)} as ${sql.ref(alias)} where ${where}`.execute(db);
     page['@odata.count'] = Number(counted.rows[0]?.n ?? 0);
   }
-  const hasMore = rows.length > top;
-  page.value = await materialize(db, entity, hasMore ? rows.slice(0, top) : rows, plan);
+  // `$top=0` asks for the count alone; a nextLink would point at the same empty page forever.
+  const hasMore = top > 0 && rows.length > top;
+  page.value = await materialize(db, entity, rows.slice(0, top), plan);
   if (hasMore) page['@odata.nextLink'] = nextLink(query.requestUrl, offset + top);
   if (page['@odata.count'] !== undefined) {
     // Graph puts @odata.count before value.
