@@ -43,7 +43,8 @@ export function registerAccessPackages(router: GraphRouter): void {
       const [value] = await presentRows(req.ctx.db, entity('accessPackage'), [row as unknown as Record<string, unknown>], { expand: req.options.expand, select: req.options.select });
       return created({ '@odata.context': `${req.serviceRoot}/$metadata#${context}/$entity`, ...value });
     })
-    .add('GET', `${accessPackages}/{id}`, async (req) => oneOf(req, 'accessPackage', await visible(req), context))
+    // One query: the caller's catalogs are a SQL scope, so an invisible package is simply not found.
+    .add('GET', `${accessPackages}/{id}`, (req) => oneOf(req, 'accessPackage', req.params.id, context, catalogListScope(req.ctx.principal, 'catalogId')))
     .add('PATCH', `${accessPackages}/{id}`, async (req) => {
       await updateAccessPackage(req.ctx, req.params.id, parseBody(updateAccessPackageBody, req.body, 'accessPackage'));
       return noContent();
