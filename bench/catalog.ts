@@ -348,6 +348,8 @@ async function seedCatalogs(portier: Portier, principal: Principal): Promise<See
     clock: { now: () => new Date(iso) },
     requestId: newId(),
     publicUrl: portier.config.publicUrl,
+    subscriptions: {},
+    wake: () => undefined,
   });
   const catalogIds: string[] = [];
   const counts: Record<string, number> = {};
@@ -743,7 +745,7 @@ async function runCatalogBenchmark(): Promise<void> {
       const catalogId = catalogIds[i % catalogIds.length];
       const pkg: AccessPackagesTable = { id: newId(), catalogId, displayName: `Bench raw ${i}`, description: 'Created by the benchmark.', isHidden: 0, createdDateTime: now, modifiedDateTime: now };
       const audit = await auditRow(
-        { db: store.db, dialect: store.dialect, principal, clock: systemClock, requestId: randomUUID(), publicUrl: config.config.publicUrl },
+        { db: store.db, dialect: store.dialect, principal, clock: systemClock, requestId: randomUUID(), publicUrl: config.config.publicUrl, subscriptions: {}, wake: () => undefined },
         {
           activityDisplayName: 'Create access package',
           operationType: 'Add',
@@ -762,7 +764,7 @@ async function runCatalogBenchmark(): Promise<void> {
     results.push({ name: `create: HTTP POST, ${concurrentClients} clients × ${createsPerClient}`, summary: createConcurrent, raw: createRaw });
     const createCommand = await measure(creates, 0, (i) =>
       createAccessPackage(
-        { db: store.db, dialect: store.dialect, principal, clock: systemClock, requestId: randomUUID(), publicUrl: config.config.publicUrl },
+        { db: store.db, dialect: store.dialect, principal, clock: systemClock, requestId: randomUUID(), publicUrl: config.config.publicUrl, subscriptions: {}, wake: () => undefined },
         createAccessPackageBody.parse(createBody('command', i)),
       ),
     );

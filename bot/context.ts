@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Principal } from './auth/principal';
 import type { Database } from './store/schema';
 import type { Dialect } from './store/db';
+import type { Subscriptions } from './jobs/outbox';
 
 /** Time is injected so tests and jobs can move it instead of sleeping. */
 export interface Clock {
@@ -20,6 +21,38 @@ export interface CommandContext {
   requestId: string;
   /** Base for links we hand out (direct links to packages). */
   publicUrl: string;
+  /** Which consumer takes which event type (see bot/events): events are written with their deliveries. */
+  subscriptions: Subscriptions;
+  /** Asks the job runner for a pass right after the commit (work due now: processing, delivery). */
+  wake: () => void;
+}
+
+/** The principal of work Portier does by itself (timers, processing): audited as "Entitlement Management". */
+export const systemPrincipal: Principal = {
+  userId: null,
+  userType: 'System',
+  displayName: 'Entitlement Management',
+  userPrincipalName: 'entitlement-management',
+  mail: null,
+  tenantId: '',
+  homeObjectId: '',
+  directoryRoleIds: [],
+  entitlementRoles: [],
+};
+
+/** What background work needs to build its command context. */
+export interface EngineDeps {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  clock: Clock;
+  publicUrl: string;
+  subscriptions: Subscriptions;
+  wake: () => void;
+}
+
+/** A command context acting as the system, for timers and event handlers (`db` may be their transaction). */
+export function systemContext(deps: EngineDeps, requestId: string = randomUUID(), db: Kysely<Database> = deps.db): CommandContext {
+  return { db, dialect: deps.dialect, principal: systemPrincipal, clock: deps.clock, requestId, publicUrl: deps.publicUrl, subscriptions: deps.subscriptions, wake: deps.wake };
 }
 
 export type Tx = Transaction<Database>;
@@ -31,3 +64,4 @@ export function inTransaction<T>(ctx: CommandContext, work: (tx: Tx) => Promise<
 
 /** A new object id, in Graph's GUID form. */
 export { randomUUID as newId } from 'node:crypto';
+import { randomUUID } from 'node:crypto';

@@ -5,12 +5,14 @@ import restify from 'restify';
 import { principalResolver } from './auth/principal';
 import { devTokenVerifier, entraTokenVerifier, issueDevToken, TokenVerifier } from './auth/tokens';
 import type { Config } from './config';
-import { Clock, systemClock } from './context';
+import { Clock, EngineDeps, systemClock } from './context';
 import { DomainError, ValidationError } from './domain/errors';
 import { buildGraphRouter } from './graph/routes';
 import { errorBody, graphBasePath, send, serveGraph } from './graph/service';
 import { readJsonBody } from './http/body';
 import { JobRunner } from './jobs/runner';
+import type { EventConsumer } from './events/consumer';
+import { builtInConsumers, ensureRecurringTimers, timerHandlers } from './lifecycle';
 import { seedDemoTenant } from './seed/demo';
 import { openStore, Store } from './store/db';
 import { z } from 'zod';
@@ -30,6 +32,8 @@ export interface StartOptions {
   log?: Logger;
   /** Use an already open store (tests that share one database between servers). */
   store?: Store;
+  /** Extra outbox consumers by name, beside the built-in ones (tests observe events this way). */
+  consumers?: Readonly<Record<string, EventConsumer>>;
 }
 
 /**
@@ -42,9 +46,16 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
   const store = options.store ?? (await openStore(config.databaseUrl));
   if (config.seed !== 'none') await seedDemoTenant(store.db, store.dialect, clock, { entitlements: config.seed === 'demo' });
 
+  // Consumers are known before anything is written: an event gets one delivery row per subscriber.
+  const consumers: Record<string, EventConsumer> = { ...builtInConsumers(), ...(options.consumers ?? {}) };
+  const subscriptions = Object.fromEntries(Object.entries(consumers).map(([name, c]) => [name, c.types]));
+  let jobs: JobRunner | undefined;
+  const wake = () => jobs?.wake();
+  const engine: EngineDeps = { db: store.db, dialect: store.dialect, clock, publicUrl: config.publicUrl, subscriptions, wake };
+
   const verifier: TokenVerifier = config.authMode === 'dev' ? devTokenVerifier(store.db) : entraTokenVerifier(config, store.db);
   const router = buildGraphRouter();
-  const graphDeps = { store, verifier, resolvePrincipal: principalResolver(store.db), clock, router, publicUrl: config.publicUrl, log };
+  const graphDeps = { store, verifier, resolvePrincipal: principalResolver(store.db), clock, router, publicUrl: config.publicUrl, log, subscriptions, wake };
   const server = restify.createServer({ name: 'portier', handleUncaughtExceptions: false });
 
   // Graph paths carry function segments (`filterByCurrentUser(on='target')`) that restify's router
@@ -76,11 +87,20 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
     );
   });
 
-  // Timer kinds and event consumers register here as the features that need them arrive.
-  const jobs = new JobRunner({ store, clock, log, timers: {}, consumers: {}, intervalMs: config.jobIntervalMs });
+  // Every timer kind of the entitlement engine, and the consumers of its events.
+  const runner = new JobRunner({
+    store,
+    clock,
+    log,
+    timers: timerHandlers(engine),
+    consumers: Object.fromEntries(Object.entries(consumers).map(([name, c]) => [name, c.handle])),
+    intervalMs: config.jobIntervalMs,
+  });
+  jobs = runner;
+  await ensureRecurringTimers(store.db, clock.now());
 
   await new Promise<void>((resolve) => server.listen(config.port, config.host, () => resolve()));
-  jobs.start();
+  runner.start();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
@@ -92,9 +112,9 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
     url,
     store,
     config,
-    jobs,
+    jobs: runner,
     async close() {
-      await jobs.stop();
+      await runner.stop();
       server.close();
       if (!options.store) await store.close();
     },

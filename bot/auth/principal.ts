@@ -6,7 +6,8 @@ import type { Database, RoleAssignmentsTable, UsersTable } from '../store/schema
 export interface Principal {
   /** Directory user id (member or guest); null for a partner user who is not a guest yet. */
   userId: string | null;
-  userType: 'Member' | 'Guest' | 'External';
+  /** `System`: Portier itself (timers, processing); never passes an authorization rule. */
+  userType: 'Member' | 'Guest' | 'External' | 'System';
   displayName: string;
   userPrincipalName: string;
   mail: string | null;

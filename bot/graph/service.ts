@@ -7,6 +7,7 @@ import type { Clock, CommandContext } from '../context';
 import { DomainError, UnauthorizedError, ValidationError } from '../domain/errors';
 import { readJsonBody } from '../http/body';
 import type { Store } from '../store/db';
+import type { Subscriptions } from '../jobs/outbox';
 import { readQueryOptions } from './odata/engine';
 import type { GraphRouter } from './router';
 
@@ -19,6 +20,8 @@ export interface GraphServiceDeps {
   router: GraphRouter;
   publicUrl: string;
   log: Logger;
+  subscriptions: Subscriptions;
+  wake: () => void;
 }
 
 export const graphBasePath = '/graph/v1.0';
@@ -55,6 +58,8 @@ export async function serveGraph(deps: GraphServiceDeps, req: IncomingMessage, r
       clock: deps.clock,
       requestId,
       publicUrl: deps.publicUrl,
+      subscriptions: deps.subscriptions,
+      wake: deps.wake,
     };
     const serviceRoot = `${url.protocol}//${url.host}${graphBasePath}`;
     const response = await handler({ method, params, functionArgs, options: readQueryOptions(url.searchParams), body, url, serviceRoot, ctx });

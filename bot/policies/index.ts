@@ -28,7 +28,9 @@ export type Action =
   | 'connectedOrganization.read'
   | 'connectedOrganization.write'
   | 'settings.read'
-  | 'settings.write';
+  | 'settings.write'
+  | 'assignment.read'
+  | 'assignment.manage';
 
 /** What an action is about: the catalog it happens in, the group whose owners count, … */
 export interface Target {
@@ -65,7 +67,7 @@ function hasAnyEntitlementRole(p: Principal): boolean {
   return p.entitlementRoles.length > 0;
 }
 
-const { catalogOwner, accessPackageManager } = entitlementRoles;
+const { catalogOwner, accessPackageManager, accessPackageAssignmentManager } = entitlementRoles;
 
 const rules: Record<Action, (p: Principal, t: Target) => boolean> = {
   // Members read the directory (Entra's default); guests and partner users only see themselves.
@@ -91,6 +93,9 @@ const rules: Record<Action, (p: Principal, t: Target) => boolean> = {
   'connectedOrganization.write': (p) => isAdmin(p),
   'settings.read': (p) => isMember(p),
   'settings.write': (p) => isAdmin(p),
+  // Assignments and requests of a catalog: every catalog role reads them; owners and managers act on them.
+  'assignment.read': (p, t) => isAdmin(p) || hasCatalogRole(p, t.catalogId, catalogScopedRoles),
+  'assignment.manage': (p, t) => isAdmin(p) || hasCatalogRole(p, t.catalogId, [catalogOwner, accessPackageManager, accessPackageAssignmentManager]),
 };
 
 /** Throws `ForbiddenError` unless `principal` may do `action` on `target`. */

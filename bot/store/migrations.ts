@@ -377,6 +377,199 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('outbox_deliveries_pending').on('outbox_deliveries').columns(['state', 'availableAt']).execute();
     },
   },
+  '0004_requests_and_lifecycle': {
+    async up(db: AnyDb) {
+      // Subjects: the people assignments are for, including partner users who are not guests yet.
+      await db.schema
+        .createTable('subjects')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('objectId', 'text')
+        .addColumn('displayName', 'text')
+        .addColumn('email', 'text')
+        .addColumn('emailLower', 'text')
+        .addColumn('principalName', 'text')
+        .addColumn('subjectType', 'text', (c) => c.notNull())
+        .addColumn('subjectLifecycle', 'text', (c) => c.notNull())
+        .addColumn('connectedOrganizationId', 'text')
+        .addColumn('homeTenantId', 'text')
+        .addColumn('homeObjectId', 'text')
+        .addColumn('createdDateTime', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('subjects_object').unique().on('subjects').column('objectId').execute();
+      await db.schema.createIndex('subjects_home').unique().on('subjects').columns(['homeTenantId', 'homeObjectId']).execute();
+      await db.schema.createIndex('subjects_email').on('subjects').column('emailLower').execute();
+
+      await db.schema
+        .createTable('assignment_requests')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('requestType', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('accessPackageId', 'text', (c) => c.notNull())
+        .addColumn('assignmentPolicyId', 'text')
+        .addColumn('catalogId', 'text', (c) => c.notNull())
+        .addColumn('assignmentId', 'text')
+        .addColumn('targetId', 'text', (c) => c.notNull().references('subjects.id'))
+        .addColumn('requestorId', 'text', (c) => c.notNull().references('subjects.id'))
+        .addColumn('justification', 'text')
+        .addColumn('answers', 'text', (c) => c.notNull())
+        .addColumn('schedule', 'text', (c) => c.notNull())
+        .addColumn('createdDateTime', 'text', (c) => c.notNull())
+        .addColumn('completedDateTime', 'text')
+        .addColumn('currentStage', 'integer')
+        .addColumn('stageCount', 'integer', (c) => c.notNull())
+        .addColumn('resultReason', 'text')
+        // Set while the request is open (package|target), null afterwards: the unique index refuses a
+        // second open request for the same package and person, whatever the race.
+        .addColumn('openKey', 'text')
+        .execute();
+      await db.schema.createIndex('assignment_requests_open').unique().on('assignment_requests').column('openKey').execute();
+      await db.schema.createIndex('assignment_requests_target').on('assignment_requests').columns(['targetId', 'createdDateTime']).execute();
+      await db.schema.createIndex('assignment_requests_requestor').on('assignment_requests').columns(['requestorId', 'createdDateTime']).execute();
+      await db.schema.createIndex('assignment_requests_package').on('assignment_requests').columns(['accessPackageId', 'state']).execute();
+      await db.schema.createIndex('assignment_requests_catalog').on('assignment_requests').columns(['catalogId', 'createdDateTime']).execute();
+      await db.schema.createIndex('assignment_requests_assignment').on('assignment_requests').column('assignmentId').execute();
+
+      // Approval stages of a request (the request's id is the approval's id, as in Graph).
+      await db.schema
+        .createTable('approval_stages')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('requestId', 'text', (c) => c.notNull().references('assignment_requests.id').onDelete('cascade'))
+        .addColumn('stageIndex', 'integer', (c) => c.notNull())
+        .addColumn('displayName', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('reviewResult', 'text', (c) => c.notNull())
+        .addColumn('justification', 'text')
+        .addColumn('reviewedById', 'text')
+        .addColumn('reviewedBy', 'text')
+        .addColumn('reviewedDateTime', 'text')
+        .addColumn('startedDateTime', 'text')
+        .addColumn('dueDateTime', 'text')
+        .addColumn('escalationDateTime', 'text')
+        .addColumn('isEscalated', 'integer', (c) => c.notNull())
+        .addColumn('settings', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('approval_stages_request').unique().on('approval_stages').columns(['requestId', 'stageIndex']).execute();
+      await db.schema
+        .createTable('approval_stage_approvers')
+        .addColumn('stageId', 'text', (c) => c.notNull().references('approval_stages.id').onDelete('cascade'))
+        .addColumn('requestId', 'text', (c) => c.notNull())
+        .addColumn('userId', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('addedDateTime', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('approval_stage_approvers_pk', ['stageId', 'userId'])
+        .execute();
+      await db.schema.createIndex('approval_stage_approvers_user').on('approval_stage_approvers').columns(['userId', 'requestId']).execute();
+
+      // Assignments gain their lifecycle: the active key (one active assignment per package and
+      // person), when the clock started, when it ends, and the next expiry notice.
+      await db.schema.alterTable('assignments').addColumn('activeKey', 'text').execute();
+      await db.schema.alterTable('assignments').addColumn('requestId', 'text').execute();
+      await db.schema.alterTable('assignments').addColumn('deliveredDateTime', 'text').execute();
+      await db.schema.alterTable('assignments').addColumn('startDateTime', 'text').execute();
+      await db.schema.alterTable('assignments').addColumn('endDateTime', 'text').execute();
+      await db.schema.alterTable('assignments').addColumn('nextNoticeDateTime', 'text').execute();
+      await db.schema.alterTable('assignments').addColumn('noticesSent', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('assignments').addColumn('deliveryAttempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.createIndex('assignments_active').unique().on('assignments').column('activeKey').execute();
+      await db.schema.createIndex('assignments_end').on('assignments').columns(['endDateTime', 'id']).execute();
+      await db.schema.createIndex('assignments_notice').on('assignments').columns(['nextNoticeDateTime', 'id']).execute();
+      await db.schema.createIndex('assignments_catalog').on('assignments').columns(['catalogId', 'state']).execute();
+
+      // What each assignment granted in the directory, so a role two assignments grant stays until
+      // the last of them ends, and a retried delivery never grants twice.
+      await db.schema
+        .createTable('assignment_grants')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('assignmentId', 'text', (c) => c.notNull().references('assignments.id').onDelete('cascade'))
+        .addColumn('userId', 'text')
+        .addColumn('originSystem', 'text', (c) => c.notNull())
+        .addColumn('resourceOriginId', 'text', (c) => c.notNull())
+        .addColumn('roleOriginId', 'text', (c) => c.notNull())
+        .addColumn('roleDisplayName', 'text')
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('grantedDateTime', 'text')
+        .addColumn('removedDateTime', 'text')
+        .addColumn('lastError', 'text')
+        .execute();
+      await db.schema.createIndex('assignment_grants_role').unique().on('assignment_grants').columns(['assignmentId', 'originSystem', 'resourceOriginId', 'roleOriginId']).execute();
+      await db.schema.createIndex('assignment_grants_user').on('assignment_grants').columns(['userId', 'resourceOriginId', 'roleOriginId', 'state']).execute();
+
+      // Access reviews created from policies' reviewSettings.
+      await db.schema
+        .createTable('access_review_definitions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('displayName', 'text', (c) => c.notNull())
+        .addColumn('descriptionForAdmins', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('assignmentPolicyId', 'text', (c) => c.notNull())
+        .addColumn('accessPackageId', 'text', (c) => c.notNull())
+        .addColumn('catalogId', 'text', (c) => c.notNull())
+        .addColumn('settings', 'text', (c) => c.notNull())
+        .addColumn('createdDateTime', 'text', (c) => c.notNull())
+        .addColumn('lastModifiedDateTime', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('access_review_definitions_policy').unique().on('access_review_definitions').column('assignmentPolicyId').execute();
+      await db.schema
+        .createTable('access_review_instances')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('definitionId', 'text', (c) => c.notNull().references('access_review_definitions.id').onDelete('cascade'))
+        .addColumn('startDateTime', 'text', (c) => c.notNull())
+        .addColumn('endDateTime', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('createdDateTime', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('access_review_instances_definition').on('access_review_instances').columns(['definitionId', 'startDateTime']).execute();
+      await db.schema
+        .createTable('access_review_decisions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('instanceId', 'text', (c) => c.notNull().references('access_review_instances.id').onDelete('cascade'))
+        .addColumn('definitionId', 'text', (c) => c.notNull())
+        .addColumn('assignmentId', 'text', (c) => c.notNull())
+        .addColumn('principalId', 'text', (c) => c.notNull())
+        .addColumn('principal', 'text', (c) => c.notNull())
+        .addColumn('resource', 'text', (c) => c.notNull())
+        .addColumn('decision', 'text', (c) => c.notNull())
+        .addColumn('recommendation', 'text', (c) => c.notNull())
+        .addColumn('justification', 'text')
+        .addColumn('reviewedById', 'text')
+        .addColumn('reviewedBy', 'text')
+        .addColumn('reviewedDateTime', 'text')
+        .addColumn('appliedBy', 'text')
+        .addColumn('appliedDateTime', 'text')
+        .addColumn('applyResult', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('access_review_decisions_instance').unique().on('access_review_decisions').columns(['instanceId', 'assignmentId']).execute();
+      await db.schema
+        .createTable('access_review_reviewers')
+        .addColumn('decisionId', 'text', (c) => c.notNull().references('access_review_decisions.id').onDelete('cascade'))
+        .addColumn('instanceId', 'text', (c) => c.notNull())
+        .addColumn('userId', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('access_review_reviewers_pk', ['decisionId', 'userId'])
+        .execute();
+      await db.schema.createIndex('access_review_reviewers_user').on('access_review_reviewers').columns(['userId', 'instanceId']).execute();
+
+      // Notifications: what the notifier made of the events, one row per recipient (the bot sends them).
+      await db.schema
+        .createTable('notifications')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('eventId', 'text', (c) => c.notNull())
+        .addColumn('eventType', 'text', (c) => c.notNull())
+        .addColumn('recipientId', 'text', (c) => c.notNull())
+        .addColumn('subjectId', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('createdDateTime', 'text', (c) => c.notNull())
+        .addColumn('sentDateTime', 'text')
+        .execute();
+      await db.schema.createIndex('notifications_event').unique().on('notifications').columns(['eventId', 'recipientId']).execute();
+      await db.schema.createIndex('notifications_recipient').on('notifications').columns(['recipientId', 'createdDateTime']).execute();
+
+      // Recent activity for review recommendations, and when Portier blocked a governed guest.
+      await db.schema.alterTable('users').addColumn('lastSignInDateTime', 'text').execute();
+      await db.schema.alterTable('users').addColumn('blockedDateTime', 'text').execute();
+    },
+  },
 };
 
 class CodeMigrationProvider implements MigrationProvider {

@@ -5,6 +5,8 @@
  * and date-times as ISO 8601 text in both dialects, so the same SQL and the same comparisons work on
  * SQLite and PostgreSQL. Complex Graph values (arrays, nested objects) are JSON text.
  */
+import type { Generated } from 'kysely';
+
 export type Bool = number;
 export type DateTimeText = string;
 export type JsonText = string;
@@ -51,6 +53,10 @@ export interface UsersTable {
   homeObjectId: string | null;
   /** Two-letter country code (ISO 3166), needed in Entra to license a user. */
   usageLocation: string | null;
+  /** Last time the user signed in to Portier (at most hourly precision): recent activity for reviews. */
+  lastSignInDateTime: DateTimeText | null;
+  /** When Portier blocked this governed guest because their last assignment ended. */
+  blockedDateTime: DateTimeText | null;
 }
 
 export interface UserSponsorsTable {
@@ -246,7 +252,10 @@ export interface AssignmentPoliciesTable {
   modifiedDateTime: DateTimeText;
 }
 
-/** Access package assignments. The request lifecycle (issue 3) fills this table; configuration checks read it. */
+/**
+ * Access package assignments. `state` is Graph's (`delivering`, `delivered`, `deliveryFailed`,
+ * `partiallyDelivered`, `expired`); an assignment is active until expired. `targetId` is a subject.
+ */
 export interface AssignmentsTable {
   id: string;
   accessPackageId: string;
@@ -258,6 +267,173 @@ export interface AssignmentsTable {
   schedule: JsonText;
   expiredDateTime: DateTimeText | null;
   createdDateTime: DateTimeText;
+  /** `package|target` while active, null once expired: one active assignment per package and person. */
+  activeKey: string | null;
+  /** The request that created (or last extended) it. */
+  requestId: string | null;
+  deliveredDateTime: DateTimeText | null;
+  /** When the clock started (delivery, or the requested start) and when it ends (null: never). */
+  startDateTime: DateTimeText | null;
+  endDateTime: DateTimeText | null;
+  /** When the next expiry notice is due (null: none left) and how many were sent. */
+  nextNoticeDateTime: DateTimeText | null;
+  noticesSent: Generated<number>;
+  deliveryAttempts: Generated<number>;
+}
+
+/** What an assignment granted: one row per resource role, with its state in the directory. */
+export interface AssignmentGrantsTable {
+  id: string;
+  assignmentId: string;
+  /** The directory user holding the role (null until the guest is invited). */
+  userId: string | null;
+  originSystem: string;
+  /** Group id, or site URL. */
+  resourceOriginId: string;
+  /** `Member_<group>`/`Owner_<group>`, or the site group id. */
+  roleOriginId: string;
+  roleDisplayName: string | null;
+  state: 'pending' | 'granted' | 'failed' | 'removed';
+  grantedDateTime: DateTimeText | null;
+  removedDateTime: DateTimeText | null;
+  lastError: string | null;
+}
+
+/** `accessPackageSubject`: who an assignment or request is for; partner users before they are guests too. */
+export interface SubjectsTable {
+  id: string;
+  /** Directory object id (null until an external requestor is invited). */
+  objectId: string | null;
+  displayName: string | null;
+  email: string | null;
+  emailLower: string | null;
+  principalName: string | null;
+  subjectType: string;
+  subjectLifecycle: 'notDefined' | 'notGoverned' | 'governed';
+  connectedOrganizationId: string | null;
+  homeTenantId: string | null;
+  homeObjectId: string | null;
+  createdDateTime: DateTimeText;
+}
+
+export interface AssignmentRequestsTable {
+  id: string;
+  requestType: string;
+  state: string;
+  status: string;
+  accessPackageId: string;
+  assignmentPolicyId: string | null;
+  catalogId: string;
+  assignmentId: string | null;
+  /** Subject the request is for, and subject who made it. */
+  targetId: string;
+  requestorId: string;
+  justification: string | null;
+  answers: JsonText;
+  schedule: JsonText;
+  createdDateTime: DateTimeText;
+  completedDateTime: DateTimeText | null;
+  /** Index of the approval stage in progress (0-based), null when none. */
+  currentStage: number | null;
+  stageCount: number;
+  /** Why it ended the way it did (denied with no approver, delivery error…), for notices and audit. */
+  resultReason: string | null;
+  /** `package|target` while open, null afterwards. */
+  openKey: string | null;
+}
+
+export interface ApprovalStagesTable {
+  id: string;
+  requestId: string;
+  stageIndex: number;
+  displayName: string;
+  /** `NotStarted`, `InProgress`, `Completed`, `Expired`. */
+  status: string;
+  /** `NotReviewed`, `Approve`, `Deny`. */
+  reviewResult: string;
+  justification: string | null;
+  reviewedById: string | null;
+  /** JSON `identity` of who decided (a user, or the system). */
+  reviewedBy: JsonText | null;
+  reviewedDateTime: DateTimeText | null;
+  startedDateTime: DateTimeText | null;
+  /** Automatic denial at this moment. */
+  dueDateTime: DateTimeText | null;
+  escalationDateTime: DateTimeText | null;
+  isEscalated: Bool;
+  /** The policy's `accessPackageApprovalStage` at submission. */
+  settings: JsonText;
+}
+
+export interface ApprovalStageApproversTable {
+  stageId: string;
+  requestId: string;
+  userId: string;
+  kind: 'primary' | 'fallbackPrimary' | 'escalation' | 'fallbackEscalation';
+  addedDateTime: DateTimeText;
+}
+
+export interface AccessReviewDefinitionsTable {
+  id: string;
+  displayName: string;
+  descriptionForAdmins: string | null;
+  status: string;
+  assignmentPolicyId: string;
+  accessPackageId: string;
+  catalogId: string;
+  /** The policy's reviewSettings. */
+  settings: JsonText;
+  createdDateTime: DateTimeText;
+  lastModifiedDateTime: DateTimeText;
+}
+
+export interface AccessReviewInstancesTable {
+  id: string;
+  definitionId: string;
+  startDateTime: DateTimeText;
+  endDateTime: DateTimeText;
+  status: string;
+  createdDateTime: DateTimeText;
+}
+
+export interface AccessReviewDecisionsTable {
+  id: string;
+  instanceId: string;
+  definitionId: string;
+  assignmentId: string;
+  /** Directory user under review. */
+  principalId: string;
+  /** JSON `identity` of the principal and of the resource (the access package). */
+  principal: JsonText;
+  resource: JsonText;
+  decision: string;
+  recommendation: string;
+  justification: string | null;
+  reviewedById: string | null;
+  reviewedBy: JsonText | null;
+  reviewedDateTime: DateTimeText | null;
+  appliedBy: JsonText | null;
+  appliedDateTime: DateTimeText | null;
+  applyResult: string;
+}
+
+export interface AccessReviewReviewersTable {
+  decisionId: string;
+  instanceId: string;
+  userId: string;
+  kind: 'primary' | 'fallback' | 'self';
+}
+
+/** One row per event and recipient: what the bot should tell whom. */
+export interface NotificationsTable {
+  id: string;
+  eventId: string;
+  eventType: string;
+  recipientId: string;
+  subjectId: string;
+  payload: JsonText;
+  createdDateTime: DateTimeText;
+  sentDateTime: DateTimeText | null;
 }
 
 export interface ConnectedOrganizationsTable {
@@ -356,6 +532,16 @@ export interface Database {
   incompatible_groups: IncompatibleGroupsTable;
   assignment_policies: AssignmentPoliciesTable;
   assignments: AssignmentsTable;
+  assignment_grants: AssignmentGrantsTable;
+  subjects: SubjectsTable;
+  assignment_requests: AssignmentRequestsTable;
+  approval_stages: ApprovalStagesTable;
+  approval_stage_approvers: ApprovalStageApproversTable;
+  access_review_definitions: AccessReviewDefinitionsTable;
+  access_review_instances: AccessReviewInstancesTable;
+  access_review_decisions: AccessReviewDecisionsTable;
+  access_review_reviewers: AccessReviewReviewersTable;
+  notifications: NotificationsTable;
   connected_organizations: ConnectedOrganizationsTable;
   connected_organization_sources: ConnectedOrganizationSourcesTable;
   connected_organization_sponsors: ConnectedOrganizationSponsorsTable;

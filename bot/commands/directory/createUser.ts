@@ -46,6 +46,8 @@ export async function createUser(ctx: CommandContext, input: CreateUserInput): P
     homeTenantId: null,
     homeObjectId: null,
     usageLocation: input.usageLocation ? input.usageLocation.toUpperCase() : null,
+    lastSignInDateTime: null,
+    blockedDateTime: null,
   };
   await inTransaction(ctx, async (tx) => {
     if (await findUser(tx, upn)) throw duplicateUpn();

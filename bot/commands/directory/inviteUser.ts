@@ -84,6 +84,8 @@ export async function inviteUser(ctx: CommandContext, input: CreateInvitationInp
         homeTenantId: account?.tenantId ?? null,
         homeObjectId: account?.id ?? null,
         usageLocation: null,
+        lastSignInDateTime: null,
+        blockedDateTime: null,
       };
       try {
         await tx.insertInto('users').values(user).execute();

@@ -11,6 +11,9 @@ import { registerCatalogs } from './entitlement/catalogs';
 import { registerConnectedOrganizations } from './entitlement/connectedOrganizations';
 import { registerResourceRequests } from './entitlement/resourceRequests';
 import { registerSettings } from './entitlement/settings';
+import { registerSubjects } from './entitlement/subjects';
+import { registerAssignmentRequests } from './entitlement/assignmentRequests';
+import { registerApprovals } from './entitlement/approvals';
 
 /** Every route of the embedded Graph, one module per resource. */
 export function buildGraphRouter(): GraphRouter {
@@ -28,6 +31,9 @@ export function buildGraphRouter(): GraphRouter {
     registerAssignmentPolicies,
     registerConnectedOrganizations,
     registerSettings,
+    registerSubjects,
+    registerAssignmentRequests,
+    registerApprovals,
   ]) {
     register(router);
   }

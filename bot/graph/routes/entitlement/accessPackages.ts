@@ -14,7 +14,9 @@ import { catalogListScope } from '../../../policies';
 import type { Scope } from '../../odata/engine';
 import { presentRows } from '../../odata/engine';
 import { entity } from '../../odata/model';
-import { created, GraphRequest, GraphRouter, noContent } from '../../router';
+import { created, GraphRequest, GraphRouter, noContent, ok } from '../../router';
+import { applicablePolicyRequirements, requestablePackageIds } from '../../../commands/requests/requestable';
+import { ValidationError } from '../../../domain/errors';
 import { idFromODataRef, parseBody } from '../../validate';
 import { listOf, oneOf, where } from '../helpers';
 import { em } from '../paths';
@@ -43,8 +45,22 @@ export function registerAccessPackages(router: GraphRouter): void {
       const [value] = await presentRows(req.ctx.db, entity('accessPackage'), [row as unknown as Record<string, unknown>], { expand: req.options.expand, select: req.options.select });
       return created({ '@odata.context': `${req.serviceRoot}/$metadata#${context}/$entity`, ...value });
     })
-    // One query: the caller's catalogs are a SQL scope, so an invisible package is simply not found.
-    .add('GET', `${accessPackages}/{id}`, (req) => oneOf(req, 'accessPackage', req.params.id, context, catalogListScope(req.ctx.principal, 'catalogId')))
+    // Packages the caller may request; hidden ones are left out (that is how they stay unlisted).
+    .add('GET', `${accessPackages}/filterByCurrentUser()`, async (req) => {
+      if (req.functionArgs.on !== 'allowedRequestor') throw new ValidationError("The function parameter 'on' must be 'allowedRequestor'.", 'on');
+      const ids = await requestablePackageIds(req.ctx);
+      return listOf(req, 'accessPackage', context, (alias) => (ids.length === 0 ? sql`1 = 0` : sql`${sql.ref(`${alias}.isHidden`)} = 0 and ${sql.ref(`${alias}.id`)} in (${sql.join(ids)})`));
+    })
+    // Catalog staff read any package of their catalogs (one query: their catalogs are a SQL scope);
+    // anyone a policy lets request it reads it by id, hidden or not: that is the direct link.
+    .add('GET', `${accessPackages}/{id}`, async (req) => {
+      const staffScope = catalogListScope(req.ctx.principal, 'catalogId');
+      if (!staffScope) return oneOf(req, 'accessPackage', req.params.id, context);
+      const requestable = await requestablePackageIds(req.ctx, req.params.id);
+      const scope: Scope = requestable.length > 0 ? (alias) => sql`(${staffScope(alias)} or ${sql.ref(`${alias}.id`)} = ${req.params.id})` : staffScope;
+      return oneOf(req, 'accessPackage', req.params.id, context, scope);
+    })
+    .add('POST', `${accessPackages}/{id}/getApplicablePolicyRequirements`, async (req) => ok({ '@odata.context': `${req.serviceRoot}/$metadata#Collection(microsoft.graph.accessPackageAssignmentRequestRequirements)`, value: await applicablePolicyRequirements(req.ctx, req.params.id) }))
     .add('PATCH', `${accessPackages}/{id}`, async (req) => {
       await updateAccessPackage(req.ctx, req.params.id, parseBody(updateAccessPackageBody, req.body, 'accessPackage'));
       return noContent();

@@ -1,0 +1,82 @@
+import { CommandContext, inTransaction } from '../../context';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors';
+import { emit } from '../../events/emit';
+import { eventTypes } from '../../events/types';
+import { can } from '../../policies';
+import { writeAudit } from '../audit';
+import type { ApprovalStage } from '../policies/schemas';
+import type { DecideStageInput } from '../requests/schemas';
+import { cancelStageTimers, completeRequest, denyRequest, startStage } from './requestFlow';
+
+/**
+ * An approver decides a stage (`PATCH …/accessPackageAssignmentApprovals/{id}/stages/{stageId}`).
+ * One decision ends a stage: the write is conditional on the stage still being undecided, so of two
+ * approvers deciding at the same moment one wins and the other gets 409, whatever the instance.
+ * The requestor never decides their own request; approver justification is enforced when required.
+ */
+export async function decideStage(ctx: CommandContext, approvalId: string, stageId: string, input: DecideStageInput): Promise<void> {
+  const p = ctx.principal;
+  await inTransaction(ctx, async (tx) => {
+    const stage = await tx.selectFrom('approval_stages').selectAll().where('id', '=', stageId).where('requestId', '=', approvalId).executeTakeFirst();
+    const request = stage ? await tx.selectFrom('assignment_requests').selectAll().where('id', '=', approvalId).executeTakeFirst() : undefined;
+    if (!stage || !request) throw new NotFoundError(`No approval stage '${stageId}' in approval '${approvalId}' was found.`);
+    const subjects = await tx.selectFrom('subjects').select(['id', 'objectId', 'homeTenantId', 'homeObjectId']).where('id', 'in', [request.targetId, request.requestorId]).execute();
+    const isOwnRequest = subjects.some((s) => (p.userId && s.objectId === p.userId) || (s.homeTenantId === p.tenantId && s.homeObjectId === p.homeObjectId && !!p.homeObjectId));
+    const approver = p.userId
+      ? await tx.selectFrom('approval_stage_approvers').select('kind').where('stageId', '=', stage.id).where('userId', '=', p.userId).executeTakeFirst()
+      : undefined;
+    if (isOwnRequest) throw new ForbiddenError('You cannot decide your own access request.', 'RequestorCannotApprove');
+    if (!approver) {
+      // Catalog staff may know the request exists; anyone else does not.
+      if (can(p, 'assignment.read', { catalogId: request.catalogId })) throw new ForbiddenError('You are not an approver of this stage.', 'NotAnApprover');
+      throw new NotFoundError(`No approval stage '${stageId}' in approval '${approvalId}' was found.`);
+    }
+    if (stage.status !== 'InProgress' || stage.reviewResult !== 'NotReviewed') throw alreadyDecided(stage);
+    const settings = JSON.parse(stage.settings) as ApprovalStage;
+    const justification = input.justification?.trim() || null;
+    if (settings.isApproverJustificationRequired && !justification) {
+      throw new ValidationError("Property 'justification' is required: approvers of this stage must justify their decision.", 'justification');
+    }
+    const now = ctx.clock.now().toISOString();
+    const reviewedBy = { id: p.userId, displayName: p.displayName, userPrincipalName: p.userPrincipalName };
+    const decided = await tx
+      .updateTable('approval_stages')
+      .set({ status: 'Completed', reviewResult: input.reviewResult, justification, reviewedById: p.userId, reviewedBy: JSON.stringify(reviewedBy), reviewedDateTime: now })
+      .where('id', '=', stage.id)
+      .where('status', '=', 'InProgress')
+      .where('reviewResult', '=', 'NotReviewed')
+      .executeTakeFirst();
+    if (Number(decided.numUpdatedRows) !== 1) {
+      const current = await tx.selectFrom('approval_stages').selectAll().where('id', '=', stage.id).executeTakeFirstOrThrow();
+      throw alreadyDecided(current);
+    }
+    await cancelStageTimers(tx, request.id);
+    const approverIds = (await tx.selectFrom('approval_stage_approvers').select('userId').where('stageId', '=', stage.id).execute()).map((a) => a.userId);
+    await emit(tx, ctx, eventTypes.stageDecided, request.id, { requestId: request.id, stageId: stage.id, stageIndex: stage.stageIndex, reviewResult: input.reviewResult, reviewedById: p.userId, approverIds, justification });
+    const accessPackage = await tx.selectFrom('access_packages').select('displayName').where('id', '=', request.accessPackageId).executeTakeFirst();
+    await writeAudit(tx, ctx, {
+      activityDisplayName: input.reviewResult === 'Approve' ? 'Approve access package assignment request' : 'Deny access package assignment request',
+      operationType: 'Update',
+      targets: [
+        { id: request.id, displayName: null, type: 'AccessPackageAssignmentRequest' },
+        { id: request.accessPackageId, displayName: accessPackage?.displayName ?? null, type: 'AccessPackage' },
+      ],
+      details: { stage: String(stage.stageIndex + 1), justification },
+    });
+    if (input.reviewResult === 'Deny') {
+      await denyRequest(tx, ctx, request, { status: 'Denied', reason: justification, deciderId: p.userId });
+    } else if (stage.stageIndex + 1 < request.stageCount) {
+      await startStage(tx, ctx, request, stage.stageIndex + 1);
+    } else {
+      await completeRequest(tx, ctx, request);
+    }
+  });
+  ctx.wake();
+}
+
+function alreadyDecided(stage: { reviewResult: string; reviewedBy: string | null; status: string }): ConflictError {
+  if (stage.reviewResult === 'NotReviewed') return new ConflictError(`This approval stage is ${stage.status === 'NotStarted' ? 'not started yet' : 'no longer open'}.`, 'ApprovalStageNotInProgress');
+  const by = stage.reviewedBy ? (JSON.parse(stage.reviewedBy) as { displayName?: string }).displayName : undefined;
+  const verb = stage.reviewResult === 'Approve' ? 'approved' : 'denied';
+  return new ConflictError(`This approval stage was already ${verb}${by ? ` by ${by}` : ''}.`, 'ApprovalStageAlreadyDecided');
+}

@@ -1,0 +1,206 @@
+import type { Insertable } from 'kysely';
+import type { CommandContext, Tx } from '../../context';
+import { newId } from '../../context';
+import { catalogScope, entitlementRoles } from '../../domain/roles';
+import { emit } from '../../events/emit';
+import { eventTypes } from '../../events/types';
+import { cancelTimer, scheduleTimer } from '../../jobs/timers';
+import type { ApprovalStagesTable, AssignmentRequestsTable, AssignmentsTable } from '../../store/schema';
+import { applyRemoveRequest, applyUpdateRequest } from '../assignments/applyRequest';
+import { deliverAssignmentTimer } from '../assignments/endAssignment';
+import type { Schedule } from '../assignments/schedule';
+import { writeAudit } from '../audit';
+import { isUniqueViolation } from '../directory/loadDirectory';
+import { durationToMilliseconds } from '../policies/durations';
+import type { ApprovalStage } from '../policies/schemas';
+import { resolveWithFallback } from './resolveApprovers';
+
+/**
+ * The request state machine after submission: approval stages one after the other, then the change
+ * the request asks for. Every step runs inside the transaction of whatever moved it (the processing
+ * timer, a decision, an automatic denial), so states, timers, events and audit land together.
+ */
+export const stageTimerKinds = { autoDeny: 'approval.autoDeny', escalate: 'approval.escalate', remind: 'approval.remind' } as const;
+
+const addTypes = new Set(['userAdd', 'adminAdd']);
+const updateTypes = new Set(['userUpdate', 'adminUpdate']);
+
+/** Moves a `submitted` request on: into its first approval stage, or straight to what it asks for. */
+export async function processRequest(tx: Tx, ctx: CommandContext, requestId: string): Promise<void> {
+  const request = await tx.selectFrom('assignment_requests').selectAll().where('id', '=', requestId).where('state', '=', 'submitted').executeTakeFirst();
+  if (!request) return; // canceled meanwhile, or processed already
+  if (request.stageCount > 0 && request.assignmentPolicyId) {
+    const policy = await tx.selectFrom('assignment_policies').select('requestApprovalSettings').where('id', '=', request.assignmentPolicyId).executeTakeFirst();
+    const stages = policy ? ((JSON.parse(policy.requestApprovalSettings) as { stages: ApprovalStage[] }).stages ?? []) : [];
+    if (stages.length > 0) {
+      await tx
+        .insertInto('approval_stages')
+        .values(
+          stages.map((settings, index) => ({
+            id: newId(),
+            requestId: request.id,
+            stageIndex: index,
+            displayName: `Stage ${index + 1}`,
+            status: 'NotStarted',
+            reviewResult: 'NotReviewed',
+            justification: null,
+            reviewedById: null,
+            reviewedBy: null,
+            reviewedDateTime: null,
+            startedDateTime: null,
+            dueDateTime: null,
+            escalationDateTime: null,
+            isEscalated: 0,
+            settings: JSON.stringify(settings),
+          })),
+        )
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+      await startStage(tx, ctx, request, 0);
+      return;
+    }
+  }
+  await completeRequest(tx, ctx, request);
+}
+
+/** Starts stage `index`: resolves its approvers (or fallback), sets its deadlines, tells the approvers. No one → denied. */
+export async function startStage(tx: Tx, ctx: CommandContext, request: AssignmentRequestsTable, index: number): Promise<void> {
+  const now = ctx.clock.now();
+  const stage = await tx.selectFrom('approval_stages').selectAll().where('requestId', '=', request.id).where('stageIndex', '=', index).executeTakeFirstOrThrow();
+  const settings = JSON.parse(stage.settings) as ApprovalStage;
+  const target = await tx.selectFrom('subjects').selectAll().where('id', '=', request.targetId).executeTakeFirstOrThrow();
+  const creator = await tx.selectFrom('subjects').select('objectId').where('id', '=', request.requestorId).executeTakeFirst();
+  const { ids, usedFallback } = await resolveWithFallback(tx, settings.primaryApprovers, settings.fallbackPrimaryApprovers, target, [target.objectId, creator?.objectId ?? null]);
+  if (ids.length === 0) {
+    const reason = `No approver could be found for stage ${index + 1}: neither the approvers nor the fallback approvers resolve to anyone who may decide.`;
+    await tx
+      .updateTable('approval_stages')
+      .set({ status: 'Completed', reviewResult: 'Deny', justification: reason, reviewedBy: JSON.stringify(systemIdentity), reviewedDateTime: now.toISOString(), startedDateTime: now.toISOString() })
+      .where('id', '=', stage.id)
+      .execute();
+    const owners = await tx
+      .selectFrom('role_assignments')
+      .select('principalId')
+      .where('roleDefinitionId', '=', entitlementRoles.catalogOwner)
+      .where('appScopeId', '=', catalogScope(request.catalogId))
+      .execute();
+    await denyRequest(tx, ctx, request, { status: 'Denied', reason, catalogOwnerIds: owners.map((o) => o.principalId) });
+    return;
+  }
+  const due = new Date(now.getTime() + durationToMilliseconds(settings.durationBeforeAutomaticDenial));
+  const escalation = settings.isEscalationEnabled && settings.durationBeforeEscalation ? new Date(now.getTime() + durationToMilliseconds(settings.durationBeforeEscalation)) : null;
+  await tx
+    .updateTable('approval_stages')
+    .set({ status: 'InProgress', startedDateTime: now.toISOString(), dueDateTime: due.toISOString(), escalationDateTime: escalation?.toISOString() ?? null })
+    .where('id', '=', stage.id)
+    .execute();
+  await addApprovers(tx, stage.id, request.id, ids, usedFallback ? 'fallbackPrimary' : 'primary', now);
+  await tx.updateTable('assignment_requests').set({ state: 'pendingApproval', status: 'PendingApproval', currentStage: index }).where('id', '=', request.id).execute();
+  await scheduleTimer(tx, { kind: stageTimerKinds.autoDeny, subjectId: stage.id, dueAt: due, payload: { requestId: request.id } }, now);
+  if (escalation) await scheduleTimer(tx, { kind: stageTimerKinds.escalate, subjectId: stage.id, dueAt: escalation, payload: { requestId: request.id } }, now);
+  // One reminder half-way to the first deadline (escalation, or automatic denial).
+  const reminder = new Date(now.getTime() + ((escalation ?? due).getTime() - now.getTime()) / 2);
+  await scheduleTimer(tx, { kind: stageTimerKinds.remind, subjectId: stage.id, dueAt: reminder, payload: { requestId: request.id } }, now);
+  await emit(tx, ctx, eventTypes.stageStarted, request.id, { requestId: request.id, stageId: stage.id, stageIndex: index, approverIds: ids, usedFallback, dueDateTime: due.toISOString() });
+}
+
+export async function addApprovers(tx: Tx, stageId: string, requestId: string, userIds: readonly string[], kind: 'primary' | 'fallbackPrimary' | 'escalation' | 'fallbackEscalation', now: Date): Promise<void> {
+  if (userIds.length === 0) return;
+  await tx
+    .insertInto('approval_stage_approvers')
+    .values(userIds.map((userId) => ({ stageId, requestId, userId, kind, addedDateTime: now.toISOString() })))
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+export const systemIdentity = { id: '00000000-0000-0000-0000-000000000000', displayName: 'Entitlement Management' };
+
+/** Ends a request denied (by an approver, nobody to approve, or nobody in time: status `Expired`). */
+export async function denyRequest(
+  tx: Tx,
+  ctx: CommandContext,
+  request: Pick<AssignmentRequestsTable, 'id' | 'targetId' | 'accessPackageId' | 'catalogId'>,
+  outcome: { status: 'Denied' | 'Expired'; reason: string | null; catalogOwnerIds?: string[]; deciderId?: string | null },
+): Promise<void> {
+  const now = ctx.clock.now().toISOString();
+  await tx
+    .updateTable('assignment_requests')
+    .set({ state: 'denied', status: outcome.status, completedDateTime: now, openKey: null, currentStage: null, resultReason: outcome.reason })
+    .where('id', '=', request.id)
+    .execute();
+  await cancelStageTimers(tx, request.id);
+  const target = await tx.selectFrom('subjects').select(['objectId', 'displayName']).where('id', '=', request.targetId).executeTakeFirst();
+  const payload = { requestId: request.id, accessPackageId: request.accessPackageId, targetId: request.targetId, targetUserId: target?.objectId ?? null, reason: outcome.reason, deciderId: outcome.deciderId ?? null };
+  if (outcome.status === 'Expired') await emit(tx, ctx, eventTypes.requestExpired, request.id, payload);
+  else await emit(tx, ctx, eventTypes.requestDenied, request.id, { ...payload, ...(outcome.catalogOwnerIds ? { catalogOwnerIds: outcome.catalogOwnerIds } : {}) });
+  await writeAudit(tx, ctx, {
+    activityDisplayName: outcome.status === 'Expired' ? 'Access package assignment request expired' : 'Deny access package assignment request',
+    operationType: 'Update',
+    targets: [{ id: request.id, displayName: null, type: 'AccessPackageAssignmentRequest' }, { id: target?.objectId ?? request.targetId, displayName: target?.displayName ?? null, type: 'User' }],
+    details: { reason: outcome.reason },
+  });
+}
+
+/** Cancels every pending timer of the request's stages (decided, denied, canceled). */
+export async function cancelStageTimers(tx: Tx, requestId: string): Promise<void> {
+  const stages = await tx.selectFrom('approval_stages').select('id').where('requestId', '=', requestId).execute();
+  if (stages.length === 0) return;
+  await tx
+    .deleteFrom('timers')
+    .where('kind', 'in', Object.values(stageTimerKinds))
+    .where('subjectId', 'in', stages.map((s) => s.id))
+    .execute();
+}
+
+/** The last stage approved (or none needed): do what the request asks for. */
+export async function completeRequest(tx: Tx, ctx: CommandContext, request: AssignmentRequestsTable): Promise<void> {
+  if (addTypes.has(request.requestType)) return createAssignment(tx, ctx, request);
+  if (updateTypes.has(request.requestType)) return applyUpdateRequest(tx, ctx, request);
+  return applyRemoveRequest(tx, ctx, request);
+}
+
+/**
+ * An approved add request becomes an assignment in `delivering`; delivery (a timer due now, or at
+ * the requested start) invites the guest and grants the roles. The assignment's clock starts then.
+ */
+async function createAssignment(tx: Tx, ctx: CommandContext, request: AssignmentRequestsTable): Promise<void> {
+  const now = ctx.clock.now();
+  const schedule = JSON.parse(request.schedule) as Schedule;
+  const start = schedule.startDateTime ? new Date(schedule.startDateTime) : now;
+  const scheduled = start.getTime() > now.getTime();
+  const assignment: Insertable<AssignmentsTable> & { id: string } = {
+    id: newId(),
+    accessPackageId: request.accessPackageId,
+    assignmentPolicyId: request.assignmentPolicyId as string,
+    catalogId: request.catalogId,
+    targetId: request.targetId,
+    state: 'delivering',
+    status: scheduled ? 'Scheduled' : 'Delivering',
+    schedule: JSON.stringify({ startDateTime: schedule.startDateTime ?? null, expiration: schedule.expiration ?? null, recurrence: null }),
+    expiredDateTime: null,
+    createdDateTime: now.toISOString(),
+    activeKey: `${request.accessPackageId}|${request.targetId}`,
+    requestId: request.id,
+    deliveredDateTime: null,
+    startDateTime: null,
+    endDateTime: null,
+    nextNoticeDateTime: null,
+  };
+  try {
+    await tx.insertInto('assignments').values(assignment).execute();
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    // Another request of the same person for the same package was delivered meanwhile.
+    await denyRequest(tx, ctx, request, { status: 'Denied', reason: 'The user already has this access package.' });
+    return;
+  }
+  await tx
+    .updateTable('assignment_requests')
+    .set({ state: scheduled ? 'scheduled' : 'delivering', status: scheduled ? 'Scheduled' : 'Delivering', assignmentId: assignment.id, currentStage: null })
+    .where('id', '=', request.id)
+    .execute();
+  await scheduleTimer(tx, { kind: deliverAssignmentTimer, subjectId: assignment.id, dueAt: scheduled ? start : now }, now);
+  ctx.wake();
+}
+
+export type { ApprovalStagesTable };

@@ -1,0 +1,131 @@
+import type { CommandContext, Tx } from '../../context';
+import { newId } from '../../context';
+import { grantRole, inviteGuest, ProvisioningError } from '../../directory/provisioner';
+import { emit } from '../../events/emit';
+import { eventTypes } from '../../events/types';
+import { scheduleTimer } from '../../jobs/timers';
+import { deliverAssignmentTimer } from '../assignments/endAssignment';
+import { endOf, nextNotice, type Schedule } from '../assignments/schedule';
+import { writeAudit } from '../audit';
+import { onAssignmentDelivered } from '../guests/lifecycle';
+
+/** Automatic retries of a failed delivery: 30 s, 1 min, 2 min, 4 min, 8 min; `reprocess` retries at any time. */
+export const maxDeliveryAttempts = 5;
+export function deliveryRetryDelayMs(attempt: number): number {
+  return 30_000 * 2 ** Math.max(0, attempt - 1);
+}
+
+/**
+ * Delivers an assignment inside the timer's transaction: an external requestor is invited as a
+ * governed guest first, then every resource role of the package is granted and recorded as a grant
+ * (one row per role, so a retry never grants twice). When everything is granted the assignment is
+ * `delivered` and its clock starts now; a failure leaves `deliveryFailed` (or `partiallyDelivered`)
+ * with a retry timer.
+ */
+export async function deliverAssignment(tx: Tx, ctx: CommandContext, assignmentId: string): Promise<void> {
+  const now = ctx.clock.now();
+  const assignment = await tx
+    .selectFrom('assignments')
+    .selectAll()
+    .where('id', '=', assignmentId)
+    .where('activeKey', 'is not', null)
+    .where('state', 'in', ['delivering', 'deliveryFailed', 'partiallyDelivered'])
+    .executeTakeFirst();
+  if (!assignment) return;
+  const subject = await tx.selectFrom('subjects').selectAll().where('id', '=', assignment.targetId).executeTakeFirstOrThrow();
+  let failure: string | null = null;
+  let userId = subject.objectId;
+  if (!userId) {
+    try {
+      userId = await inviteGuest(tx, subject, now);
+      await tx.updateTable('subjects').set({ objectId: userId }).where('id', '=', subject.id).execute();
+      await writeAudit(tx, ctx, {
+        category: 'UserManagement',
+        activityDisplayName: 'Invite external user',
+        operationType: 'Add',
+        targets: [{ id: userId, displayName: subject.displayName, type: 'User' }],
+        details: { invitedUserEmailAddress: subject.email, reason: `Access package assignment ${assignment.id}` },
+      });
+    } catch (error) {
+      if (!(error instanceof ProvisioningError)) throw error;
+      failure = error.message;
+    }
+  }
+
+  let granted = 0;
+  let failed = 0;
+  if (userId) {
+    const roles = await tx
+      .selectFrom('resource_role_scopes as rs')
+      .innerJoin('resource_roles as r', 'r.id', 'rs.roleId')
+      .innerJoin('resources as res', 'res.id', 'r.resourceId')
+      .select(['r.originSystem', 'res.originId as resourceOriginId', 'r.originId as roleOriginId', 'r.displayName as roleDisplayName'])
+      .where('rs.accessPackageId', '=', assignment.accessPackageId)
+      .execute();
+    if (roles.length > 0) {
+      await tx
+        .insertInto('assignment_grants')
+        .values(roles.map((r) => ({ id: newId(), assignmentId: assignment.id, userId, originSystem: r.originSystem, resourceOriginId: r.resourceOriginId, roleOriginId: r.roleOriginId, roleDisplayName: r.roleDisplayName, state: 'pending' as const, grantedDateTime: null, removedDateTime: null, lastError: null })))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+    const grants = await tx.selectFrom('assignment_grants').selectAll().where('assignmentId', '=', assignment.id).execute();
+    for (const grant of grants) {
+      if (grant.state === 'granted') {
+        granted++;
+        continue;
+      }
+      try {
+        await grantRole(tx, grant, userId);
+        await tx.updateTable('assignment_grants').set({ state: 'granted', userId, grantedDateTime: now.toISOString(), lastError: null }).where('id', '=', grant.id).execute();
+        granted++;
+      } catch (error) {
+        if (!(error instanceof ProvisioningError)) throw error;
+        await tx.updateTable('assignment_grants').set({ state: 'failed', userId, lastError: error.message }).where('id', '=', grant.id).execute();
+        failure ??= error.message;
+        failed++;
+      }
+    }
+  }
+
+  const request = assignment.requestId ? await tx.selectFrom('assignment_requests').select(['id', 'assignmentPolicyId']).where('id', '=', assignment.requestId).executeTakeFirst() : undefined;
+  const accessPackage = await tx.selectFrom('access_packages').select(['id', 'displayName']).where('id', '=', assignment.accessPackageId).executeTakeFirst();
+  const auditTargets = [
+    { id: assignment.id, displayName: null, type: 'AccessPackageAssignment' },
+    { id: assignment.accessPackageId, displayName: accessPackage?.displayName ?? null, type: 'AccessPackage' },
+    { id: userId ?? subject.id, displayName: subject.displayName, type: userId ? 'User' : 'AccessPackageSubject' },
+  ];
+
+  if (failure === null) {
+    const schedule = JSON.parse(assignment.schedule) as Schedule;
+    const end = endOf(schedule.expiration, now);
+    const delivered = {
+      state: 'delivered',
+      status: 'Delivered',
+      deliveredDateTime: now.toISOString(),
+      startDateTime: now.toISOString(),
+      endDateTime: end?.toISOString() ?? null,
+      nextNoticeDateTime: nextNotice(now, end, 0)?.toISOString() ?? null,
+      noticesSent: 0,
+      schedule: JSON.stringify({ startDateTime: now.toISOString(), expiration: { ...(schedule.expiration ?? { type: 'noExpiration', duration: null }), endDateTime: end?.toISOString() ?? null }, recurrence: null }),
+    };
+    await tx.updateTable('assignments').set(delivered).where('id', '=', assignment.id).execute();
+    if (request) {
+      await tx.updateTable('assignment_requests').set({ state: 'delivered', status: 'Delivered', completedDateTime: now.toISOString(), openKey: null }).where('id', '=', request.id).execute();
+    }
+    await emit(tx, ctx, eventTypes.assignmentDelivered, assignment.id, { assignmentId: assignment.id, requestId: request?.id ?? null, accessPackageId: assignment.accessPackageId, targetId: subject.id, targetUserId: userId, endDateTime: delivered.endDateTime });
+    await writeAudit(tx, ctx, { activityDisplayName: 'Access package assignment delivered', operationType: 'Assign', targets: auditTargets, details: { roles: String(granted), endDateTime: delivered.endDateTime } });
+    await onAssignmentDelivered(tx, ctx, subject.id);
+    return;
+  }
+
+  const attempts = assignment.deliveryAttempts + 1;
+  const state = granted > 0 && failed > 0 ? 'partiallyDelivered' : 'deliveryFailed';
+  const status = state === 'partiallyDelivered' ? 'PartiallyDelivered' : 'DeliveryFailed';
+  const retryAt = attempts < maxDeliveryAttempts ? new Date(now.getTime() + deliveryRetryDelayMs(attempts)) : null;
+  await tx.updateTable('assignments').set({ state, status, deliveryAttempts: attempts }).where('id', '=', assignment.id).execute();
+  if (request) await tx.updateTable('assignment_requests').set({ state, status, resultReason: failure }).where('id', '=', request.id).execute();
+  if (retryAt) await scheduleTimer(tx, { kind: deliverAssignmentTimer, subjectId: assignment.id, dueAt: retryAt }, now);
+  await emit(tx, ctx, eventTypes.deliveryFailed, assignment.id, { assignmentId: assignment.id, requestId: request?.id ?? null, accessPackageId: assignment.accessPackageId, targetId: subject.id, targetUserId: userId, error: failure, attempts, nextAttemptDateTime: retryAt?.toISOString() ?? null });
+  await writeAudit(tx, ctx, { activityDisplayName: 'Access package assignment delivery failed', operationType: 'Assign', targets: auditTargets, result: 'failure', resultReason: failure, details: { attempts: String(attempts) } });
+}

@@ -1,0 +1,40 @@
+import type { CommandContext } from '../../context';
+import { NotFoundError } from '../../domain/errors';
+import type { Question } from '../policies/schemas';
+import { requestablePolicies } from './applicablePolicies';
+import { requesterOfPrincipal } from './subjects';
+
+/** Ids of the packages the caller may request (hidden ones included: the link works for anyone in scope). */
+export async function requestablePackageIds(ctx: CommandContext, accessPackageId?: string): Promise<string[]> {
+  if (ctx.principal.userType === 'System') return [];
+  const requester = await requesterOfPrincipal(ctx.db, ctx.principal);
+  return [...(await requestablePolicies(ctx.db, requester, { accessPackageId })).keys()];
+}
+
+/**
+ * `POST accessPackages/{id}/getApplicablePolicyRequirements`: what the caller must provide to request
+ * the package, per policy that lets them (Graph's `accessPackageAssignmentRequestRequirements`).
+ */
+export async function applicablePolicyRequirements(ctx: CommandContext, accessPackageId: string): Promise<unknown[]> {
+  const exists = await ctx.db.selectFrom('access_packages').select('id').where('id', '=', accessPackageId).executeTakeFirst();
+  if (!exists) throw new NotFoundError(`No accessPackage with id '${accessPackageId}' was found.`);
+  if (ctx.principal.userType === 'System') return [];
+  const requester = await requesterOfPrincipal(ctx.db, ctx.principal);
+  const policies = (await requestablePolicies(ctx.db, requester, { accessPackageId })).get(accessPackageId) ?? [];
+  return policies.map((policy) => {
+    const approval = JSON.parse(policy.requestApprovalSettings) as { isApprovalRequiredForAdd: boolean; isApprovalRequiredForUpdate: boolean; isRequestorJustificationRequired: boolean };
+    const requestor = JSON.parse(policy.requestorSettings) as { allowCustomAssignmentSchedule: boolean };
+    const questions = (JSON.parse(policy.questions) as Question[]).slice().sort((a, b) => a.sequence - b.sequence);
+    return {
+      policyId: policy.id,
+      policyDisplayName: policy.displayName,
+      policyDescription: policy.description,
+      isApprovalRequiredForAdd: approval.isApprovalRequiredForAdd,
+      isApprovalRequiredForUpdate: approval.isApprovalRequiredForUpdate,
+      isRequestorJustificationRequired: approval.isRequestorJustificationRequired,
+      allowCustomAssignmentSchedule: requestor.allowCustomAssignmentSchedule,
+      questions,
+      schedule: { startDateTime: null, expiration: JSON.parse(policy.expiration) as unknown, recurrence: null },
+    };
+  });
+}

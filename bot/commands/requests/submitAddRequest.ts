@@ -1,0 +1,259 @@
+import { CommandContext, inTransaction, newId, Tx } from '../../context';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors';
+import { emit } from '../../events/emit';
+import { eventTypes } from '../../events/types';
+import { scheduleTimer } from '../../jobs/timers';
+import { authorize, can } from '../../policies';
+import type { AccessPackagesTable, AssignmentPoliciesTable, AssignmentRequestsTable, CatalogsTable, SubjectsTable } from '../../store/schema';
+import { assignmentEnd, endOf, type Expiration, type Schedule } from '../assignments/schedule';
+import { writeAudit } from '../audit';
+import { emailDomain } from '../connectedOrganizations/matchConnectedOrganization';
+import { isUniqueViolation } from '../directory/loadDirectory';
+import type { Question } from '../policies/schemas';
+import { catalogOpenTo, groupsOf, policyCovers, requestablePolicies } from './applicablePolicies';
+import type { CreateAssignmentRequestInput } from './schemas';
+import { ensureSubject, Requester, requesterOfEmail, requesterOfPrincipal, requesterOfUser } from './subjects';
+import { validateAnswers } from './validateAnswers';
+
+export const processRequestTimer = 'request.process';
+
+/** Request states in which a request is still open (it holds the package|target open key). */
+export const openRequestStates = ['submitted', 'pendingApproval', 'delivering', 'scheduled', 'deliveryFailed'] as const;
+
+/**
+ * `userAdd` (a person asks for a package for themselves) and `adminAdd` (a catalog owner, package
+ * manager or assignment manager assigns someone, also an email address not in the directory yet).
+ * Every rule is checked before anything is written; the request is stored `submitted` with its event
+ * and a processing timer due now, and processing (approvals or delivery) follows after the commit.
+ */
+export async function submitAddRequest(ctx: CommandContext, input: CreateAssignmentRequestInput): Promise<AssignmentRequestsTable> {
+  const p = ctx.principal;
+  if (p.userType === 'System') throw new ForbiddenError();
+  const packageId = input.assignment.accessPackageId;
+  if (!packageId) throw new ValidationError("Property 'assignment.accessPackageId' is required.", 'assignment.accessPackageId');
+  const isAdmin = input.requestType === 'adminAdd';
+  const now = ctx.clock.now();
+
+  const accessPackage = await ctx.db.selectFrom('access_packages').selectAll().where('id', '=', packageId).executeTakeFirst();
+  if (!accessPackage) throw new NotFoundError(`No accessPackage with id '${packageId}' was found.`);
+  const catalog = await ctx.db.selectFrom('catalogs').selectAll().where('id', '=', accessPackage.catalogId).executeTakeFirstOrThrow();
+
+  let requester: Requester;
+  let policy: AssignmentPoliciesTable;
+  if (isAdmin) {
+    authorize(p, 'assignment.manage', { catalogId: catalog.id });
+    requester = await adminTarget(ctx, input);
+    policy = await adminPolicy(ctx, input, accessPackage, requester);
+  } else {
+    if (input.assignment.targetId && input.assignment.targetId !== p.userId) {
+      throw new ForbiddenError("A 'userAdd' request is for the caller; use 'adminAdd' to assign someone else.", 'RequestorNotAllowed');
+    }
+    if (input.assignment.target) throw new ValidationError("Property 'assignment.target' is only allowed in an 'adminAdd' request.", 'assignment.target');
+    requester = await requesterOfPrincipal(ctx.db, p);
+    policy = await requestorPolicy(ctx, input, accessPackage, catalog, requester);
+  }
+
+  const approval = JSON.parse(policy.requestApprovalSettings) as { isApprovalRequiredForAdd: boolean; isRequestorJustificationRequired: boolean; stages: unknown[] };
+  const requestorSettings = JSON.parse(policy.requestorSettings) as { allowCustomAssignmentSchedule: boolean };
+  const justification = input.justification?.trim() || null;
+  if (!isAdmin && approval.isRequestorJustificationRequired && !justification) {
+    throw new ValidationError("Property 'justification' is required: this access package's policy asks requestors to justify their request.", 'justification');
+  }
+  const answers = validateAnswers(JSON.parse(policy.questions) as Question[], input.answers, { requireAll: !isAdmin });
+  const schedule = requestedSchedule(input, policy, isAdmin || requestorSettings.allowCustomAssignmentSchedule, now);
+  const needsApproval = !isAdmin && approval.isApprovalRequiredForAdd && approval.stages.length > 0;
+
+  const request = await inTransaction(ctx, async (tx) => {
+    if (requester.kind !== 'member' && !requester.organization && policy.allowedTargetScope === 'allExternalUsers') {
+      requester = { ...requester, organization: await proposeOrganization(tx, ctx, requester) };
+    }
+    const target = await ensureSubject(tx, requester, now);
+    const creator = isAdmin ? await ensureSubject(tx, await requesterOfPrincipal(tx, p), now) : target;
+    await checkTargetMayHavePackage(tx, accessPackage, target);
+    const row: AssignmentRequestsTable = {
+      id: newId(),
+      requestType: input.requestType,
+      state: 'submitted',
+      status: 'Accepted',
+      accessPackageId: accessPackage.id,
+      assignmentPolicyId: policy.id,
+      catalogId: catalog.id,
+      assignmentId: null,
+      targetId: target.id,
+      requestorId: creator.id,
+      justification,
+      answers: JSON.stringify(answers),
+      schedule: JSON.stringify(schedule),
+      createdDateTime: now.toISOString(),
+      completedDateTime: null,
+      currentStage: null,
+      stageCount: needsApproval ? approval.stages.length : 0,
+      resultReason: null,
+      openKey: `${accessPackage.id}|${target.id}`,
+    };
+    try {
+      await tx.insertInto('assignment_requests').values(row).execute();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw pendingRequestError(accessPackage);
+      throw error;
+    }
+    await emit(tx, ctx, eventTypes.requestSubmitted, row.id, { requestId: row.id, accessPackageId: accessPackage.id, targetId: target.id, requestorId: creator.id, requestType: row.requestType });
+    await scheduleTimer(tx, { kind: processRequestTimer, subjectId: row.id, dueAt: now }, now);
+    await writeAudit(tx, ctx, {
+      activityDisplayName: isAdmin ? 'Create access package assignment request (admin)' : 'User requests access package assignment',
+      operationType: 'Add',
+      targets: [
+        { id: row.id, displayName: null, type: 'AccessPackageAssignmentRequest' },
+        { id: accessPackage.id, displayName: accessPackage.displayName, type: 'AccessPackage' },
+        { id: target.objectId ?? target.id, displayName: target.displayName, type: target.objectId ? 'User' : 'AccessPackageSubject' },
+      ],
+      details: { requestType: row.requestType, justification, policyId: policy.id },
+    });
+    return row;
+  });
+  ctx.wake();
+  return request;
+}
+
+function pendingRequestError(accessPackage: AccessPackagesTable): ConflictError {
+  return new ConflictError(`There is already an open request for '${accessPackage.displayName}' for this user; wait for it or cancel it.`, 'PendingRequestExists');
+}
+
+/** The person an `adminAdd` is for: a directory user by id, or an address (a user with that mail, or someone new). */
+async function adminTarget(ctx: CommandContext, input: CreateAssignmentRequestInput): Promise<Requester> {
+  const { targetId, target } = input.assignment;
+  if (targetId && target) throw new ValidationError("Give either 'assignment.targetId' or 'assignment.target', not both.", 'assignment.target');
+  const objectId = targetId ?? target?.objectId;
+  if (objectId) {
+    const user = await ctx.db.selectFrom('users').selectAll().where('id', '=', objectId).executeTakeFirst();
+    if (!user) throw new NotFoundError(`No user with id '${objectId}' was found.`);
+    return requesterOfUser(ctx.db, user);
+  }
+  if (!target) throw new ValidationError("Property 'assignment.targetId' (or 'assignment.target.email') is required in an 'adminAdd' request.", 'assignment.targetId');
+  const user = await ctx.db.selectFrom('users').selectAll().where('mailLower', '=', target.email).executeTakeFirst();
+  if (user) return requesterOfUser(ctx.db, user);
+  const home = await ctx.db.selectFrom('tenants').select('domains').where('isHome', '=', 1).executeTakeFirstOrThrow();
+  if ((JSON.parse(home.domains) as string[]).some((d) => d.toLowerCase() === emailDomain(target.email))) {
+    throw new NotFoundError(`'${target.email}' belongs to this directory's own domain but no such user exists.`);
+  }
+  return requesterOfEmail(ctx.db, target.email, target.displayName ?? null);
+}
+
+/** An administrator names the policy; the target must be one it allows (or it is a direct-assignment policy). */
+async function adminPolicy(ctx: CommandContext, input: CreateAssignmentRequestInput, accessPackage: AccessPackagesTable, target: Requester): Promise<AssignmentPoliciesTable> {
+  const policyId = input.assignment.assignmentPolicyId;
+  if (!policyId) throw new ValidationError("Property 'assignment.assignmentPolicyId' is required in an 'adminAdd' request.", 'assignment.assignmentPolicyId');
+  const policy = await ctx.db.selectFrom('assignment_policies').selectAll().where('id', '=', policyId).where('accessPackageId', '=', accessPackage.id).executeTakeFirst();
+  if (!policy) throw new NotFoundError(`Access package '${accessPackage.displayName}' has no policy '${policyId}'.`);
+  const direct = policy.allowedTargetScope === 'notSpecified' && target.kind !== 'external';
+  const covered = direct || policyCovers(policy, target, await groupsOf(ctx.db, target.userId)) || (policy.allowedTargetScope === 'allExternalUsers' && target.kind === 'external');
+  if (!covered) {
+    throw new ForbiddenError(`'${target.email ?? target.displayName}' is not in the scope of policy '${policy.displayName}' (${policy.allowedTargetScope}).`, 'TargetNotInPolicyScope');
+  }
+  return policy;
+}
+
+/** The policy a requestor's request goes through: the one they named, if it lets them, or the most specific that does. */
+async function requestorPolicy(ctx: CommandContext, input: CreateAssignmentRequestInput, accessPackage: AccessPackagesTable, catalog: CatalogsTable, r: Requester): Promise<AssignmentPoliciesTable> {
+  if (!catalogOpenTo(catalog, r)) {
+    const why = catalog.state !== 'published' ? 'its catalog is not enabled' : 'its catalog is not enabled for external users';
+    throw new ForbiddenError(`Access package '${accessPackage.displayName}' cannot be requested: ${why}.`, 'CatalogNotAvailable');
+  }
+  const policies = (await requestablePolicies(ctx.db, r, { accessPackageId: accessPackage.id })).get(accessPackage.id) ?? [];
+  const named = input.assignment.assignmentPolicyId;
+  if (named) {
+    const match = policies.find((candidate) => candidate.id === named);
+    if (match) return match;
+    const exists = await ctx.db.selectFrom('assignment_policies').select('id').where('id', '=', named).where('accessPackageId', '=', accessPackage.id).executeTakeFirst();
+    if (!exists) throw new NotFoundError(`Access package '${accessPackage.displayName}' has no policy '${named}'.`);
+  }
+  if (!named && policies[0]) return policies[0];
+  const who = r.kind === 'member' ? 'You are' : r.organization ? `Users of '${r.organization.displayName}' are` : 'Users of your organization are';
+  throw new ForbiddenError(`${who} not allowed to request access package '${accessPackage.displayName}'${named ? ' through this policy' : ''}.`, 'RequestorNotInScope');
+}
+
+/** The schedule the request asks for: allowed only when the policy lets requestors choose, never beyond the policy's expiration. */
+function requestedSchedule(input: CreateAssignmentRequestInput, policy: AssignmentPoliciesTable, mayChoose: boolean, now: Date): Schedule {
+  const asked = input.schedule ?? input.assignment.schedule ?? null;
+  const policyExpiration = JSON.parse(policy.expiration) as Expiration;
+  if (!asked || (!asked.startDateTime && (!asked.expiration || asked.expiration.type === 'notSpecified'))) {
+    return { startDateTime: null, expiration: policyExpiration, recurrence: null };
+  }
+  if (!mayChoose) throw new ValidationError("Property 'schedule' is not allowed: this access package's policy does not let requestors choose their dates.", 'schedule');
+  const start = asked.startDateTime ? new Date(asked.startDateTime) : now;
+  if (asked.startDateTime && start.getTime() < now.getTime() - 5 * 60_000) throw new ValidationError("Invalid value for 'schedule.startDateTime': it is in the past.", 'schedule.startDateTime');
+  const expiration = asked.expiration && asked.expiration.type !== 'notSpecified' ? (asked.expiration as Expiration) : policyExpiration;
+  const end = endOf(expiration, start);
+  if (end && end <= start) throw new ValidationError("Invalid value for 'schedule.expiration': the access would end before it starts.", 'schedule.expiration');
+  const allowed = assignmentEnd(policyExpiration, null, start);
+  if (allowed && (!end || end > allowed)) {
+    throw new ValidationError(`Invalid value for 'schedule.expiration': this policy allows access until ${allowed.toISOString()} at the latest.`, 'schedule.expiration');
+  }
+  return { startDateTime: asked.startDateTime ?? null, expiration, recurrence: null };
+}
+
+/** No second active assignment of the package, and nothing incompatible with it. */
+async function checkTargetMayHavePackage(tx: Tx, accessPackage: AccessPackagesTable, target: SubjectsTable): Promise<void> {
+  const active = await tx.selectFrom('assignments').select('id').where('activeKey', '=', `${accessPackage.id}|${target.id}`).executeTakeFirst();
+  if (active) throw new ConflictError(`This user already has access package '${accessPackage.displayName}' (assignment ${active.id}).`, 'ActiveAssignmentExists');
+  const incompatible = await tx
+    .selectFrom('assignments as a')
+    .innerJoin('access_packages as other', 'other.id', 'a.accessPackageId')
+    .select(['other.displayName'])
+    .where('a.targetId', '=', target.id)
+    .where('a.activeKey', 'is not', null)
+    .where((eb) =>
+      eb.or([
+        eb('a.accessPackageId', 'in', eb.selectFrom('incompatible_access_packages').select('incompatibleAccessPackageId').where('accessPackageId', '=', accessPackage.id)),
+        eb('a.accessPackageId', 'in', eb.selectFrom('incompatible_access_packages').select('accessPackageId').where('incompatibleAccessPackageId', '=', accessPackage.id)),
+      ]),
+    )
+    .executeTakeFirst();
+  if (incompatible) throw new ForbiddenError(`Access package '${accessPackage.displayName}' is incompatible with '${incompatible.displayName}', which this user already has.`, 'IncompatibleAccessPackage');
+  if (target.objectId) {
+    const group = await tx
+      .selectFrom('incompatible_groups as i')
+      .innerJoin('group_members as m', 'm.groupId', 'i.groupId')
+      .innerJoin('groups as g', 'g.id', 'i.groupId')
+      .select('g.displayName')
+      .where('i.accessPackageId', '=', accessPackage.id)
+      .where('m.memberId', '=', target.objectId)
+      .executeTakeFirst();
+    if (group) throw new ForbiddenError(`Access package '${accessPackage.displayName}' is incompatible with membership of group '${group.displayName}'.`, 'IncompatibleGroup');
+  }
+}
+
+/**
+ * `allExternalUsers` lets anyone from outside request; a partner whose organization is unknown gets
+ * a `proposed` connected organization (by tenant, and by domain), like Entra.
+ */
+async function proposeOrganization(tx: Tx, ctx: CommandContext, r: Requester) {
+  const domain = emailDomain(r.email);
+  const now = ctx.clock.now().toISOString();
+  const sources = [
+    ...(r.tenantId ? [{ '@odata.type': '#microsoft.graph.azureActiveDirectoryTenant', tenantId: r.tenantId, displayName: domain ?? r.tenantId }] : []),
+    ...(domain ? [{ '@odata.type': '#microsoft.graph.domainIdentitySource', domainName: domain, displayName: domain }] : []),
+  ];
+  const row = {
+    id: newId(),
+    displayName: domain ?? r.tenantId ?? 'Unknown organization',
+    description: `Proposed when ${r.email ?? r.principalName ?? 'a partner user'} requested access.`,
+    state: 'proposed',
+    identitySources: JSON.stringify(sources),
+    createdBy: 'Entitlement Management',
+    createdDateTime: now,
+    modifiedDateTime: now,
+  };
+  await tx.insertInto('connected_organizations').values(row).execute();
+  const keys = [...(r.tenantId ? [{ kind: 'tenant' as const, value: r.tenantId.toLowerCase() }] : []), ...(domain ? [{ kind: 'domain' as const, value: domain }] : [])];
+  for (const key of keys) {
+    await tx.insertInto('connected_organization_sources').values({ connectedOrganizationId: row.id, ...key }).onConflict((oc) => oc.doNothing()).execute();
+  }
+  await writeAudit(tx, ctx, { activityDisplayName: 'Create connected organization (proposed)', operationType: 'Add', targets: [{ id: row.id, displayName: row.displayName, type: 'ConnectedOrganization' }] });
+  return row;
+}
+
+/** For callers that only need to know whether someone could manage requests in a catalog. */
+export function canManage(ctx: CommandContext, catalogId: string): boolean {
+  return can(ctx.principal, 'assignment.manage', { catalogId });
+}

@@ -1,0 +1,182 @@
+import type { Tx } from '../context';
+import { newId } from '../context';
+import { sponsorsOf } from '../commands/guests/guests';
+import type { EventConsumer } from './consumer';
+import { allEventTypes, eventTypes, type EventType } from './types';
+
+/**
+ * The notifier: turns each event into one `notifications` row per person who should hear of it
+ * (docs/EVENTS.md lists who, per type). It runs in the transaction that completes the event's
+ * delivery, and (eventId, recipientId) is unique, so every person gets each notice exactly once even
+ * when the handler is retried. The bot sends the rows as Teams cards.
+ *
+ * A recipient is a directory user id; a partner user who is not in the directory yet is addressed by
+ * their `accessPackageSubject` id (the bot reaches them through the conversation they started).
+ */
+export type RecipientRole = 'requestor' | 'target' | 'approver' | 'reviewer' | 'guest' | 'sponsor' | 'catalogOwner';
+
+export const notifierConsumer: EventConsumer = {
+  types: allEventTypes,
+  handle: async (event, { tx, now }) => {
+    const recipients = await recipientsOf(tx, event.type as EventType, event.data);
+    if (recipients.size === 0) return;
+    await tx
+      .insertInto('notifications')
+      .values(
+        [...recipients].map(([recipientId, roles]) => ({
+          id: newId(),
+          eventId: event.id,
+          eventType: event.type,
+          recipientId,
+          subjectId: event.subjectId,
+          payload: JSON.stringify({ ...event.data, recipientRoles: [...roles] }),
+          createdDateTime: now.toISOString(),
+          sentDateTime: null,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['eventId', 'recipientId']).doNothing())
+      .execute();
+  },
+};
+
+type Payload = Record<string, unknown>;
+/** recipient id → why they are told. */
+type Recipients = Map<string, Set<RecipientRole>>;
+
+/** Who hears of an event of `type` with `payload`; what the payload lacks is read from the database by id. */
+export async function recipientsOf(tx: Tx, type: EventType, payload: Payload): Promise<Recipients> {
+  const to: Recipients = new Map();
+  const add = (ids: readonly (string | null | undefined)[], role: RecipientRole) => {
+    for (const id of ids) {
+      if (!id) continue;
+      const roles = to.get(id) ?? new Set<RecipientRole>();
+      roles.add(role);
+      to.set(id, roles);
+    }
+  };
+
+  switch (type) {
+    case eventTypes.requestSubmitted:
+    case eventTypes.requestDenied:
+    case eventTypes.requestExpired:
+    case eventTypes.requestCanceled: {
+      await addRequestParties(tx, payload, add);
+      // Approvers of a stage still open hold a card that must show the request is over.
+      if (type !== eventTypes.requestSubmitted) add(await undecidedApprovers(tx, str(payload.requestId)), 'approver');
+      break;
+    }
+    case eventTypes.stageStarted:
+    case eventTypes.stageEscalated:
+    case eventTypes.approvalReminder:
+      add(ids(payload.approverIds) ?? (await stageApprovers(tx, str(payload.stageId))), 'approver');
+      break;
+    case eventTypes.stageDecided:
+      // Every approver's card updates to show who decided; the requestor hears of an approval here
+      // (a denial comes as `assignmentRequest.denied`).
+      add(ids(payload.approverIds) ?? (await stageApprovers(tx, str(payload.stageId))), 'approver');
+      if (payload.reviewResult === 'Approve') await addRequestParties(tx, payload, add);
+      break;
+    case eventTypes.assignmentDelivered:
+    case eventTypes.deliveryFailed:
+    case eventTypes.assignmentExpiringSoon:
+    case eventTypes.assignmentExpired:
+    case eventTypes.assignmentRemoved:
+    case eventTypes.assignmentExtended:
+      add([await assignmentTarget(tx, payload)], 'target');
+      break;
+    case eventTypes.reviewStarted:
+    case eventTypes.reviewCompleted:
+      add(ids(payload.reviewerIds) ?? (await instanceReviewers(tx, str(payload.instanceId))), 'reviewer');
+      break;
+    case eventTypes.guestToBeBlocked:
+    case eventTypes.guestBlocked:
+    case eventTypes.guestToBeDeleted:
+    case eventTypes.guestKept:
+      add([str(payload.userId)], 'guest');
+      add(ids(payload.sponsorIds) ?? (await guestSponsors(tx, str(payload.userId))), 'sponsor');
+      break;
+    case eventTypes.guestDeleted:
+      // The guest's account is gone: nobody can reach them in Teams any more; the sponsors learn it.
+      add(ids(payload.sponsorIds) ?? [], 'sponsor');
+      break;
+    default: {
+      const unknown: never = type;
+      void unknown;
+    }
+  }
+  add(ids(payload.catalogOwnerIds) ?? [], 'catalogOwner');
+  return to;
+}
+
+function str(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+function ids(value: unknown): string[] | undefined {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v !== '') : undefined;
+}
+
+/** Where to reach subjects: their directory user id, or the subject id for a partner not in the directory. */
+async function subjectRecipients(tx: Tx, subjectIds: readonly (string | null)[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(subjectIds.filter((id): id is string => !!id))];
+  if (wanted.length === 0) return new Map();
+  const rows = await tx.selectFrom('subjects').select(['id', 'objectId']).where('id', 'in', wanted).execute();
+  return new Map(rows.map((r) => [r.id, r.objectId ?? r.id]));
+}
+
+/** The request's requestor and target (the payload's subject ids, else the request row). */
+async function addRequestParties(tx: Tx, payload: Payload, add: (ids: (string | null | undefined)[], role: RecipientRole) => void): Promise<void> {
+  let targetId = str(payload.targetId);
+  let requestorId = str(payload.requestorId);
+  const requestId = str(payload.requestId);
+  if ((!targetId || !requestorId) && requestId) {
+    const request = await tx.selectFrom('assignment_requests').select(['targetId', 'requestorId']).where('id', '=', requestId).executeTakeFirst();
+    targetId ??= request?.targetId ?? null;
+    requestorId ??= request?.requestorId ?? null;
+  }
+  const where = await subjectRecipients(tx, [targetId, requestorId]);
+  add([targetId ? where.get(targetId) : null], 'target');
+  add([requestorId ? where.get(requestorId) : null], 'requestor');
+}
+
+/** The assignment's target: the payload's `targetUserId` or subject `targetId`, else the assignment row. */
+async function assignmentTarget(tx: Tx, payload: Payload): Promise<string | null> {
+  const userId = str(payload.targetUserId);
+  if (userId) return userId;
+  let targetId = str(payload.targetId);
+  const assignmentId = str(payload.assignmentId);
+  if (!targetId && assignmentId) targetId = (await tx.selectFrom('assignments').select('targetId').where('id', '=', assignmentId).executeTakeFirst())?.targetId ?? null;
+  if (!targetId) return null;
+  return (await subjectRecipients(tx, [targetId])).get(targetId) ?? null;
+}
+
+async function stageApprovers(tx: Tx, stageId: string | null): Promise<string[]> {
+  if (!stageId) return [];
+  return (await tx.selectFrom('approval_stage_approvers').select('userId').where('stageId', '=', stageId).execute()).map((r) => r.userId);
+}
+
+/** Approvers of the request's stages that started and that no person decided. */
+async function undecidedApprovers(tx: Tx, requestId: string | null): Promise<string[]> {
+  if (!requestId) return [];
+  const rows = await tx
+    .selectFrom('approval_stage_approvers as a')
+    .innerJoin('approval_stages as s', 's.id', 'a.stageId')
+    .select('a.userId')
+    .where('a.requestId', '=', requestId)
+    .where('s.startedDateTime', 'is not', null)
+    .where('s.reviewedById', 'is', null)
+    .execute();
+  return rows.map((r) => r.userId);
+}
+
+/** A guest's sponsors as the lifecycle counts them (own sponsors and the organization's internal sponsors). */
+async function guestSponsors(tx: Tx, userId: string | null): Promise<string[]> {
+  if (!userId) return [];
+  const subject = await tx.selectFrom('subjects').select('connectedOrganizationId').where('objectId', '=', userId).executeTakeFirst();
+  return (await sponsorsOf(tx, [{ userId, connectedOrganizationId: subject?.connectedOrganizationId ?? null }])).get(userId) ?? [];
+}
+
+async function instanceReviewers(tx: Tx, instanceId: string | null): Promise<string[]> {
+  if (!instanceId) return [];
+  return (await tx.selectFrom('access_review_reviewers').select('userId').distinct().where('instanceId', '=', instanceId).execute()).map((r) => r.userId);
+}
