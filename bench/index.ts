@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { catalogBenchmark } from './catalog';
+import { lifecycleBenchmark } from './lifecycle';
 import { type BenchModule, heading } from './lib';
 
 /**
@@ -7,7 +8,7 @@ import { type BenchModule, heading } from './lib';
  * printed, not fatal (figures vary with the machine); a benchmark that cannot run exits 1.
  * Add new benchmark files to this list.
  */
-const benchmarks: BenchModule[] = [catalogBenchmark];
+const benchmarks: BenchModule[] = [catalogBenchmark, lifecycleBenchmark];
 
 async function main(): Promise<number> {
   let failed = 0;

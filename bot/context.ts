@@ -62,6 +62,33 @@ export function inTransaction<T>(ctx: CommandContext, work: (tx: Tx) => Promise<
   return ctx.db.transaction().execute(work);
 }
 
-/** A new object id, in Graph's GUID form. */
-export { randomUUID as newId } from 'node:crypto';
-import { randomUUID } from 'node:crypto';
+import { randomFillSync, randomUUID } from 'node:crypto';
+
+const pool = Buffer.alloc(16 * 256);
+let poolOffset = pool.length;
+
+/**
+ * A new object id in Graph's GUID form: a UUID version 7 (RFC 9562), whose first 48 bits are the
+ * time in milliseconds. Ids made one after the other sort together, so rows of append-mostly tables
+ * (audit, outbox, timers, requests) land at the end of their B-tree instead of on a random page —
+ * several times fewer pages written when thousands are inserted at once (an expiry sweep).
+ */
+export function newId(): `${string}-${string}-${string}-${string}-${string}` {
+  if (poolOffset >= pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const bytes = pool.subarray(poolOffset, poolOffset + 16);
+  poolOffset += 16;
+  const ms = Date.now();
+  bytes[0] = Math.floor(ms / 2 ** 40) & 0xff;
+  bytes[1] = Math.floor(ms / 2 ** 32) & 0xff;
+  bytes[2] = (ms >>> 24) & 0xff;
+  bytes[3] = (ms >>> 16) & 0xff;
+  bytes[4] = (ms >>> 8) & 0xff;
+  bytes[5] = ms & 0xff;
+  bytes[6] = (bytes[6] & 0x0f) | 0x70;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

@@ -34,7 +34,7 @@ export interface VerifiedIdentity {
  * for the first time redeems the invitation here — but only when the mail domain belongs to the
  * tenant that signed them in, so nobody takes over a guest by claiming its address elsewhere.
  */
-export async function resolvePrincipal(db: Kysely<Database>, identity: VerifiedIdentity, now: Date = new Date(), homeTenantId?: string): Promise<Principal> {
+export async function resolvePrincipal(db: Kysely<Database>, identity: VerifiedIdentity, now: Date = new Date(), homeTenantId?: string, options: { signIn?: boolean } = {}): Promise<Principal> {
   const isHomeTenant = (homeTenantId ?? (await readHomeTenantId(db))) === identity.tenantId;
   const email = (identity.email ?? identity.userPrincipalName ?? '').toLowerCase() || null;
   // The usual case takes one query: the user with their role assignments.
@@ -64,6 +64,7 @@ export async function resolvePrincipal(db: Kysely<Database>, identity: VerifiedI
   }
   if (isHomeTenant && !user) throw new UnauthorizedError('The signed-in user is not in this directory.');
   if (user && user.accountEnabled !== 1) throw new UnauthorizedError('The account is disabled.', 'AccountDisabled');
+  if (user && options.signIn !== false) await recordSignIn(db, user, now);
   if (!user) {
     return {
       userId: null,
@@ -89,6 +90,25 @@ export async function resolvePrincipal(db: Kysely<Database>, identity: VerifiedI
     directoryRoleIds: assignments.filter((a) => a.provider === 'directory').map((a) => a.roleDefinitionId),
     entitlementRoles: assignments.filter((a) => a.provider === 'entitlementManagement').map((a) => ({ roleDefinitionId: a.roleDefinitionId, appScopeId: a.appScopeId })),
   };
+}
+
+/** Sign-ins are recorded to the hour: enough for review recommendations (30 days), and rarely a write. */
+const signInPrecisionMs = 3600 * 1000;
+
+/**
+ * Recent activity for access review recommendations (users.lastSignInDateTime): the user row is
+ * already loaded, so nothing is queried unless the stored value is over an hour old, and then one
+ * conditional UPDATE (a concurrent request of the same user finds it done and writes nothing).
+ */
+async function recordSignIn(db: Kysely<Database>, user: Pick<UsersTable, 'id' | 'lastSignInDateTime'>, now: Date): Promise<void> {
+  const staleBefore = new Date(now.getTime() - signInPrecisionMs).toISOString();
+  if (user.lastSignInDateTime && user.lastSignInDateTime > staleBefore) return;
+  await db
+    .updateTable('users')
+    .set({ lastSignInDateTime: now.toISOString() })
+    .where('id', '=', user.id)
+    .where((eb) => eb.or([eb('lastSignInDateTime', 'is', null), eb('lastSignInDateTime', '<=', staleBefore)]))
+    .execute();
 }
 
 type RoleRow = Pick<RoleAssignmentsTable, 'provider' | 'roleDefinitionId' | 'appScopeId'>;

@@ -103,6 +103,24 @@ export async function revokeRole(tx: Tx, grant: Grant, userId: string): Promise<
   }
 }
 
+/**
+ * The set-based form of `revokeRole`: takes the role of `grant` away from every user in `userIds`
+ * in one statement (an expiry sweep revokes thousands of grants of the same few roles at once).
+ */
+export async function revokeRoleFromUsers(tx: Tx, grant: Grant, userIds: readonly string[]): Promise<void> {
+  if (userIds.length === 0) return;
+  if (grant.originSystem === 'AadGroup') {
+    const [role, groupId] = splitGroupRole(grant.roleOriginId, grant.resourceOriginId);
+    if (role === 'Owner') await tx.deleteFrom('group_owners').where('groupId', '=', groupId).where('ownerId', 'in', userIds).execute();
+    else await tx.deleteFrom('group_members').where('groupId', '=', groupId).where('memberId', 'in', userIds).execute();
+    return;
+  }
+  if (grant.originSystem === 'SharePointOnline') {
+    const site = await tx.selectFrom('sites').select('id').where('webUrl', '=', grant.resourceOriginId).executeTakeFirst();
+    if (site) await tx.deleteFrom('site_group_members').where('siteId', '=', site.id).where('siteGroupId', '=', grant.roleOriginId).where('userId', 'in', userIds).execute();
+  }
+}
+
 /** `Member_<groupId>` → ['Member', groupId]. */
 function splitGroupRole(roleOriginId: string, resourceOriginId: string): ['Member' | 'Owner', string] {
   const [role, groupId] = roleOriginId.split('_');

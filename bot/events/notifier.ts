@@ -18,6 +18,10 @@ export type RecipientRole = 'requestor' | 'target' | 'approver' | 'reviewer' | '
 export const notifierConsumer: EventConsumer = {
   types: allEventTypes,
   handle: async (event, { tx, now }) => {
+    // Handled already (a delivery handed out again): who the recipients are may have changed since —
+    // a partner became a guest — so the first resolution stands rather than adding to it.
+    const handled = await tx.selectFrom('notifications').select('id').where('eventId', '=', event.id).limit(1).executeTakeFirst();
+    if (handled) return;
     const recipients = await recipientsOf(tx, event.type as EventType, event.data);
     if (recipients.size === 0) return;
     await tx
@@ -29,7 +33,7 @@ export const notifierConsumer: EventConsumer = {
           eventType: event.type,
           recipientId,
           subjectId: event.subjectId,
-          payload: JSON.stringify({ ...event.data, recipientRoles: [...roles] }),
+          payload: JSON.stringify({ ...event.data, recipientRoles: [...roles].sort() }),
           createdDateTime: now.toISOString(),
           sentDateTime: null,
         })),
@@ -60,7 +64,9 @@ export async function recipientsOf(tx: Tx, type: EventType, payload: Payload): P
     case eventTypes.requestDenied:
     case eventTypes.requestExpired:
     case eventTypes.requestCanceled: {
-      await addRequestParties(tx, payload, add);
+      // An administrator who just assigned or removed someone needs no notice of their own request.
+      const byAdministrator = type === eventTypes.requestSubmitted && typeof payload.requestType === 'string' && payload.requestType.startsWith('admin');
+      await addRequestParties(tx, payload, add, { requestor: !byAdministrator });
       // Approvers of a stage still open hold a card that must show the request is over.
       if (type !== eventTypes.requestSubmitted) add(await undecidedApprovers(tx, str(payload.requestId)), 'approver');
       break;
@@ -125,7 +131,7 @@ async function subjectRecipients(tx: Tx, subjectIds: readonly (string | null)[])
 }
 
 /** The request's requestor and target (the payload's subject ids, else the request row). */
-async function addRequestParties(tx: Tx, payload: Payload, add: (ids: (string | null | undefined)[], role: RecipientRole) => void): Promise<void> {
+async function addRequestParties(tx: Tx, payload: Payload, add: (ids: (string | null | undefined)[], role: RecipientRole) => void, include = { requestor: true }): Promise<void> {
   let targetId = str(payload.targetId);
   let requestorId = str(payload.requestorId);
   const requestId = str(payload.requestId);
@@ -136,7 +142,7 @@ async function addRequestParties(tx: Tx, payload: Payload, add: (ids: (string | 
   }
   const where = await subjectRecipients(tx, [targetId, requestorId]);
   add([targetId ? where.get(targetId) : null], 'target');
-  add([requestorId ? where.get(requestorId) : null], 'requestor');
+  if (include.requestor) add([requestorId ? where.get(requestorId) : null], 'requestor');
 }
 
 /** The assignment's target: the payload's `targetUserId` or subject `targetId`, else the assignment row. */

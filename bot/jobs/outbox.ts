@@ -49,12 +49,12 @@ export async function claimDeliveries(
   const now = options.now.toISOString();
   const until = new Date(options.now.getTime() + options.leaseMs).toISOString();
   const skipLocked = dialect === 'postgres' ? sql`for update skip locked` : sql``;
-  // A composite key cannot go through `in (select …)` portably, so claim by a lease token first.
+  // A row value keeps the composite key indexable on both databases (concatenating it would scan the table).
   const { rows } = await sql<OutboxDeliveriesTable>`
     update ${sql.table('outbox_deliveries')}
        set ${sql.ref('leaseOwner')} = ${options.owner}, ${sql.ref('leaseUntil')} = ${until}, ${sql.ref('attempts')} = ${sql.ref('attempts')} + 1
-     where (${sql.ref('eventId')} || '|' || ${sql.ref('consumer')}) in (
-       select (${sql.ref('eventId')} || '|' || ${sql.ref('consumer')}) from ${sql.table('outbox_deliveries')}
+     where (${sql.ref('eventId')}, ${sql.ref('consumer')}) in (
+       select ${sql.ref('eventId')}, ${sql.ref('consumer')} from ${sql.table('outbox_deliveries')}
         where ${sql.ref('state')} = 'pending' and ${sql.ref('availableAt')} <= ${now}
           and (${sql.ref('leaseUntil')} is null or ${sql.ref('leaseUntil')} <= ${now})
           and ${sql.ref('consumer')} in (${sql.join(options.consumers)})

@@ -24,6 +24,8 @@ export interface JobRunnerOptions {
   leaseMs?: number;
   batchSize?: number;
   maxDeliveryAttempts?: number;
+  /** How long one transaction keeps taking claimed items (ms). */
+  batchMs?: number;
   /** Identifies this instance in leases; unique per process by default. */
   owner?: string;
 }
@@ -118,50 +120,99 @@ export class JobRunner {
 
   private async runTimers(): Promise<number> {
     const { store, clock, log } = this.options;
-    const now = clock.now();
-    const claimed = await claimDueTimers(store.db, store.dialect, { owner: this.owner, now, leaseMs: this.options.leaseMs ?? 60_000, limit: this.options.batchSize ?? 50 });
-    for (const timer of claimed) {
-      const handler = this.options.timers[timer.kind];
-      try {
+    const claimed = await claimDueTimers(store.db, store.dialect, { owner: this.owner, now: clock.now(), leaseMs: this.options.leaseMs ?? 60_000, limit: this.options.batchSize ?? 50 });
+    await this.inBatches(
+      claimed,
+      async (timer, tx) => {
+        const handler = this.options.timers[timer.kind];
         if (!handler) throw new Error(`no handler for timer kind '${timer.kind}'`);
-        await store.db.transaction().execute(async (tx) => {
-          // Remove the claim first: the handler may schedule the same kind for the same subject again.
-          if (!(await completeTimer(tx, timer))) throw new LeaseLostError();
-          await handler({ ...timer, data: JSON.parse(timer.payload) as Record<string, unknown> }, { tx, now: clock.now() });
-        });
-      } catch (error) {
-        if (error instanceof LeaseLostError) continue;
+        // Remove the claim first: the handler may schedule the same kind for the same subject again.
+        if (!(await completeTimer(tx, timer))) throw new LeaseLostError();
+        await handler({ ...timer, data: JSON.parse(timer.payload) as Record<string, unknown> }, { tx, now: clock.now() });
+      },
+      async (timer, error) => {
         log.warn({ err: error, timer: { id: timer.id, kind: timer.kind, subjectId: timer.subjectId, attempts: timer.attempts } }, 'timer failed; it will be retried');
         await failTimer(store.db, timer, describe(error), new Date(clock.now().getTime() + backoffMs(timer.attempts)));
-      }
-    }
+      },
+    );
     return claimed.length;
   }
 
   private async runDeliveries(): Promise<number> {
     const { store, clock, log } = this.options;
-    const now = clock.now();
     const claimed = await claimDeliveries(store.db, store.dialect, {
       consumers: Object.keys(this.options.consumers),
       owner: this.owner,
-      now,
+      now: clock.now(),
       leaseMs: this.options.leaseMs ?? 60_000,
       limit: this.options.batchSize ?? 50,
     });
-    for (const delivery of claimed) {
-      const handler = this.options.consumers[delivery.consumer];
-      try {
-        await store.db.transaction().execute(async (tx) => {
-          if (!(await completeDelivery(tx, delivery, clock.now()))) throw new LeaseLostError();
-          await handler({ ...delivery.event, data: JSON.parse(delivery.event.payload) as Record<string, unknown> }, { tx, now: clock.now() });
-        });
-      } catch (error) {
-        if (error instanceof LeaseLostError) continue;
+    await this.inBatches(
+      claimed,
+      async (delivery, tx) => {
+        if (!(await completeDelivery(tx, delivery, clock.now()))) throw new LeaseLostError();
+        await this.options.consumers[delivery.consumer]({ ...delivery.event, data: JSON.parse(delivery.event.payload) as Record<string, unknown> }, { tx, now: clock.now() });
+      },
+      async (delivery, error) => {
         log.warn({ err: error, delivery: { eventId: delivery.eventId, consumer: delivery.consumer, type: delivery.event.type, attempts: delivery.attempts } }, 'event handler failed; it will be retried');
         await failDelivery(store.db, delivery, describe(error), new Date(clock.now().getTime() + backoffMs(delivery.attempts)), this.options.maxDeliveryAttempts ?? 10);
+      },
+    );
+    return claimed.length;
+  }
+
+  /**
+   * Does claimed work many items to a transaction: a commit costs more than most items (SQLite
+   * writes its WAL, PostgreSQL flushes), so one commit serves many. A transaction takes items for at
+   * most `batchMs`, so locks are not held long. Should an item fail, the whole transaction is rolled
+   * back and its items are redone one transaction each, so only the failing item is retried later.
+   * (An item whose lease was lost writes nothing: its first statement is the conditional completion.)
+   */
+  private async inBatches<T>(items: readonly T[], work: (item: T, tx: Tx) => Promise<void>, failed: (item: T, error: unknown) => Promise<void>): Promise<void> {
+    const { store } = this.options;
+    let next = 0;
+    while (next < items.length) {
+      const first = next;
+      const started = Date.now();
+      try {
+        await store.db.transaction().execute(async (tx) => {
+          while (next < items.length && (next === first || Date.now() - started < (this.options.batchMs ?? 200))) {
+            try {
+              await work(items[next], tx);
+            } catch (error) {
+              if (!(error instanceof LeaseLostError)) throw new BatchItemFailed(next, error);
+            }
+            next++;
+          }
+        });
+      } catch (error) {
+        // The batch was rolled back: the items before the failing one are redone one transaction each,
+        // the failing one is recorded as failed (retried after its back-off); a failed commit redoes all.
+        const failing = error instanceof BatchItemFailed ? error.index : -1;
+        const redo = items.slice(first, failing >= 0 ? failing : next);
+        for (const item of redo) {
+          try {
+            await store.db.transaction().execute((tx) => work(item, tx));
+          } catch (itemError) {
+            if (!(itemError instanceof LeaseLostError)) await failed(item, itemError);
+          }
+        }
+        if (error instanceof BatchItemFailed) {
+          await failed(items[error.index], error.cause);
+          next = error.index + 1;
+        }
       }
     }
-    return claimed.length;
+  }
+}
+
+/** An item of a batch failed: the batch is rolled back and redone without it. */
+class BatchItemFailed extends Error {
+  constructor(
+    readonly index: number,
+    override readonly cause: unknown,
+  ) {
+    super('a batch item failed');
   }
 }
 

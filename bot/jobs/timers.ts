@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { PostgresAdapter, sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { newId, type Tx } from '../context';
 import type { Dialect } from '../store/db';
@@ -39,9 +39,33 @@ export async function scheduleTimer(tx: Tx | Kysely<Database>, spec: TimerSpec, 
     .execute();
 }
 
-/** Cancels the timer of `kind` for `subjectId` (nothing happens when there is none). */
+/**
+ * Cancels the timer of `kind` for `subjectId` (nothing happens when there is none). When its handler
+ * is running right now, this waits for it to finish; see `cancelTimers` for work that must not wait.
+ */
 export async function cancelTimer(tx: Tx | Kysely<Database>, kind: string, subjectId: string): Promise<void> {
   await tx.deleteFrom('timers').where('kind', '=', kind).where('subjectId', '=', subjectId).execute();
+}
+
+/**
+ * Cancels every timer of one of `kinds` for one of `subjectIds`, except one whose handler is running
+ * right now (its row is locked by the handler's transaction, see `completeTimer`): that one is left
+ * to it. Waiting for it could deadlock when the handler waits for a row this transaction holds — a
+ * request's timers are canceled while its row is locked, and their handlers lock that row first
+ * (`lockRequest`), re-read it, and find nothing to do.
+ */
+export async function cancelTimers(tx: Tx | Kysely<Database>, kinds: readonly string[], subjectIds: readonly string[]): Promise<void> {
+  if (kinds.length === 0 || subjectIds.length === 0) return;
+  if (!(tx.getExecutor().adapter instanceof PostgresAdapter)) {
+    // SQLite has one writer at a time: nothing else holds a timer row now.
+    await tx.deleteFrom('timers').where('kind', 'in', kinds).where('subjectId', 'in', subjectIds).execute();
+    return;
+  }
+  await sql`
+    delete from ${sql.table('timers')} where ${sql.ref('id')} in (
+      select ${sql.ref('id')} from ${sql.table('timers')}
+       where ${sql.ref('kind')} in (${sql.join(kinds)}) and ${sql.ref('subjectId')} in (${sql.join(subjectIds)})
+       for update skip locked)`.execute(tx);
 }
 
 /**

@@ -30,7 +30,7 @@ const day = 24 * 3600 * 1000;
  * would refuse.
  */
 export async function seedDemoEntitlements(db: Kysely<Database>, dialect: Dialect, clock: Clock): Promise<void> {
-  const principal = await resolvePrincipal(db, { objectId: demo.users.admin.id, tenantId: demo.contoso.id, userPrincipalName: demo.users.admin.upn, displayName: demo.users.admin.name, email: demo.users.admin.upn });
+  const principal = await resolvePrincipal(db, { objectId: demo.users.admin.id, tenantId: demo.contoso.id, userPrincipalName: demo.users.admin.upn, displayName: demo.users.admin.name, email: demo.users.admin.upn }, clock.now(), undefined, { signIn: false });
   const ctx: CommandContext = { db, dialect, principal, clock, requestId: randomUUID(), publicUrl: '', subscriptions: {}, wake: () => undefined };
 
   const fabrikam = await createConnectedOrganization(

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, PostgresIntrospector, SqliteDialect, sql } from 'kysely';
+import type { DatabaseIntrospector, DatabaseMetadataOptions, SchemaMetadata, TableMetadata } from 'kysely';
 import { Pool } from 'pg';
 import { migrateToLatest } from './migrations';
 import type { Database } from './schema';
@@ -40,6 +41,9 @@ function openSqlite(file: string): { db: Kysely<Database>; dialect: Dialect; sch
   connection.pragma('synchronous = NORMAL');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
+  // 64 MB of page cache (the default is 2 MB): large sweeps and indexes stay in memory.
+  connection.pragma('cache_size = -65536');
+  connection.pragma('temp_store = MEMORY');
   tuneForKysely(connection);
   return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) }), dialect: 'sqlite' };
 }
@@ -64,7 +68,7 @@ async function openPostgres(url: string): Promise<{ db: Kysely<Database>; dialec
     max: 10,
     ...(schema ? { options: `-c search_path="${schema}"` } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool }) });
   await sql`select 1`.execute(db);
   return { db, dialect: 'postgres', schema: schema ?? undefined };
 }
@@ -85,15 +89,46 @@ function tuneForKysely(connection: BetterSqlite3.Database, limit = 500): void {
   connection.prepare = ((text: string) => {
     const source = /^\s*begin\s*$/i.test(text) ? 'begin immediate' : text;
     const cached = cache.get(source);
-    if (cached) {
-      // Refresh its place: Map keeps insertion order, so the first key is the least recently used.
-      cache.delete(source);
-      cache.set(source, cached);
-      return cached;
-    }
+    // Evicted in insertion order: the hot statements are prepared early and re-prepared rarely, and a
+    // hit stays one lookup (re-inserting to keep LRU order hashed long SQL texts twice more).
+    if (cached) return cached;
     const statement = prepare(source);
     cache.set(source, statement);
     if (cache.size > limit) cache.delete(cache.keys().next().value as string);
     return statement;
   }) as typeof connection.prepare;
+}
+
+/**
+ * Kysely's migrator asks the introspector whether its tables exist, and PostgreSQL's introspector
+ * reads every column of every table in every schema, calling functions by schema name: slow with many
+ * schemas in one database, and it fails with "schema … does not exist" when another schema is
+ * dropped meanwhile (tests and tenants share one database). Ours looks at the current schema only.
+ */
+class CurrentSchemaPostgresDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new CurrentSchemaIntrospector(db);
+  }
+}
+
+class CurrentSchemaIntrospector implements DatabaseIntrospector {
+  private readonly fallback: PostgresIntrospector;
+  constructor(private readonly db: Kysely<any>) {
+    this.fallback = new PostgresIntrospector(db);
+  }
+
+  getSchemas(): Promise<SchemaMetadata[]> {
+    return this.fallback.getSchemas();
+  }
+
+  async getTables(_options?: DatabaseMetadataOptions): Promise<TableMetadata[]> {
+    const { rows } = await sql<{ name: string; schema: string; isView: boolean }>`
+      select table_name as name, table_schema as schema, table_type = 'VIEW' as "isView"
+        from information_schema.tables where table_schema = current_schema()`.execute(this.db);
+    return rows.map((r) => ({ name: r.name, schema: r.schema, isView: r.isView, columns: [] }));
+  }
+
+  async getMetadata(options?: DatabaseMetadataOptions) {
+    return { tables: await this.getTables(options) };
+  }
 }

@@ -272,7 +272,10 @@ export interface AssignmentsTable {
   /** The request that created (or last extended) it. */
   requestId: string | null;
   deliveredDateTime: DateTimeText | null;
-  /** When the clock started (delivery, or the requested start) and when it ends (null: never). */
+  /**
+   * When the clock (or, after an extension, the current term) started and when it ends (null: never,
+   * or already ended — the expiry sweep's index then holds only live ends; `schedule` keeps the end).
+   */
   startDateTime: DateTimeText | null;
   endDateTime: DateTimeText | null;
   /** When the next expiry notice is due (null: none left) and how many were sent. */

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export interface ServerProcess {
   url: string;
@@ -12,7 +13,9 @@ export interface ServerProcess {
  * resolves with its URL once it listens. PORT defaults to 0 (any free port).
  */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(__dirname, '../../bot/index.ts')], {
+  // tsx as a loader of this very process (not its CLI, which runs the server in a grandchild that a
+  // SIGKILL of the child would leave running): a signal reaches the server itself.
+  const child = spawn(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, join(__dirname, '../../bot/index.ts')], {
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

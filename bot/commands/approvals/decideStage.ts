@@ -6,7 +6,7 @@ import { can } from '../../policies';
 import { writeAudit } from '../audit';
 import type { ApprovalStage } from '../policies/schemas';
 import type { DecideStageInput } from '../requests/schemas';
-import { cancelStageTimers, completeRequest, denyRequest, startStage } from './requestFlow';
+import { cancelStageTimers, completeRequest, denyRequest, lockRequest, startStage } from './requestFlow';
 
 /**
  * An approver decides a stage (`PATCH …/accessPackageAssignmentApprovals/{id}/stages/{stageId}`).
@@ -17,8 +17,9 @@ import { cancelStageTimers, completeRequest, denyRequest, startStage } from './r
 export async function decideStage(ctx: CommandContext, approvalId: string, stageId: string, input: DecideStageInput): Promise<void> {
   const p = ctx.principal;
   await inTransaction(ctx, async (tx) => {
-    const stage = await tx.selectFrom('approval_stages').selectAll().where('id', '=', stageId).where('requestId', '=', approvalId).executeTakeFirst();
-    const request = stage ? await tx.selectFrom('assignment_requests').selectAll().where('id', '=', approvalId).executeTakeFirst() : undefined;
+    // The request first (locked on PostgreSQL), like every step that moves a request on.
+    const request = await lockRequest(tx, ctx, approvalId);
+    const stage = request ? await tx.selectFrom('approval_stages').selectAll().where('id', '=', stageId).where('requestId', '=', approvalId).executeTakeFirst() : undefined;
     if (!stage || !request) throw new NotFoundError(`No approval stage '${stageId}' in approval '${approvalId}' was found.`);
     const subjects = await tx.selectFrom('subjects').select(['id', 'objectId', 'homeTenantId', 'homeObjectId']).where('id', 'in', [request.targetId, request.requestorId]).execute();
     const isOwnRequest = subjects.some((s) => (p.userId && s.objectId === p.userId) || (s.homeTenantId === p.tenantId && s.homeObjectId === p.homeObjectId && !!p.homeObjectId));

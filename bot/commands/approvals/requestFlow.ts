@@ -4,7 +4,7 @@ import { newId } from '../../context';
 import { catalogScope, entitlementRoles } from '../../domain/roles';
 import { emit } from '../../events/emit';
 import { eventTypes } from '../../events/types';
-import { cancelTimer, scheduleTimer } from '../../jobs/timers';
+import { cancelTimers, scheduleTimer } from '../../jobs/timers';
 import type { ApprovalStagesTable, AssignmentRequestsTable, AssignmentsTable } from '../../store/schema';
 import { applyRemoveRequest, applyUpdateRequest } from '../assignments/applyRequest';
 import { deliverAssignmentTimer } from '../assignments/endAssignment';
@@ -25,13 +25,27 @@ export const stageTimerKinds = { autoDeny: 'approval.autoDeny', escalate: 'appro
 const addTypes = new Set(['userAdd', 'adminAdd']);
 const updateTypes = new Set(['userUpdate', 'adminUpdate']);
 
+/**
+ * Reads a request and, on PostgreSQL, locks its row until the transaction ends. Everything that
+ * moves a request on (processing, a decision, a stage timer, cancel, delivery) takes this lock
+ * before it touches the request's stages, assignment or timers, so they happen one after the other
+ * in one order — never two outcomes, and no deadlock between, say, a cancel and the processing
+ * timer. (SQLite runs one writer at a time already.)
+ */
+export async function lockRequest(tx: Tx, ctx: Pick<CommandContext, 'dialect'>, requestId: string): Promise<AssignmentRequestsTable | undefined> {
+  const query = tx.selectFrom('assignment_requests').selectAll().where('id', '=', requestId);
+  return (ctx.dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
+}
+
 /** Moves a `submitted` request on: into its first approval stage, or straight to what it asks for. */
 export async function processRequest(tx: Tx, ctx: CommandContext, requestId: string): Promise<void> {
-  const request = await tx.selectFrom('assignment_requests').selectAll().where('id', '=', requestId).where('state', '=', 'submitted').executeTakeFirst();
-  if (!request) return; // canceled meanwhile, or processed already
-  if (request.stageCount > 0 && request.assignmentPolicyId) {
-    const policy = await tx.selectFrom('assignment_policies').select('requestApprovalSettings').where('id', '=', request.assignmentPolicyId).executeTakeFirst();
-    const stages = policy ? ((JSON.parse(policy.requestApprovalSettings) as { stages: ApprovalStage[] }).stages ?? []) : [];
+  const request = await lockRequest(tx, ctx, requestId);
+  if (!request || request.state !== 'submitted') return; // canceled meanwhile, or processed already
+  const policy = request.assignmentPolicyId ? await tx.selectFrom('assignment_policies').select('requestApprovalSettings').where('id', '=', request.assignmentPolicyId).executeTakeFirst() : undefined;
+  // Fail closed: a request whose policy was deleted is never granted without the approval it asked for.
+  if (request.assignmentPolicyId && !policy) return denyRequest(tx, ctx, request, { status: 'Denied', reason: policyGoneReason });
+  if (request.stageCount > 0 && policy) {
+    const stages = (JSON.parse(policy.requestApprovalSettings) as { stages: ApprovalStage[] }).stages ?? [];
     if (stages.length > 0) {
       await tx
         .insertInto('approval_stages')
@@ -69,7 +83,7 @@ export async function startStage(tx: Tx, ctx: CommandContext, request: Assignmen
   const stage = await tx.selectFrom('approval_stages').selectAll().where('requestId', '=', request.id).where('stageIndex', '=', index).executeTakeFirstOrThrow();
   const settings = JSON.parse(stage.settings) as ApprovalStage;
   const target = await tx.selectFrom('subjects').selectAll().where('id', '=', request.targetId).executeTakeFirstOrThrow();
-  const creator = await tx.selectFrom('subjects').select('objectId').where('id', '=', request.requestorId).executeTakeFirst();
+  const creator = request.requestorId === request.targetId ? target : await tx.selectFrom('subjects').select('objectId').where('id', '=', request.requestorId).executeTakeFirst();
   const { ids, usedFallback } = await resolveWithFallback(tx, settings.primaryApprovers, settings.fallbackPrimaryApprovers, target, [target.objectId, creator?.objectId ?? null]);
   if (ids.length === 0) {
     const reason = `No approver could be found for stage ${index + 1}: neither the approvers nor the fallback approvers resolve to anyone who may decide.`;
@@ -113,6 +127,8 @@ export async function addApprovers(tx: Tx, stageId: string, requestId: string, u
     .execute();
 }
 
+const policyGoneReason = 'The assignment policy of this request was deleted before access could be granted.';
+
 export const systemIdentity = { id: '00000000-0000-0000-0000-000000000000', displayName: 'Entitlement Management' };
 
 /** Ends a request denied (by an approver, nobody to approve, or nobody in time: status `Expired`). */
@@ -144,12 +160,7 @@ export async function denyRequest(
 /** Cancels every pending timer of the request's stages (decided, denied, canceled). */
 export async function cancelStageTimers(tx: Tx, requestId: string): Promise<void> {
   const stages = await tx.selectFrom('approval_stages').select('id').where('requestId', '=', requestId).execute();
-  if (stages.length === 0) return;
-  await tx
-    .deleteFrom('timers')
-    .where('kind', 'in', Object.values(stageTimerKinds))
-    .where('subjectId', 'in', stages.map((s) => s.id))
-    .execute();
+  await cancelTimers(tx, Object.values(stageTimerKinds), stages.map((s) => s.id));
 }
 
 /** The last stage approved (or none needed): do what the request asks for. */
@@ -165,6 +176,8 @@ export async function completeRequest(tx: Tx, ctx: CommandContext, request: Assi
  */
 async function createAssignment(tx: Tx, ctx: CommandContext, request: AssignmentRequestsTable): Promise<void> {
   const now = ctx.clock.now();
+  const policy = request.assignmentPolicyId ? await tx.selectFrom('assignment_policies').select('id').where('id', '=', request.assignmentPolicyId).executeTakeFirst() : undefined;
+  if (!policy) return denyRequest(tx, ctx, request, { status: 'Denied', reason: policyGoneReason });
   const schedule = JSON.parse(request.schedule) as Schedule;
   const start = schedule.startDateTime ? new Date(schedule.startDateTime) : now;
   const scheduled = start.getTime() > now.getTime();

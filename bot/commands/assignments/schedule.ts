@@ -53,3 +53,14 @@ export function noticeTimes(start: Date, end: Date | null): Date[] {
 export function nextNotice(start: Date, end: Date | null, sent: number): Date | null {
   return noticeTimes(start, end)[sent] ?? null;
 }
+
+/**
+ * A notice goes out at `now` after `sent` earlier ones: how many count as sent afterwards and when the
+ * next one is due. Notices missed meanwhile (the service was down, or a clock moved) are not sent late
+ * one after the other: the one sent now stands for every notice due by now.
+ */
+export function afterNotice(start: Date, end: Date | null, now: Date, sent: number): { sent: number; next: Date | null } {
+  const times = noticeTimes(start, end);
+  const count = Math.max(sent + 1, times.filter((t) => t.getTime() <= now.getTime()).length);
+  return { sent: count, next: times[count] ?? null };
+}

@@ -1,10 +1,71 @@
-import type { EngineDeps } from '../../context';
+import { performance } from 'node:perf_hooks';
+import { systemContext, type CommandContext, type EngineDeps, type Tx } from '../../context';
 import type { TimerHandler } from '../../jobs/runner';
+import { scheduleTimer } from '../../jobs/timers';
+import { expireAssignments } from './expireAssignments';
+import { sendExpiryNotices } from './sendExpiryNotices';
 
-/** Timer kinds of this area (placeholder until implemented). */
-export function assignmentTimers(_deps: EngineDeps): Record<string, TimerHandler> {
-  return {};
+/**
+ * Expiry and expiry notices run as ONE recurring sweep timer for the whole database (created once by
+ * `ensureRecurringTimers`; its lease makes it single-runner across instances). Each run works in
+ * set-based batches until nothing is due or its time budget is spent, then reschedules itself: due
+ * at once when work is left (the job runner's pass picks it up again right away, letting other
+ * transactions in between), otherwise after `sweepPeriodMs`, so ends and notices of assignments
+ * lasting only seconds are met within about a second.
+ */
+export const sweepTimerKind = 'assignments.sweep';
+
+/** How often the sweep looks for due ends and notices when it found nothing left to do. */
+export const sweepPeriodMs = 1000;
+
+/** Rows per statement: large enough to amortize, small enough to keep every statement short. */
+export const sweepBatchSize = 2000;
+
+/**
+ * How long one run may keep its transaction (and on SQLite the write lock) before it commits and
+ * lets other work in; the run always does at least one batch of each kind.
+ */
+export const sweepBudgetMs = 1000;
+
+export interface SweepResult {
+  expired: number;
+  notices: number;
+  /** True when the budget ran out with work still due. */
+  more: boolean;
+}
+
+/** One run of the sweep: expiries first (an assignment past its end gets no notice), then notices. */
+export async function sweepAssignments(tx: Tx, ctx: CommandContext, options: { batchSize?: number; budgetMs?: number } = {}): Promise<SweepResult> {
+  const batchSize = options.batchSize ?? sweepBatchSize;
+  const budgetMs = options.budgetMs ?? sweepBudgetMs;
+  const started = performance.now();
+  const result: SweepResult = { expired: 0, notices: 0, more: false };
+  for (;;) {
+    const n = await expireAssignments(tx, ctx, batchSize);
+    result.expired += n;
+    if (n < batchSize) break;
+    if (performance.now() - started > budgetMs) return { ...result, more: true };
+  }
+  for (;;) {
+    const n = await sendExpiryNotices(tx, ctx, batchSize);
+    result.notices += n;
+    if (n < batchSize) break;
+    if (performance.now() - started > budgetMs) return { ...result, more: true };
+  }
+  return result;
+}
+
+/** Timer kinds of this area. */
+export function assignmentTimers(deps: EngineDeps): Record<string, TimerHandler> {
+  return {
+    [sweepTimerKind]: async (timer, { tx }) => {
+      const ctx = systemContext(deps, timer.id, tx);
+      const { more } = await sweepAssignments(tx, ctx);
+      const now = ctx.clock.now();
+      await scheduleTimer(tx, { kind: sweepTimerKind, subjectId: 'global', dueAt: more ? now : new Date(now.getTime() + sweepPeriodMs) }, now);
+    },
+  };
 }
 
 /** Kinds that run forever as one sweep timer for the whole database. */
-export const recurringAssignmentTimers: readonly string[] = [];
+export const recurringAssignmentTimers: readonly string[] = [sweepTimerKind];

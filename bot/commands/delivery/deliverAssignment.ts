@@ -8,6 +8,7 @@ import { deliverAssignmentTimer } from '../assignments/endAssignment';
 import { endOf, nextNotice, type Schedule } from '../assignments/schedule';
 import { writeAudit } from '../audit';
 import { onAssignmentDelivered } from '../guests/lifecycle';
+import { lockRequest } from '../approvals/requestFlow';
 
 /** Automatic retries of a failed delivery: 30 s, 1 min, 2 min, 4 min, 8 min; `reprocess` retries at any time. */
 export const maxDeliveryAttempts = 5;
@@ -24,13 +25,17 @@ export function deliveryRetryDelayMs(attempt: number): number {
  */
 export async function deliverAssignment(tx: Tx, ctx: CommandContext, assignmentId: string): Promise<void> {
   const now = ctx.clock.now();
-  const assignment = await tx
+  // The request first (see `lockRequest`), then the assignment (locked on PostgreSQL too): a cancel
+  // or an end of the assignment (removal, expiry) waits for the delivery, or the delivery sees it.
+  const requestOf = await tx.selectFrom('assignments').select('requestId').where('id', '=', assignmentId).executeTakeFirst();
+  if (requestOf?.requestId) await lockRequest(tx, ctx, requestOf.requestId);
+  const query = tx
     .selectFrom('assignments')
     .selectAll()
     .where('id', '=', assignmentId)
     .where('activeKey', 'is not', null)
-    .where('state', 'in', ['delivering', 'deliveryFailed', 'partiallyDelivered'])
-    .executeTakeFirst();
+    .where('state', 'in', ['delivering', 'deliveryFailed', 'partiallyDelivered']);
+  const assignment = await (ctx.dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
   if (!assignment) return;
   const subject = await tx.selectFrom('subjects').selectAll().where('id', '=', assignment.targetId).executeTakeFirstOrThrow();
   let failure: string | null = null;

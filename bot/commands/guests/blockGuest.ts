@@ -14,7 +14,7 @@ import { blocksGuests, deletesGuests, deletionDelayMs, guestTimerKinds, loadGove
  */
 export async function blockGuest(tx: Tx, ctx: CommandContext, userId: string): Promise<void> {
   const guest = await loadGovernedGuest(tx, userId);
-  if (!guest || guest.hasActiveAssignment || guest.blockedDateTime !== null) return;
+  if (!guest || guest.hasActiveAssignment || (guest.blockedDateTime !== null && guest.accountEnabled === 0)) return;
   const settings = await loadSettings(tx);
   if (!blocksGuests(settings)) return;
   const now = ctx.clock.now();

@@ -32,13 +32,13 @@ export async function onAssignmentEnded(tx: Tx, ctx: CommandContext, subjectIds:
       .where('s.id', 'in', chunk)
       .where('s.subjectLifecycle', '=', 'governed')
       .where('u.userType', '=', 'Guest')
-      // Already on the way out (warned, blocked): the first warning's schedule stands.
-      .where('u.blockedDateTime', 'is', null)
       .where((eb) =>
         eb.not(
           eb.or([
             eb.exists(eb.selectFrom('assignments as a').select('a.id').whereRef('a.targetId', '=', 's.id').where('a.activeKey', 'is not', null)),
+            // Already on the way out (warned, or blocked by us and still blocked): that schedule stands.
             eb.exists(eb.selectFrom('timers as t').select('t.id').whereRef('t.subjectId', '=', 'u.id').where('t.kind', 'in', allGuestTimerKinds)),
+            eb.and([eb('u.blockedDateTime', 'is not', null), eb('u.accountEnabled', '=', 0)]),
           ]),
         ),
       )
@@ -67,17 +67,18 @@ export async function onAssignmentDelivered(tx: Tx, ctx: CommandContext, subject
   const guest = await tx
     .selectFrom('subjects as s')
     .innerJoin('users as u', 'u.id', 's.objectId')
-    .select(['u.id as userId', 'u.displayName', 'u.blockedDateTime', 's.connectedOrganizationId'])
+    .select(['u.id as userId', 'u.displayName', 'u.blockedDateTime', 'u.accountEnabled', 's.connectedOrganizationId'])
     .where('s.id', '=', subjectId)
     .where('s.subjectLifecycle', '=', 'governed')
     .where('u.userType', '=', 'Guest')
     .executeTakeFirst();
   if (!guest) return;
   const canceled = await tx.deleteFrom('timers').where('kind', 'in', allGuestTimerKinds).where('subjectId', '=', guest.userId).executeTakeFirst();
-  const wasBlocked = guest.blockedDateTime !== null;
+  // Blocked by us and still blocked (an administrator may have enabled the account meanwhile).
+  const wasBlocked = guest.blockedDateTime !== null && guest.accountEnabled === 0;
+  if (guest.blockedDateTime !== null) await tx.updateTable('users').set({ accountEnabled: 1, blockedDateTime: null }).where('id', '=', guest.userId).execute();
   if (Number(canceled.numDeletedRows) === 0 && !wasBlocked) return;
   if (wasBlocked) {
-    await tx.updateTable('users').set({ accountEnabled: 1, blockedDateTime: null }).where('id', '=', guest.userId).execute();
     await writeAudit(tx, ctx, {
       category: 'UserManagement',
       activityDisplayName: 'Enable account',

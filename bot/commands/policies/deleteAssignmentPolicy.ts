@@ -2,6 +2,7 @@ import { CommandContext, inTransaction } from '../../context';
 import { ConflictError } from '../../domain/errors';
 import { authorize, requireVisible } from '../../policies';
 import { writeAudit } from '../audit';
+import { requestReviewSync } from '../reviews/syncDefinitions';
 import { loadPolicy } from './loadPolicy';
 
 /**
@@ -20,6 +21,8 @@ export async function deleteAssignmentPolicy(ctx: CommandContext, id: string): P
     }
     await tx.deleteFrom('assignments').where('assignmentPolicyId', '=', id).where('state', '=', 'expired').execute();
     await tx.deleteFrom('assignment_policies').where('id', '=', id).execute();
+    // Review definitions follow their policy: the review sweep runs right after this commit.
+    await requestReviewSync(tx, ctx.clock.now());
     await writeAudit(tx, ctx, {
       activityDisplayName: 'Delete access package assignment policy',
       operationType: 'Delete',

@@ -3,6 +3,7 @@ import { ValidationError } from '../../domain/errors';
 import { authorize, requireVisible } from '../../policies';
 import type { AssignmentPoliciesTable } from '../../store/schema';
 import { writeAudit } from '../audit';
+import { requestReviewSync } from '../reviews/syncDefinitions';
 import { loadCatalog } from '../catalogs/loadCatalog';
 import { checkPolicyDefinition, policyColumns } from './checkPolicyDefinition';
 import { loadPolicy } from './loadPolicy';
@@ -33,6 +34,8 @@ export async function replaceAssignmentPolicy(ctx: CommandContext, id: string, i
     const { id: _id, ...changes } = row;
     void _id;
     await tx.updateTable('assignment_policies').set(changes).where('id', '=', id).execute();
+    // Review definitions follow their policy: the review sweep runs right after this commit.
+    await requestReviewSync(tx, ctx.clock.now());
     await writeAudit(tx, ctx, {
       activityDisplayName: 'Update access package assignment policy',
       operationType: 'Update',

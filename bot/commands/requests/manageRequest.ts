@@ -2,7 +2,7 @@ import { CommandContext, inTransaction } from '../../context';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../domain/errors';
 import { emit } from '../../events/emit';
 import { eventTypes } from '../../events/types';
-import { cancelTimer, scheduleTimer } from '../../jobs/timers';
+import { cancelTimers, scheduleTimer } from '../../jobs/timers';
 import { can } from '../../policies';
 import type { AssignmentRequestsTable } from '../../store/schema';
 import { cancelStageTimers } from '../approvals/requestFlow';
@@ -49,23 +49,26 @@ export async function cancelRequest(ctx: CommandContext, id: string): Promise<vo
   if (!own && !staff) throw new ForbiddenError('Only the requestor or an assignment manager can cancel this request.');
   await inTransaction(ctx, async (tx) => {
     const now = ctx.clock.now().toISOString();
+    // What the request holds is read from this write, not from before it: it may have been approved
+    // (and scheduled, with an assignment) since `loadForChange`.
     const canceled = await tx
       .updateTable('assignment_requests')
       .set({ state: 'canceled', status: 'Canceled', completedDateTime: now, openKey: null, currentStage: null })
       .where('id', '=', id)
       .where('state', 'in', cancelable)
+      .returning(['assignmentId'])
       .executeTakeFirst();
-    if (Number(canceled.numUpdatedRows) !== 1) {
+    if (!canceled) {
       const current = await tx.selectFrom('assignment_requests').select('state').where('id', '=', id).executeTakeFirstOrThrow();
       throw new ConflictError(`A request in state '${current.state}' cannot be canceled.`, 'RequestNotCancelable');
     }
     await cancelStageTimers(tx, id);
     await tx.updateTable('approval_stages').set({ status: 'Completed' }).where('requestId', '=', id).where('status', 'in', ['InProgress', 'NotStarted']).execute();
-    await cancelTimer(tx, 'request.process', id);
-    if (request.assignmentId) {
+    await cancelTimers(tx, ['request.process'], [id]);
+    if (canceled.assignmentId) {
       // A scheduled request already holds its (undelivered) assignment: it never starts.
-      await tx.updateTable('assignments').set({ state: 'expired', status: 'Canceled', activeKey: null, expiredDateTime: now }).where('id', '=', request.assignmentId).where('state', '=', 'delivering').execute();
-      await cancelTimer(tx, deliverAssignmentTimer, request.assignmentId);
+      await tx.updateTable('assignments').set({ state: 'expired', status: 'Canceled', activeKey: null, expiredDateTime: now }).where('id', '=', canceled.assignmentId).where('state', '=', 'delivering').execute();
+      await cancelTimers(tx, [deliverAssignmentTimer], [canceled.assignmentId]);
     }
     await emit(tx, ctx, eventTypes.requestCanceled, id, { requestId: id, accessPackageId: request.accessPackageId, targetId: request.targetId, canceledBy: ctx.principal.userId });
     await writeAudit(tx, ctx, { activityDisplayName: 'Cancel access package assignment request', operationType: 'Update', targets: [{ id, displayName: null, type: 'AccessPackageAssignmentRequest' }] });

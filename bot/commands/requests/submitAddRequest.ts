@@ -4,10 +4,10 @@ import { emit } from '../../events/emit';
 import { eventTypes } from '../../events/types';
 import { scheduleTimer } from '../../jobs/timers';
 import { authorize, can } from '../../policies';
-import type { AccessPackagesTable, AssignmentPoliciesTable, AssignmentRequestsTable, CatalogsTable, SubjectsTable } from '../../store/schema';
+import type { AccessPackagesTable, AssignmentPoliciesTable, AssignmentRequestsTable, CatalogsTable, ConnectedOrganizationsTable, SubjectsTable } from '../../store/schema';
 import { assignmentEnd, endOf, type Expiration, type Schedule } from '../assignments/schedule';
 import { writeAudit } from '../audit';
-import { emailDomain } from '../connectedOrganizations/matchConnectedOrganization';
+import { emailDomain, matchConnectedOrganization } from '../connectedOrganizations/matchConnectedOrganization';
 import { isUniqueViolation } from '../directory/loadDirectory';
 import type { Question } from '../policies/schemas';
 import { catalogOpenTo, groupsOf, policyCovers, requestablePolicies } from './applicablePolicies';
@@ -227,7 +227,10 @@ async function checkTargetMayHavePackage(tx: Tx, accessPackage: AccessPackagesTa
  * `allExternalUsers` lets anyone from outside request; a partner whose organization is unknown gets
  * a `proposed` connected organization (by tenant, and by domain), like Entra.
  */
-async function proposeOrganization(tx: Tx, ctx: CommandContext, r: Requester) {
+async function proposeOrganization(tx: Tx, ctx: CommandContext, r: Requester): Promise<ConnectedOrganizationsTable> {
+  // Someone of the same organization may have proposed it since `r` was read.
+  const earlier = await matchConnectedOrganization(tx, { tenantId: r.tenantId, email: r.email });
+  if (earlier) return earlier;
   const domain = emailDomain(r.email);
   const now = ctx.clock.now().toISOString();
   const sources = [
@@ -246,8 +249,18 @@ async function proposeOrganization(tx: Tx, ctx: CommandContext, r: Requester) {
   };
   await tx.insertInto('connected_organizations').values(row).execute();
   const keys = [...(r.tenantId ? [{ kind: 'tenant' as const, value: r.tenantId.toLowerCase() }] : []), ...(domain ? [{ kind: 'domain' as const, value: domain }] : [])];
+  let claimed = 0;
   for (const key of keys) {
-    await tx.insertInto('connected_organization_sources').values({ connectedOrganizationId: row.id, ...key }).onConflict((oc) => oc.doNothing()).execute();
+    const inserted = await tx.insertInto('connected_organization_sources').values({ connectedOrganizationId: row.id, ...key }).onConflict((oc) => oc.doNothing()).executeTakeFirst();
+    claimed += Number(inserted.numInsertedOrUpdatedRows ?? 0);
+  }
+  if (claimed < keys.length) {
+    // A concurrent first request proposed it (the source keys are unique; PostgreSQL made this
+    // insert wait for it to commit): take theirs and drop ours.
+    await tx.deleteFrom('connected_organization_sources').where('connectedOrganizationId', '=', row.id).execute();
+    await tx.deleteFrom('connected_organizations').where('id', '=', row.id).execute();
+    const winner = await matchConnectedOrganization(tx, { tenantId: r.tenantId, email: r.email });
+    if (winner) return winner;
   }
   await writeAudit(tx, ctx, { activityDisplayName: 'Create connected organization (proposed)', operationType: 'Add', targets: [{ id: row.id, displayName: row.displayName, type: 'ConnectedOrganization' }] });
   return row;

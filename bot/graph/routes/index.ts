@@ -6,6 +6,7 @@ import { registerOrganization } from './directory/organization';
 import { registerRoleManagement } from './directory/roleManagement';
 import { registerUsers } from './directory/users';
 import { registerAccessPackages } from './entitlement/accessPackages';
+import { registerAccessReviews } from './entitlement/accessReviews';
 import { registerAssignmentPolicies } from './entitlement/assignmentPolicies';
 import { registerCatalogs } from './entitlement/catalogs';
 import { registerConnectedOrganizations } from './entitlement/connectedOrganizations';
@@ -13,6 +14,7 @@ import { registerResourceRequests } from './entitlement/resourceRequests';
 import { registerSettings } from './entitlement/settings';
 import { registerSubjects } from './entitlement/subjects';
 import { registerAssignmentRequests } from './entitlement/assignmentRequests';
+import { registerAssignments } from './entitlement/assignments';
 import { registerApprovals } from './entitlement/approvals';
 
 /** Every route of the embedded Graph, one module per resource. */
@@ -33,7 +35,9 @@ export function buildGraphRouter(): GraphRouter {
     registerSettings,
     registerSubjects,
     registerAssignmentRequests,
+    registerAssignments,
     registerApprovals,
+    registerAccessReviews,
   ]) {
     register(router);
   }

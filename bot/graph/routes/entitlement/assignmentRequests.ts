@@ -15,7 +15,10 @@ import { em } from '../paths';
 const requests = `${em}/assignmentRequests`;
 const context = 'identityGovernance/entitlementManagement/assignmentRequests';
 
-/** Requests the caller may read: all (administrators), their catalogs' (catalog roles), and their own. */
+/**
+ * Requests the caller may read: all (administrators), their catalogs' (catalog roles), their own,
+ * and those they are asked to approve (what `filterByCurrentUser(on='approver')` lists).
+ */
 async function visibleRequests(req: GraphRequest): Promise<Scope | undefined> {
   const p = req.ctx.principal;
   if (isAdmin(p)) return undefined;
@@ -25,6 +28,7 @@ async function visibleRequests(req: GraphRequest): Promise<Scope | undefined> {
     const parts = [];
     if (catalogs.length > 0) parts.push(sql`${sql.ref(`${alias}.catalogId`)} in (${sql.join(catalogs)})`);
     if (mine) parts.push(sql`${sql.ref(`${alias}.targetId`)} = ${mine.id} or ${sql.ref(`${alias}.requestorId`)} = ${mine.id}`);
+    if (p.userId) parts.push(sql`${sql.ref(`${alias}.id`)} in (select ${sql.ref('requestId')} from ${sql.table('approval_stage_approvers')} where ${sql.ref('userId')} = ${p.userId})`);
     return parts.length === 0 ? sql`1 = 0` : sql`(${sql.join(parts, sql` or `)})`;
   };
 }
