@@ -126,6 +126,22 @@ describe('assignment lifecycle', () => {
       expect(await eventsOf(server, 'assignment.expired', id)).toHaveLength(1);
     });
 
+    it('durations of seconds work: PT10S warns at 5 s and at 9.64 s, and ends at 10 s', async () => {
+      const pkg = await buildRequestablePackage(server, { policy: { allowedTargetScope: 'allMemberUsers', ...expirationOf({ type: 'afterDuration', duration: 'PT10S' }) } });
+      const user = await member();
+      const id = await deliver(user.upn, pkg.packageId);
+      await advance(5_000);
+      expect(await eventsOf(server, 'assignment.expiringSoon', id)).toHaveLength(1);
+      await advance(4_500);
+      expect(await eventsOf(server, 'assignment.expiringSoon', id)).toHaveLength(1);
+      await advance(200);
+      expect(await eventsOf(server, 'assignment.expiringSoon', id)).toHaveLength(2);
+      expect((await assignment(id)).state).toBe('delivered');
+      await advance(300);
+      expect((await assignment(id)).state).toBe('expired');
+      expect(await isMember(pkg.groupId, user.id)).toBe(false);
+    });
+
     it('afterDateTime: ends on the date; notices missed in one jump are sent once', async () => {
       const end = new Date(clock.t + 3 * day);
       const pkg = await buildRequestablePackage(server, { policy: { allowedTargetScope: 'allMemberUsers', ...expirationOf({ type: 'afterDateTime', endDateTime: end.toISOString() }) } });

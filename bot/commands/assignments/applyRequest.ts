@@ -32,7 +32,7 @@ export async function applyUpdateRequest(tx: Tx, ctx: CommandContext, request: A
   const end = assignmentEnd(policyExpiration, requested, now);
   const expiration = requested && requested.type !== 'notSpecified' ? requested : (policyExpiration ?? { type: 'noExpiration' as const });
   const schedule = { startDateTime: now.toISOString(), expiration: { type: expiration.type, duration: expiration.duration ?? null, endDateTime: end?.toISOString() ?? null }, recurrence: null };
-  await tx
+  const extended = await tx
     .updateTable('assignments')
     .set({
       startDateTime: now.toISOString(),
@@ -43,7 +43,14 @@ export async function applyUpdateRequest(tx: Tx, ctx: CommandContext, request: A
       requestId: request.id,
     })
     .where('id', '=', assignment.id)
-    .execute();
+    // Still active when the write happens (the expiry sweep may have ended it since the read above).
+    .where('activeKey', 'is not', null)
+    .where('state', '=', 'delivered')
+    .executeTakeFirst();
+  if (Number(extended.numUpdatedRows) !== 1) {
+    await finishRequest(tx, ctx, request, { state: 'canceled', status: 'Canceled', reason: 'The assignment ended before the extension could be applied.' });
+    return;
+  }
   await finishRequest(tx, ctx, request, { state: 'delivered', status: 'Delivered', reason: null });
   const subject = await tx.selectFrom('subjects').select(['objectId', 'displayName']).where('id', '=', assignment.targetId).executeTakeFirst();
   const accessPackage = await tx.selectFrom('access_packages').select('displayName').where('id', '=', assignment.accessPackageId).executeTakeFirst();

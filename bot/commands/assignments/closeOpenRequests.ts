@@ -19,12 +19,20 @@ const removalTypes = ['userRemove', 'adminRemove'];
 export async function closeOpenRequests(tx: Tx, ctx: CommandContext, assignmentIds: readonly string[], reason: string): Promise<void> {
   const now = ctx.clock.now().toISOString();
   for (const ids of chunked(assignmentIds, 1000)) {
+    const open = tx
+      .selectFrom('assignment_requests')
+      .select('id')
+      .where('assignmentId', 'in', ids)
+      .where('openKey', 'is not', null)
+      .where('requestType', 'not in', removalTypes);
     const closed = await tx
       .updateTable('assignment_requests')
       .set({ state: 'canceled', status: 'Canceled', completedDateTime: now, openKey: null, currentStage: null, resultReason: reason })
-      .where('assignmentId', 'in', ids)
+      // On PostgreSQL a request locked right now (being decided or processed, see `lockRequest`) is
+      // skipped rather than waited for: its holder may be waiting for the assignment rows this
+      // transaction holds. It finds the assignment ended once this commits and ends the request itself.
+      .where('id', 'in', ctx.dialect === 'postgres' ? open.forUpdate().skipLocked() : open)
       .where('openKey', 'is not', null)
-      .where('requestType', 'not in', removalTypes)
       .returning(['id', 'accessPackageId', 'targetId'])
       .execute();
     if (closed.length === 0) continue;

@@ -1,3 +1,4 @@
+import { PostgresAdapter } from 'kysely';
 import type { CommandContext, Tx } from '../../context';
 import { revokeRoleFromUsers } from '../../directory/provisioner';
 import { emit } from '../../events/emit';
@@ -90,14 +91,17 @@ export async function revokeGrants(tx: Tx, ended: ReadonlyArray<{ id: string; ta
       const assignmentsWithOthers = new Set(batch.filter((a) => withOthers.has(a.targetId)).map((a) => a.id));
       const users = [...new Set(grants.filter((g) => assignmentsWithOthers.has(g.assignmentId) && g.userId).map((g) => g.userId as string))];
       for (const slice of chunked(users, 1000)) {
-        const stillGranted = await tx
+        const query = tx
           .selectFrom('assignment_grants as g')
           .innerJoin('assignments as a', 'a.id', 'g.assignmentId')
           .select(['g.userId', 'g.originSystem', 'g.resourceOriginId', 'g.roleOriginId'])
           .where('g.userId', 'in', slice)
           .where('g.state', '=', 'granted')
-          .where('a.activeKey', 'is not', null)
-          .execute();
+          .where('a.activeKey', 'is not', null);
+        // On PostgreSQL the assignments that keep a role are share-locked: one ending at this very
+        // moment in another transaction is either seen ended (we wait for it, then re-check) or waits
+        // for us and then sees ours ended — never both keeping the role for each other.
+        const stillGranted = await (isPostgres(tx) ? query.forShare(['a']) : query).execute();
         for (const g of stillGranted) kept.add(`${g.userId}\n${roleKey(g)}`);
       }
     }
@@ -113,4 +117,8 @@ export async function revokeGrants(tx: Tx, ended: ReadonlyArray<{ id: string; ta
       for (const slice of chunked([...userIds], 1000)) await revokeRoleFromUsers(tx, grant, slice);
     }
   }
+}
+
+function isPostgres(tx: Tx): boolean {
+  return tx.getExecutor().adapter instanceof PostgresAdapter;
 }

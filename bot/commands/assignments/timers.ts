@@ -55,6 +55,23 @@ export async function sweepAssignments(tx: Tx, ctx: CommandContext, options: { b
   return result;
 }
 
+/**
+ * When the sweep should look again: in `sweepPeriodMs`, or at the next end or notice if that comes
+ * sooner, so a term of seconds ends on time. Two index lookups (only live assignments keep an
+ * `endDateTime` or a `nextNoticeDateTime`); a value already past would be something the sweep does
+ * not act on, so it never makes the sweep spin.
+ */
+async function nextSweep(tx: Tx, now: Date): Promise<Date> {
+  const later = now.getTime() + sweepPeriodMs;
+  const end = await tx.selectFrom('assignments').select((eb) => eb.fn.min('endDateTime').as('at')).executeTakeFirst();
+  const notice = await tx.selectFrom('assignments').select((eb) => eb.fn.min('nextNoticeDateTime').as('at')).executeTakeFirst();
+  const soonest = [end?.at, notice?.at]
+    .filter((at): at is string => typeof at === 'string')
+    .map((at) => Date.parse(at))
+    .filter((at) => at > now.getTime() && at < later);
+  return new Date(Math.min(later, ...soonest));
+}
+
 /** Timer kinds of this area. */
 export function assignmentTimers(deps: EngineDeps): Record<string, TimerHandler> {
   return {
@@ -62,7 +79,7 @@ export function assignmentTimers(deps: EngineDeps): Record<string, TimerHandler>
       const ctx = systemContext(deps, timer.id, tx);
       const { more } = await sweepAssignments(tx, ctx);
       const now = ctx.clock.now();
-      await scheduleTimer(tx, { kind: sweepTimerKind, subjectId: 'global', dueAt: more ? now : new Date(now.getTime() + sweepPeriodMs) }, now);
+      await scheduleTimer(tx, { kind: sweepTimerKind, subjectId: 'global', dueAt: more ? now : await nextSweep(tx, now) }, now);
     },
   };
 }
