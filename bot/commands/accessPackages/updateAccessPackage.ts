@@ -1,6 +1,7 @@
 import { CommandContext, inTransaction } from '../../context';
 import { ValidationError } from '../../domain/errors';
 import { writeAudit } from '../audit';
+import { requestReviewSync } from '../reviews/syncDefinitions';
 import { loadAccessPackageForWrite } from './loadAccessPackage';
 import type { UpdateAccessPackageInput } from './schemas';
 
@@ -21,6 +22,11 @@ export async function updateAccessPackage(ctx: CommandContext, id: string, input
       .set({ ...changes, modifiedDateTime: ctx.clock.now().toISOString() })
       .where('id', '=', id)
       .execute();
+    if (input.displayName !== undefined && input.displayName !== pkg.displayName) {
+      // Review definitions carry the package's name.
+      const policies = await tx.selectFrom('assignment_policies').select('id').where('accessPackageId', '=', id).execute();
+      for (const policy of policies) await requestReviewSync(tx, ctx.clock.now(), policy.id);
+    }
     await writeAudit(tx, ctx, {
       activityDisplayName: 'Update access package',
       operationType: 'Update',

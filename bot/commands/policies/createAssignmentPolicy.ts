@@ -26,7 +26,7 @@ export async function createAssignmentPolicy(ctx: CommandContext, input: CreateP
     const row: AssignmentPoliciesTable = { id: newId(), accessPackageId: pkg.id, catalogId: pkg.catalogId, ...policyColumns(definition), createdDateTime: now, modifiedDateTime: now };
     await tx.insertInto('assignment_policies').values(row).execute();
     // Review definitions follow their policy: the review sweep runs right after this commit.
-    await requestReviewSync(tx, ctx.clock.now());
+    await requestReviewSync(tx, ctx.clock.now(), row.id);
     await writeAudit(tx, ctx, {
       activityDisplayName: 'Create access package assignment policy',
       operationType: 'Add',

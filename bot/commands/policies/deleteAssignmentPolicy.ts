@@ -22,7 +22,7 @@ export async function deleteAssignmentPolicy(ctx: CommandContext, id: string): P
     await tx.deleteFrom('assignments').where('assignmentPolicyId', '=', id).where('state', '=', 'expired').execute();
     await tx.deleteFrom('assignment_policies').where('id', '=', id).execute();
     // Review definitions follow their policy: the review sweep runs right after this commit.
-    await requestReviewSync(tx, ctx.clock.now());
+    await requestReviewSync(tx, ctx.clock.now(), id);
     await writeAudit(tx, ctx, {
       activityDisplayName: 'Delete access package assignment policy',
       operationType: 'Delete',

@@ -35,7 +35,7 @@ export async function replaceAssignmentPolicy(ctx: CommandContext, id: string, i
     void _id;
     await tx.updateTable('assignment_policies').set(changes).where('id', '=', id).execute();
     // Review definitions follow their policy: the review sweep runs right after this commit.
-    await requestReviewSync(tx, ctx.clock.now());
+    await requestReviewSync(tx, ctx.clock.now(), id);
     await writeAudit(tx, ctx, {
       activityDisplayName: 'Update access package assignment policy',
       operationType: 'Update',

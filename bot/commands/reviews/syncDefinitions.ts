@@ -6,8 +6,10 @@ import { nextReviewStart, type ReviewSettings } from './schedule';
 
 /** Timer kinds of access reviews. */
 export const reviewTimerKinds = {
-  /** One for the whole database: keeps the definitions in step with the policies' reviewSettings. */
+  /** One for the whole database: a safety net that brings every definition in step with its policy. */
   sweep: 'reviews.sweep',
+  /** Per policy: its definition follows a policy change at once (scheduled by the policy command). */
+  sync: 'reviews.sync',
   /** Per definition: the next review of the series starts (payload: `occurrence`, its scheduled start). */
   start: 'review.start',
   /** Per instance: the review ends and its decisions are applied. */
@@ -15,29 +17,32 @@ export const reviewTimerKinds = {
 } as const;
 
 /**
- * How often the sweep looks for policies whose reviewSettings changed. Each look is one query that
- * finds nothing when nothing changed; review starts themselves have their own timers and fire on the
- * dot, so this only bounds how long a newly saved policy waits for its definition (a minute).
- * Policy commands may also call `requestReviewSync` to have it run at once.
+ * Policy commands sync their policy's definition at once (`requestReviewSync`); the whole-database
+ * sweep is only a safety net (a crash between a policy's commit and its sync timer cannot happen —
+ * the timer is in the same transaction — but an upgrade or a restore might need it), so it runs
+ * rarely and in slices, never holding the (single-writer) database for long.
  */
-export const reviewSyncIntervalMs = 60_000;
+export const reviewSyncIntervalMs = 24 * 3600 * 1000;
+export const reviewSweepSlice = 50;
 
-/** Asks for the sweep to run now (e.g. right after a policy with reviewSettings was saved), in the caller's transaction. */
-export async function requestReviewSync(tx: Tx, now: Date): Promise<void> {
-  await scheduleTimer(tx, { kind: reviewTimerKinds.sweep, subjectId: 'global', dueAt: now }, now);
+/** Has the policy's review definition follow it right after the caller's commit. */
+export async function requestReviewSync(tx: Tx, now: Date, policyId: string): Promise<void> {
+  await scheduleTimer(tx, { kind: reviewTimerKinds.sync, subjectId: policyId, dueAt: now }, now);
 }
 
 /**
- * Brings the access review definitions in line with the policies: one definition per policy whose
- * `reviewSettings.isEnabled` (created on first sight, `NotStarted`), updated when its settings or its
- * package's name change (the next start is recomputed), closed (`Completed`) when reviews are turned
- * off or the policy is gone. Reviews already in progress run to their end either way. Returns how
- * many definitions changed. Not audited: a definition only mirrors its policy, whose change was
+ * Brings the access review definitions in line with the policies (all, or `policyIds`): one
+ * definition per policy whose `reviewSettings.isEnabled` (created on first sight, `NotStarted`),
+ * updated when its settings or its package's name change (the next start is recomputed), closed
+ * (`Completed`) when reviews are turned off or the policy is gone. Reviews already in progress run to
+ * their end either way. Handles at most `limit` changed policies; returns how many changed and
+ * whether more are left. Not audited: a definition only mirrors its policy, whose change was
  * audited by the policy command; what reviews do (start, decisions, applying them) is.
  */
-export async function syncDefinitions(tx: Tx, ctx: CommandContext): Promise<number> {
+export async function syncDefinitions(tx: Tx, ctx: CommandContext, options: { policyIds?: readonly string[]; limit?: number } = {}): Promise<{ changed: number; more: boolean }> {
   const now = ctx.clock.now();
-  const changed = await tx
+  const limit = options.limit ?? reviewSweepSlice;
+  let query = tx
     .selectFrom('assignment_policies as p')
     .innerJoin('access_packages as ap', 'ap.id', 'p.accessPackageId')
     .leftJoin('access_review_definitions as d', 'd.assignmentPolicyId', 'p.id')
@@ -50,7 +55,11 @@ export async function syncDefinitions(tx: Tx, ctx: CommandContext): Promise<numb
       ]),
     )
     .orderBy('p.id')
-    .execute();
+    .limit(limit + 1);
+  if (options.policyIds) query = query.where('p.id', 'in', options.policyIds.length > 0 ? [...options.policyIds] : ['']);
+  const found = await query.execute();
+  const more = found.length > limit;
+  const changed = found.slice(0, limit);
 
   for (const row of changed) {
     const settings = JSON.parse(row.reviewSettings) as ReviewSettings;
@@ -93,19 +102,21 @@ export async function syncDefinitions(tx: Tx, ctx: CommandContext): Promise<numb
   }
 
   // Policies deleted since: their series end (nothing of theirs is left to review).
-  const orphans = await tx
+  let orphanQuery = tx
     .selectFrom('access_review_definitions as d')
     .leftJoin('assignment_policies as p', 'p.id', 'd.assignmentPolicyId')
     .select('d.id')
     .where('p.id', 'is', null)
     .where('d.status', '<>', 'Completed')
-    .execute();
+    .limit(limit);
+  if (options.policyIds) orphanQuery = orphanQuery.where('d.assignmentPolicyId', 'in', options.policyIds.length > 0 ? [...options.policyIds] : ['']);
+  const orphans = await orphanQuery.execute();
   for (const orphan of orphans) {
     await cancelTimer(tx, reviewTimerKinds.start, orphan.id);
     if (await hasReviewInProgress(tx, orphan.id)) continue;
     await tx.updateTable('access_review_definitions').set({ status: 'Completed', lastModifiedDateTime: now.toISOString() }).where('id', '=', orphan.id).execute();
   }
-  return changed.length + orphans.length;
+  return { changed: changed.length + orphans.length, more: more || orphans.length >= limit };
 }
 
 /**

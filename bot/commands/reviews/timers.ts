@@ -18,8 +18,12 @@ import { reviewSyncIntervalMs, reviewTimerKinds, scheduleNextReview, syncDefinit
 export function reviewTimers(deps: EngineDeps): Record<string, TimerHandler> {
   return {
     [reviewTimerKinds.sweep]: async (timer, { tx, now }) => {
-      await syncDefinitions(tx, systemContext(deps, timer.id, tx));
-      await scheduleTimer(tx, { kind: reviewTimerKinds.sweep, subjectId: 'global', dueAt: new Date(now.getTime() + reviewSyncIntervalMs) }, now);
+      // A slice at a time (a few ms of the single writer), the next one shortly after, then it sleeps.
+      const { more } = await syncDefinitions(tx, systemContext(deps, timer.id, tx));
+      await scheduleTimer(tx, { kind: reviewTimerKinds.sweep, subjectId: 'global', dueAt: new Date(now.getTime() + (more ? 50 : reviewSyncIntervalMs)) }, now);
+    },
+    [reviewTimerKinds.sync]: async (timer, { tx }) => {
+      await syncDefinitions(tx, systemContext(deps, timer.id, tx), { policyIds: [timer.subjectId] });
     },
     [reviewTimerKinds.start]: async (timer, { tx, now }) => {
       const ctx = systemContext(deps, timer.id, tx);
