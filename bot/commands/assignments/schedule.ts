@@ -1,3 +1,4 @@
+import { ValidationError } from '../../domain/errors';
 import { durationToMilliseconds } from '../policies/durations';
 
 /** `expirationPattern` as stored in policies and schedules. */
@@ -63,4 +64,32 @@ export function afterNotice(start: Date, end: Date | null, now: Date, sent: numb
   const times = noticeTimes(start, end);
   const count = Math.max(sent + 1, times.filter((t) => t.getTime() <= now.getTime()).length);
   return { sent: count, next: times[count] ?? null };
+}
+
+/**
+ * The schedule a request asks for (an add, or an extension), checked against its policy: dates only
+ * when the requestor may choose them (administrators always may), the end never beyond what the
+ * policy allows from the start. An extension (`startsWhenApplied`) starts when it is applied, so its
+ * start may only say "now"; an add may start later (the request is then `scheduled`).
+ */
+export function checkRequestedSchedule(asked: Schedule | null | undefined, policyExpiration: Expiration, options: { mayChoose: boolean; now: Date; startsWhenApplied: boolean }): Schedule {
+  const { now } = options;
+  if (!asked || (!asked.startDateTime && (!asked.expiration || asked.expiration.type === 'notSpecified'))) {
+    return { startDateTime: null, expiration: policyExpiration, recurrence: null };
+  }
+  if (!options.mayChoose) throw new ValidationError("Property 'schedule' is not allowed: this access package's policy does not let requestors choose their dates.", 'schedule');
+  const slack = 5 * 60_000;
+  if (options.startsWhenApplied && asked.startDateTime && Date.parse(asked.startDateTime) > now.getTime() + slack) {
+    throw new ValidationError("Invalid value for 'schedule.startDateTime': an extension starts when it is applied; leave it out or give the current time.", 'schedule.startDateTime');
+  }
+  const start = !options.startsWhenApplied && asked.startDateTime ? new Date(asked.startDateTime) : now;
+  if (start.getTime() < now.getTime() - slack) throw new ValidationError("Invalid value for 'schedule.startDateTime': it is in the past.", 'schedule.startDateTime');
+  const expiration = asked.expiration && asked.expiration.type !== 'notSpecified' ? asked.expiration : policyExpiration;
+  const end = endOf(expiration, start);
+  if (end && end <= start) throw new ValidationError("Invalid value for 'schedule.expiration': the access would end before it starts.", 'schedule.expiration');
+  const allowed = endOf(policyExpiration, start);
+  if (allowed && (!end || end > allowed)) {
+    throw new ValidationError(`Invalid value for 'schedule.expiration': this policy allows access until ${allowed.toISOString()} at the latest.`, 'schedule.expiration');
+  }
+  return { startDateTime: options.startsWhenApplied ? null : (asked.startDateTime ?? null), expiration, recurrence: null };
 }

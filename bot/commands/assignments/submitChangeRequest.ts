@@ -13,7 +13,7 @@ import { ensureSubject, requesterOfPrincipal } from '../requests/subjects';
 import { processRequestTimer } from '../requests/submitAddRequest';
 import { validateAnswers } from '../requests/validateAnswers';
 import { loadVisibleAssignment, type Assignment } from './loadAssignment';
-import { assignmentEnd, endOf, type Expiration, type Schedule } from './schedule';
+import { assignmentEnd, checkRequestedSchedule, endOf, type Expiration, type Schedule } from './schedule';
 
 /**
  * `userRemove`/`adminRemove` and `userUpdate`/`adminUpdate` (extension) of an existing assignment
@@ -67,7 +67,7 @@ export async function submitUpdateRequest(ctx: CommandContext, input: CreateAssi
   // The questions were answered when access was requested; answers given again are checked, not required.
   const answers = validateAnswers(JSON.parse(policy.questions) as Question[], input.answers, { requireAll: false });
   const now = ctx.clock.now();
-  const schedule = requestedExtension(input, policy, isAdmin || !!requestor.allowCustomAssignmentSchedule, now);
+  const schedule = checkRequestedSchedule(input.schedule ?? input.assignment.schedule, JSON.parse(policy.expiration) as Expiration, { mayChoose: isAdmin || !!requestor.allowCustomAssignmentSchedule, now, startsWhenApplied: true });
   if (!isAdmin && assignment.endDateTime) {
     const end = assignmentEnd(JSON.parse(policy.expiration) as Expiration, schedule.expiration, now);
     if (end && end.getTime() <= Date.parse(assignment.endDateTime)) {
@@ -128,32 +128,6 @@ async function loadAssignmentToChange(ctx: CommandContext, input: CreateAssignme
 
 function requestorSettingsOf(policy: AssignmentPoliciesTable): { enableTargetsToSelfUpdateAccess?: boolean; enableTargetsToSelfRemoveAccess?: boolean; allowCustomAssignmentSchedule?: boolean } {
   return JSON.parse(policy.requestorSettings) as { enableTargetsToSelfUpdateAccess?: boolean; enableTargetsToSelfRemoveAccess?: boolean; allowCustomAssignmentSchedule?: boolean };
-}
-
-/**
- * What an extension asks for. Without a schedule: a new full term of the policy, counted from when it
- * is applied (Entra's extension). With one (administrators, or requestors when the policy lets them
- * choose dates): the requested expiration, never beyond what the policy allows counted from now. The
- * new term starts when the extension is applied, so `startDateTime` may only say "now".
- */
-function requestedExtension(input: CreateAssignmentRequestInput, policy: AssignmentPoliciesTable, mayChoose: boolean, now: Date): Schedule {
-  const asked = input.schedule ?? input.assignment.schedule ?? null;
-  const policyExpiration = JSON.parse(policy.expiration) as Expiration;
-  if (!asked || (!asked.startDateTime && (!asked.expiration || asked.expiration.type === 'notSpecified'))) {
-    return { startDateTime: null, expiration: policyExpiration, recurrence: null };
-  }
-  if (!mayChoose) throw new ValidationError("Property 'schedule' is not allowed: this access package's policy does not let requestors choose their dates.", 'schedule');
-  if (asked.startDateTime && Date.parse(asked.startDateTime) > now.getTime() + 5 * 60_000) {
-    throw new ValidationError("Invalid value for 'schedule.startDateTime': an extension starts when it is applied; leave it out or give the current time.", 'schedule.startDateTime');
-  }
-  const expiration = asked.expiration && asked.expiration.type !== 'notSpecified' ? (asked.expiration as Expiration) : policyExpiration;
-  const end = endOf(expiration, now);
-  if (end && end.getTime() <= now.getTime()) throw new ValidationError("Invalid value for 'schedule.expiration': the new end is in the past.", 'schedule.expiration');
-  const allowed = endOf(policyExpiration, now);
-  if (allowed && (!end || end > allowed)) {
-    throw new ValidationError(`Invalid value for 'schedule.expiration': this policy allows access until ${allowed.toISOString()} at the latest.`, 'schedule.expiration');
-  }
-  return { startDateTime: null, expiration, recurrence: null };
 }
 
 /** Stores the change request `submitted` with its event, audit and processing timer; processing follows the commit. */

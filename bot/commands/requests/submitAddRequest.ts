@@ -5,7 +5,7 @@ import { eventTypes } from '../../events/types';
 import { scheduleTimer } from '../../jobs/timers';
 import { authorize, can } from '../../policies';
 import type { AccessPackagesTable, AssignmentPoliciesTable, AssignmentRequestsTable, CatalogsTable, ConnectedOrganizationsTable, SubjectsTable } from '../../store/schema';
-import { assignmentEnd, endOf, type Expiration, type Schedule } from '../assignments/schedule';
+import { checkRequestedSchedule, type Expiration } from '../assignments/schedule';
 import { writeAudit } from '../audit';
 import { emailDomain, matchConnectedOrganization } from '../connectedOrganizations/matchConnectedOrganization';
 import { isUniqueViolation } from '../directory/loadDirectory';
@@ -60,7 +60,7 @@ export async function submitAddRequest(ctx: CommandContext, input: CreateAssignm
     throw new ValidationError("Property 'justification' is required: this access package's policy asks requestors to justify their request.", 'justification');
   }
   const answers = validateAnswers(JSON.parse(policy.questions) as Question[], input.answers, { requireAll: !isAdmin });
-  const schedule = requestedSchedule(input, policy, isAdmin || requestorSettings.allowCustomAssignmentSchedule, now);
+  const schedule = checkRequestedSchedule(input.schedule ?? input.assignment.schedule, JSON.parse(policy.expiration) as Expiration, { mayChoose: isAdmin || requestorSettings.allowCustomAssignmentSchedule, now, startsWhenApplied: false });
   const needsApproval = !isAdmin && approval.isApprovalRequiredForAdd && approval.stages.length > 0;
 
   const request = await inTransaction(ctx, async (tx) => {
@@ -170,26 +170,6 @@ async function requestorPolicy(ctx: CommandContext, input: CreateAssignmentReque
   if (!named && policies[0]) return policies[0];
   const who = r.kind === 'member' ? 'You are' : r.organization ? `Users of '${r.organization.displayName}' are` : 'Users of your organization are';
   throw new ForbiddenError(`${who} not allowed to request access package '${accessPackage.displayName}'${named ? ' through this policy' : ''}.`, 'RequestorNotInScope');
-}
-
-/** The schedule the request asks for: allowed only when the policy lets requestors choose, never beyond the policy's expiration. */
-function requestedSchedule(input: CreateAssignmentRequestInput, policy: AssignmentPoliciesTable, mayChoose: boolean, now: Date): Schedule {
-  const asked = input.schedule ?? input.assignment.schedule ?? null;
-  const policyExpiration = JSON.parse(policy.expiration) as Expiration;
-  if (!asked || (!asked.startDateTime && (!asked.expiration || asked.expiration.type === 'notSpecified'))) {
-    return { startDateTime: null, expiration: policyExpiration, recurrence: null };
-  }
-  if (!mayChoose) throw new ValidationError("Property 'schedule' is not allowed: this access package's policy does not let requestors choose their dates.", 'schedule');
-  const start = asked.startDateTime ? new Date(asked.startDateTime) : now;
-  if (asked.startDateTime && start.getTime() < now.getTime() - 5 * 60_000) throw new ValidationError("Invalid value for 'schedule.startDateTime': it is in the past.", 'schedule.startDateTime');
-  const expiration = asked.expiration && asked.expiration.type !== 'notSpecified' ? (asked.expiration as Expiration) : policyExpiration;
-  const end = endOf(expiration, start);
-  if (end && end <= start) throw new ValidationError("Invalid value for 'schedule.expiration': the access would end before it starts.", 'schedule.expiration');
-  const allowed = assignmentEnd(policyExpiration, null, start);
-  if (allowed && (!end || end > allowed)) {
-    throw new ValidationError(`Invalid value for 'schedule.expiration': this policy allows access until ${allowed.toISOString()} at the latest.`, 'schedule.expiration');
-  }
-  return { startDateTime: asked.startDateTime ?? null, expiration, recurrence: null };
 }
 
 /** No second active assignment of the package, and nothing incompatible with it. */
