@@ -1,7 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
@@ -11,11 +10,11 @@ import { Pool } from 'pg';
 import { resolvePrincipal, type Principal } from '../bot/auth/principal';
 import { createAccessPackage } from '../bot/commands/accessPackages/createAccessPackage';
 import { createAccessPackageBody } from '../bot/commands/accessPackages/schemas';
-import { type AuditEntry, writeAudit } from '../bot/commands/audit';
+import { auditRow, type AuditEntry } from '../bot/commands/audit';
 import { policyColumns } from '../bot/commands/policies/checkPolicyDefinition';
 import { createPolicyBody } from '../bot/commands/policies/schemas';
 import { loadConfig } from '../bot/config';
-import { type CommandContext, newId, systemClock, type Tx } from '../bot/context';
+import { type CommandContext, newId, systemClock } from '../bot/context';
 import { type CollectionPage, listCollection, readQueryOptions } from '../bot/graph/odata/engine';
 import { entity } from '../bot/graph/odata/model';
 import { catalogListScope } from '../bot/policies';
@@ -38,7 +37,7 @@ import type {
   SitesTable,
 } from '../bot/store/schema';
 import { type ServerProcess, startServerProcess } from '../tests/helpers/process';
-import { type BenchModule, fmt, heading, measure, measureConcurrent, measureInterleaved, printTable, seededRandom, type Summary, timed } from './lib';
+import { benchDatabase, type BenchModule, fmt, heading, measure, measureConcurrent, measureInterleaved, printTable, seededRandom, type Summary, timed } from './lib';
 
 /**
  * Access packages at Entra's tenant limit: 20,000 packages in 200 catalogs. Measures the catalog
@@ -69,50 +68,6 @@ export const catalogBenchmark: BenchModule = {
 };
 
 // ---- the database under test ----------------------------------------------------------------------
-
-interface Target {
-  url: string;
-  dialect: 'sqlite' | 'postgres';
-  describe: string;
-  cleanup(): Promise<void>;
-}
-
-/** A fresh SQLite file in a temp dir, or a fresh schema of `BENCH_DATABASE_URL` (dropped at the end). */
-function benchDatabase(): Target {
-  const pg = process.env.BENCH_DATABASE_URL;
-  if (pg && /^postgres(ql)?:\/\//.test(pg)) {
-    const schema = `bench_${randomBytes(5).toString('hex')}`;
-    const url = new URL(pg);
-    url.searchParams.set('schema', schema);
-    return {
-      url: url.toString(),
-      dialect: 'postgres',
-      describe: `PostgreSQL ${new URL(pg).host}${new URL(pg).pathname}, schema ${schema}`,
-      async cleanup() {
-        const admin = new URL(pg);
-        admin.searchParams.delete('schema');
-        const pool = new Pool({ connectionString: admin.toString(), max: 1 });
-        try {
-          await pool.query(`drop schema if exists "${schema}" cascade`);
-        } finally {
-          await pool.end();
-        }
-      },
-    };
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'portier-bench-'));
-  const file = join(dir, 'portier.db');
-  return {
-    url: `sqlite:${file}`,
-    dialect: 'sqlite',
-    describe: `SQLite (WAL) ${file}`,
-    async cleanup() {
-      // BENCH_KEEP_TMP=1 keeps the seeded file, to look at plans or profile requests afterwards.
-      if (process.env.BENCH_KEEP_TMP) return;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /**
  * The baseline's own connection: a second better-sqlite3 handle on the same file (same pragmas as
@@ -255,25 +210,6 @@ interface Seeded {
   counts: Record<string, number>;
 }
 
-/**
- * Captures the audit record `writeAudit` would insert, so seeded audit rows are exactly the
- * commands' (same columns, same JSON) while still going in with batched inserts.
- */
-async function auditRow(ctx: CommandContext, entry: AuditEntry): Promise<DirectoryAuditsTable> {
-  let captured: DirectoryAuditsTable | undefined;
-  const capture = {
-    insertInto: () => ({
-      values: (values: DirectoryAuditsTable) => {
-        captured = values;
-        return { execute: async () => [] };
-      },
-    }),
-  };
-  await writeAudit(capture as unknown as Tx, ctx, entry);
-  if (!captured) throw new Error('writeAudit wrote nothing');
-  return captured;
-}
-
 /** Policies the way the Graph route stores them: parsed by the create schema (defaults filled), then `policyColumns`. */
 function policyTemplates() {
   const external = createPolicyBody.parse({
@@ -370,7 +306,7 @@ async function seedCatalogs(portier: Portier, principal: Principal): Promise<See
       assignment_policies: [] as AssignmentPoliciesTable[],
       directory_audits: [] as DirectoryAuditsTable[],
     };
-    const audit = async (iso: string, entry: AuditEntry) => rows.directory_audits.push(await auditRow(ctxAt(iso), entry));
+    const audit = async (iso: string, entry: AuditEntry) => rows.directory_audits.push(auditRow(ctxAt(iso), entry));
 
     for (let c = first; c < Math.min(catalogCount, first + perTransaction); c++) {
       const minute = c * 1000;
@@ -744,7 +680,7 @@ async function runCatalogBenchmark(): Promise<void> {
       const now = new Date().toISOString();
       const catalogId = catalogIds[i % catalogIds.length];
       const pkg: AccessPackagesTable = { id: newId(), catalogId, displayName: `Bench raw ${i}`, description: 'Created by the benchmark.', isHidden: 0, createdDateTime: now, modifiedDateTime: now };
-      const audit = await auditRow(
+      const audit = auditRow(
         { db: store.db, dialect: store.dialect, principal, clock: systemClock, requestId: randomUUID(), publicUrl: config.config.publicUrl, subscriptions: {}, wake: () => undefined },
         {
           activityDisplayName: 'Create access package',

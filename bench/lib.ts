@@ -1,10 +1,15 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { Pool } from 'pg';
 
 /**
  * Timing helpers shared by the benchmarks: run an operation N times after a warm-up, summarize the
- * latencies as percentiles, and print aligned tables. Nothing here knows about Portier.
+ * latencies as percentiles, print aligned tables, and give each benchmark a fresh database.
  */
 
 /** One benchmark file: `bench/index.ts` runs every module of its list in order. */
@@ -164,3 +169,48 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+
+/** The database a benchmark runs on. */
+export interface Target {
+  url: string;
+  dialect: 'sqlite' | 'postgres';
+  describe: string;
+  cleanup(): Promise<void>;
+}
+
+/** A fresh SQLite file in a temp dir, or a fresh schema of `BENCH_DATABASE_URL` (dropped at the end). */
+export function benchDatabase(): Target {
+  const pg = process.env.BENCH_DATABASE_URL;
+  if (pg && /^postgres(ql)?:\/\//.test(pg)) {
+    const schema = `bench_${randomBytes(5).toString('hex')}`;
+    const url = new URL(pg);
+    url.searchParams.set('schema', schema);
+    return {
+      url: url.toString(),
+      dialect: 'postgres',
+      describe: `PostgreSQL ${url.host}${url.pathname}, schema ${schema}`,
+      async cleanup() {
+        const admin = new URL(pg);
+        admin.searchParams.delete('schema');
+        const pool = new Pool({ connectionString: admin.toString(), max: 1 });
+        try {
+          await pool.query(`drop schema if exists "${schema}" cascade`);
+        } finally {
+          await pool.end();
+        }
+      },
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'portier-bench-'));
+  const file = join(dir, 'portier.db');
+  return {
+    url: `sqlite:${file}`,
+    dialect: 'sqlite',
+    describe: `SQLite (WAL) ${file}`,
+    async cleanup() {
+      // BENCH_KEEP_TMP=1 keeps the seeded file, to look at plans or profile requests afterwards.
+      if (process.env.BENCH_KEEP_TMP) return;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

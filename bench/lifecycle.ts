@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import BetterSqlite3 from 'better-sqlite3';
@@ -13,16 +12,16 @@ import pino from 'pino';
 import { resolvePrincipal } from '../bot/auth/principal';
 import { issueDevToken } from '../bot/auth/tokens';
 import { recurringAssignmentTimers } from '../bot/commands/assignments/timers';
-import { writeAudit, type AuditEntry } from '../bot/commands/audit';
-import { type CommandContext, type EngineDeps, newId, systemClock, type Tx } from '../bot/context';
+import { auditRow, type AuditEntry } from '../bot/commands/audit';
+import { type CommandContext, type EngineDeps, newId, systemClock } from '../bot/context';
 import { JobRunner } from '../bot/jobs/runner';
 import { builtInConsumers, ensureRecurringTimers, timerHandlers } from '../bot/lifecycle';
 import { seedDemoTenant } from '../bot/seed/demo';
 import { demo } from '../bot/seed/tenant';
 import { openStore, type Store } from '../bot/store/db';
-import type { AssignmentGrantsTable, AssignmentRequestsTable, AssignmentsTable, DirectoryAuditsTable, SubjectsTable, UsersTable } from '../bot/store/schema';
+import type { AssignmentGrantsTable, AssignmentRequestsTable, AssignmentsTable, SubjectsTable, UsersTable } from '../bot/store/schema';
 import { type ServerProcess, startServerProcess } from '../tests/helpers/process';
-import { type BenchModule, collectGarbage, fmt, heading, printTable, summarize, type Summary } from './lib';
+import { benchDatabase, type BenchModule, collectGarbage, fmt, heading, printTable, summarize, type Summary } from './lib';
 
 /**
  * The request lifecycle of DESIGN §1 steps 8–12 at scale, all over HTTP into Portier in its own
@@ -80,48 +79,6 @@ export const lifecycleBenchmark: BenchModule = {
 };
 
 // ---- the database under test (as bench/catalog.ts) -----------------------------------------------
-
-interface Target {
-  url: string;
-  dialect: 'sqlite' | 'postgres';
-  describe: string;
-  cleanup(): Promise<void>;
-}
-
-function benchDatabase(): Target {
-  const pg = process.env.BENCH_DATABASE_URL;
-  if (pg && isPostgres) {
-    const schema = `bench_${randomBytes(5).toString('hex')}`;
-    const url = new URL(pg);
-    url.searchParams.set('schema', schema);
-    return {
-      url: url.toString(),
-      dialect: 'postgres',
-      describe: `PostgreSQL ${url.host}${url.pathname}, schema ${schema}`,
-      async cleanup() {
-        const admin = new URL(pg);
-        admin.searchParams.delete('schema');
-        const pool = new Pool({ connectionString: admin.toString(), max: 1 });
-        try {
-          await pool.query(`drop schema if exists "${schema}" cascade`);
-        } finally {
-          await pool.end();
-        }
-      },
-    };
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'portier-bench-'));
-  const file = join(dir, 'portier.db');
-  return {
-    url: `sqlite:${file}`,
-    dialect: 'sqlite',
-    describe: `SQLite (WAL) ${file}`,
-    async cleanup() {
-      if (process.env.BENCH_KEEP_TMP) return;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 // ---- the raw baseline's own connection ----------------------------------------------------------
 
@@ -373,15 +330,6 @@ async function seedPartners(raw: RawDriver, count: number): Promise<void> {
     }
     await raw.insertMany('external_accounts', rows);
   }
-}
-
-/** The audit record `writeAudit` would insert, captured, so baseline rows carry the commands' columns and JSON. */
-async function auditRow(ctx: CommandContext, entry: AuditEntry): Promise<DirectoryAuditsTable> {
-  let captured: DirectoryAuditsTable | undefined;
-  const capture = { insertInto: () => ({ values: (values: DirectoryAuditsTable) => ((captured = values), { execute: async () => [] }) }) };
-  await writeAudit(capture as unknown as Tx, ctx, entry);
-  if (!captured) throw new Error('writeAudit wrote nothing');
-  return captured;
 }
 
 // ---- the request flow over HTTP ------------------------------------------------------------------
@@ -797,7 +745,7 @@ async function runLifecycleBenchmark(): Promise<void> {
       const t0 = performance.now();
       const now = new Date().toISOString();
       const row: AssignmentRequestsTable = { ...template, id: newId(), state: 'submitted', status: 'Accepted', targetId: rawSubject, requestorId: rawSubject, justification: submitBody(i).justification, createdDateTime: now, completedDateTime: null, assignmentId: null, currentStage: null, openKey: `${pkg.packageId}|raw${i}` };
-      const audit = await auditRow(ctx, {
+      const audit = auditRow(ctx, {
         activityDisplayName: 'User requests access package assignment',
         operationType: 'Add',
         targets: [
@@ -847,7 +795,7 @@ async function runLifecycleBenchmark(): Promise<void> {
     started = performance.now();
     for (let i = 0; i < rawCount; i++) {
       const t0 = performance.now();
-      const audit = await auditRow(ctx, {
+      const audit = auditRow(ctx, {
         activityDisplayName: 'Approve access package assignment request',
         operationType: 'Update',
         targets: [

@@ -1,3 +1,4 @@
+import type { DirectoryAuditsTable } from '../store/schema';
 import type { CommandContext, Tx } from '../context';
 import { newId } from '../context';
 
@@ -40,7 +41,8 @@ export async function writeAudits(tx: Tx, ctx: CommandContext, entries: readonly
   }
 }
 
-function auditRow(ctx: CommandContext, entry: AuditEntry) {
+/** The `directoryAudit` row of `entry` (what `writeAudit` inserts; benchmarks seed with it). */
+export function auditRow(ctx: CommandContext, entry: AuditEntry): DirectoryAuditsTable {
   const p = ctx.principal;
   return {
     id: newId(),
