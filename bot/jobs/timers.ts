@@ -39,12 +39,9 @@ export async function scheduleTimer(tx: Tx | Kysely<Database>, spec: TimerSpec, 
     .execute();
 }
 
-/**
- * Cancels the timer of `kind` for `subjectId` (nothing happens when there is none). When its handler
- * is running right now, this waits for it to finish; see `cancelTimers` for work that must not wait.
- */
-export async function cancelTimer(tx: Tx | Kysely<Database>, kind: string, subjectId: string): Promise<void> {
-  await tx.deleteFrom('timers').where('kind', '=', kind).where('subjectId', '=', subjectId).execute();
+/** Cancels the timer of `kind` for `subjectId` (nothing happens when there is none); see `cancelTimers`. */
+export function cancelTimer(tx: Tx | Kysely<Database>, kind: string, subjectId: string): Promise<void> {
+  return cancelTimers(tx, [kind], [subjectId]);
 }
 
 /**
