@@ -34,6 +34,8 @@ export interface StartOptions {
   store?: Store;
   /** Extra outbox consumers by name, beside the built-in ones (tests observe events this way). */
   consumers?: Readonly<Record<string, EventConsumer>>;
+  /** The time budget of one read (default 1 s; tests shorten it to prove the deadline). */
+  readTimeoutMs?: number;
 }
 
 /**
@@ -43,7 +45,7 @@ export interface StartOptions {
 export async function startPortier(config: Config, options: StartOptions = {}): Promise<Portier> {
   const log = options.log ?? pino({ level: config.logLevel, name: 'portier' });
   const clock = options.clock ?? systemClock;
-  const store = options.store ?? (await openStore(config.databaseUrl));
+  const store = options.store ?? (await openStore(config.databaseUrl, { readTimeoutMs: options.readTimeoutMs }));
   if (config.seed !== 'none') await seedDemoTenant(store.db, store.dialect, clock, { entitlements: config.seed === 'demo' });
 
   // Consumers are known before anything is written: an event gets one delivery row per subscriber.

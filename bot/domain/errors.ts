@@ -61,3 +61,13 @@ export class PayloadTooLargeError extends DomainError {
     super('RequestEntityTooLarge', message);
   }
 }
+
+/**
+ * A read did not finish within its time budget and was stopped (400): the query is too expensive
+ * for one request (Graph refuses queries it cannot serve with `Request_UnsupportedQuery`).
+ */
+export class QueryTimeoutError extends ValidationError {
+  constructor(timeoutMs: number, message = `The query did not finish within ${timeoutMs} ms and was stopped. Narrow it with a more selective $filter, fewer $expand levels or a smaller $top.`) {
+    super(message, undefined, 'Request_UnsupportedQuery');
+  }
+}
