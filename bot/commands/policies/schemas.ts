@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { allowedTargetScopes } from '../../graph/odata/model';
 import { dateTimeOffset, description, displayName, graphObject, guid, isoDuration } from '../../graph/validate';
+import { answerPatternProblem } from './answerPattern';
 import { durationToMilliseconds } from './durations';
 
 /**
@@ -216,14 +217,11 @@ export const textInputQuestion = z.strictObject({
   regexPattern: z
     .string()
     .max(1024)
-    .refine((pattern) => {
-      try {
-        new RegExp(pattern);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'must be a valid regular expression')
+    .superRefine((pattern, ctx) => {
+      // Answers are matched with RE2 (linear time, see answerPattern.ts): a pattern it cannot run is refused now.
+      const problem = answerPatternProblem(pattern);
+      if (problem) ctx.addIssue({ code: 'custom', message: `must be a regular expression that matches in linear time (RE2 syntax; no back-references or lookaround): ${problem}` });
+    })
     .nullable()
     .default(null),
 });

@@ -1,4 +1,5 @@
 import { bulkDirectory } from '../../helpers/bulkDirectory';
+import { whileProbingHealth as probeHealth } from '../../helpers/health';
 import { startTestServer, TestServer } from '../../helpers/server';
 
 /**
@@ -18,28 +19,7 @@ describe('hostile reads', () => {
   }, 120_000);
   afterAll(() => server.close());
 
-  /** Runs `request` while polling /healthz; returns its result, how long it took and the slowest health check. */
-  async function whileProbingHealth<T>(request: () => Promise<T>): Promise<{ result: T; elapsedMs: number; slowestHealthMs: number; healthChecks: number }> {
-    let done = false;
-    let slowest = 0;
-    let checks = 0;
-    const probe = (async () => {
-      while (!done) {
-        const started = performance.now();
-        const res = await fetch(`${server.url}/healthz`);
-        await res.arrayBuffer();
-        slowest = Math.max(slowest, performance.now() - started);
-        checks += 1;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    })();
-    const started = performance.now();
-    const result = await request();
-    const elapsedMs = performance.now() - started;
-    done = true;
-    await probe;
-    return { result, elapsedMs, slowestHealthMs: slowest, healthChecks: checks };
-  }
+  const whileProbingHealth = <T>(request: () => Promise<T>) => probeHealth(server.url, request);
 
   const get = (path: string) => server.graph('GET', path, { as: admin });
 
