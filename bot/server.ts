@@ -12,7 +12,7 @@ import { errorBody, graphBasePath, send, serveGraph } from './graph/service';
 import { readJsonBody } from './http/body';
 import { JobRunner } from './jobs/runner';
 import type { EventConsumer } from './events/consumer';
-import { builtInConsumers, ensureRecurringTimers, timerHandlers } from './lifecycle';
+import { builtInConsumers, ensureRecurringTimers, timerAbandonHandlers, timerHandlers } from './lifecycle';
 import { seedDemoTenant } from './seed/demo';
 import { openStore, Store } from './store/db';
 import { z } from 'zod';
@@ -95,6 +95,8 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
     clock,
     log,
     timers: timerHandlers(engine),
+    abandon: timerAbandonHandlers(engine),
+    subscriptions,
     consumers: Object.fromEntries(Object.entries(consumers).map(([name, c]) => [name, c.handle])),
     intervalMs: config.jobIntervalMs,
   });
