@@ -3,7 +3,7 @@
  * (bot/graph/http.ts), the bot maps them to cards.
  */
 export abstract class DomainError extends Error {
-  abstract readonly kind: 'validation' | 'notFound' | 'forbidden' | 'conflict' | 'unauthorized' | 'tooLarge';
+  abstract readonly kind: 'validation' | 'notFound' | 'forbidden' | 'conflict' | 'unauthorized' | 'tooLarge' | 'unsupportedMediaType';
   constructor(
     /** Stable, Graph-like error code, e.g. `InvalidRequest`, `ResourceNotFound`. */
     readonly code: string,
@@ -51,6 +51,14 @@ export class UnauthorizedError extends DomainError {
   readonly kind = 'unauthorized' as const;
   constructor(message = 'Access token is missing or invalid.', code = 'InvalidAuthenticationToken') {
     super(code, message);
+  }
+}
+
+/** The request body is not in a format we read (415): only `application/json`. */
+export class UnsupportedMediaTypeError extends DomainError {
+  readonly kind = 'unsupportedMediaType' as const;
+  constructor(message: string) {
+    super('UnsupportedMediaType', message);
   }
 }
 

@@ -6,6 +6,7 @@ import type { TokenVerifier } from '../auth/tokens';
 import type { Clock, CommandContext } from '../context';
 import { DomainError, QueryTimeoutError, UnauthorizedError, ValidationError } from '../domain/errors';
 import { readJsonBody } from '../http/body';
+import { isStorableText } from '../http/text';
 import type { Store } from '../store/db';
 import { isStatementTimeout, withReadDeadline } from '../store/deadline';
 import type { Subscriptions } from '../jobs/outbox';
@@ -27,13 +28,14 @@ export interface GraphServiceDeps {
 
 export const graphBasePath = '/graph/v1.0';
 
-const statusOf: Record<DomainError['kind'], number> = {
+export const statusOf: Record<DomainError['kind'], number> = {
   validation: 400,
   unauthorized: 401,
   forbidden: 403,
   notFound: 404,
   conflict: 409,
   tooLarge: 413,
+  unsupportedMediaType: 415,
 };
 
 /**
@@ -48,6 +50,9 @@ export async function serveGraph(deps: GraphServiceDeps, req: IncomingMessage, r
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
     const rest = url.pathname.slice(graphBasePath.length).replace(/^\/+|\/+$/g, '');
     const path = rest === '' ? [] : rest.split('/').map(decodeSegment);
+    for (const [name, value] of url.searchParams) {
+      if (!isStorableText(name) || !isStorableText(value)) throw new ValidationError(`Query option '${isStorableText(name) ? name : '?'}' contains a NUL character or an unpaired UTF-16 surrogate, which is not accepted.`, undefined, 'BadRequest');
+    }
     const method = (req.method ?? 'GET').toUpperCase();
     const principal = await authenticate(deps, req);
     const { handler, params, functionArgs } = deps.router.match(method, path);
@@ -106,11 +111,14 @@ function timeoutAsDomainError(timeoutMs: number) {
 }
 
 function decodeSegment(segment: string): string {
+  let decoded: string;
   try {
-    return decodeURIComponent(segment);
+    decoded = decodeURIComponent(segment);
   } catch {
     throw new ValidationError(`The path segment '${segment}' is not valid percent-encoding.`, undefined, 'BadRequest');
   }
+  if (!isStorableText(decoded)) throw new ValidationError(`The path segment '${segment}' contains a NUL character, which is not accepted.`, undefined, 'BadRequest');
+  return decoded;
 }
 
 async function authenticate(deps: GraphServiceDeps, req: IncomingMessage) {

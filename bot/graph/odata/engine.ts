@@ -28,6 +28,8 @@ type Condition = RawBuilder<unknown>;
 
 export const defaultPageSize = 100;
 export const maxPageSize = 999;
+/** The furthest a page may start: far beyond any collection, and within every database's integers. */
+export const maxOffset = 2 ** 31 - 1;
 
 /** A condition on the rows of `alias`, e.g. the caller's visibility or the parent of a nested collection. */
 export type Scope = (alias: string) => Condition;
@@ -69,8 +71,9 @@ export async function listCollection(db: Db, query: CollectionQuery): Promise<Co
   const { entity, options } = query;
   if (options.search !== undefined) throw new ValidationError('$search is not supported on this collection; use $filter with contains().', '$search');
   const top = parseIntOption(options.top, '$top', 0, maxPageSize) ?? defaultPageSize;
-  const skip = parseIntOption(options.skip, '$skip', 0, Number.MAX_SAFE_INTEGER) ?? 0;
+  const skip = parseIntOption(options.skip, '$skip', 0, maxOffset) ?? 0;
   const offset = skip + decodeSkipToken(options.skiptoken);
+  if (offset > maxOffset) throw new ValidationError(`$skip and $skiptoken together may skip at most ${maxOffset} items.`, '$skip');
   const count = parseCount(options.count);
   const plan = planQuery(entity, options);
   checkFanOut(plan, top);
@@ -215,12 +218,23 @@ function orderClause(entity: EntityDef, alias: string, items: OrderByItem[]): Co
 }
 
 function sortColumn(entity: EntityDef, path: string[]): string {
-  const prop = path.length === 1 ? entity.props[path[0]] : undefined;
-  if (!prop) {
+  const name = path.length === 1 ? canonicalKey(entity.props, path[0]) : null;
+  const prop = name ? entity.props[name] : undefined;
+  if (!prop || !name) {
     throw new ValidationError(`Could not find a property named '${path.join('/')}' on type 'microsoft.graph.${entity.type}' to order by.`, '$orderby');
   }
   if (prop.kind === 'json') throw new ValidationError(`Ordering by '${path[0]}' is not supported.`, '$orderby');
-  return prop.column ?? path[0];
+  return prop.column ?? name;
+}
+
+/**
+ * The model's spelling of a property or navigation name. Graph matches them case-insensitively in
+ * `$filter` and `$orderby` (its own examples write `target/objectid`).
+ */
+function canonicalKey(record: Readonly<Record<string, unknown>>, name: string): string | null {
+  if (Object.prototype.hasOwnProperty.call(record, name)) return name;
+  const lower = name.toLowerCase();
+  return Object.keys(record).find((key) => key.toLowerCase() === lower) ?? null;
 }
 
 // ---- $filter → SQL ------------------------------------------------------------------------------
@@ -366,27 +380,28 @@ function resolveOn(
   const { entity, alias } = binding;
   const [head, ...rest] = path;
   const joined = path.join('/');
-  const special = entity.pathColumns?.[joined];
+  const special = entity.pathColumns ? entity.pathColumns[canonicalKey(entity.pathColumns, joined) ?? ''] : undefined;
   if (special) {
     const prop: PropDef = { kind: special.kind, column: special.column };
     return build(() => sql.ref(`${alias}.${special.column}`), prop, fns);
   }
-  const prop = entity.props[head];
-  if (prop && rest.length === 0) {
+  const propName = canonicalKey(entity.props, head);
+  const prop = propName ? entity.props[propName] : undefined;
+  if (prop && propName && rest.length === 0) {
     if (prop.kind === 'json') throw new ValidationError(`Filtering on '${fullPath}' is not supported.`, '$filter');
     const column: ColumnRef = (p, forEquality = true) => {
       if (forEquality && p.caseInsensitive) {
-        return p.lowerColumn ? sql.ref(`${alias}.${p.lowerColumn}`) : sql`lower(${sql.ref(`${alias}.${p.column ?? head}`)})`;
+        return p.lowerColumn ? sql.ref(`${alias}.${p.lowerColumn}`) : sql`lower(${sql.ref(`${alias}.${p.column ?? propName}`)})`;
       }
-      return sql.ref(`${alias}.${p.column ?? head}`);
+      return sql.ref(`${alias}.${p.column ?? propName}`);
     };
     return build(column, prop, fns);
   }
-  const nav = entity.navs[head];
+  const nav = entity.navs[canonicalKey(entity.navs, head) ?? ''];
   if (nav && rest.length > 0) {
     if (nav.kind !== 'one') throw new ValidationError(`'${head}' is a collection; use ${head}/any(x: …) in $filter.`, '$filter');
     const target = entityOf(nav.target);
-    if (rest.length === 1 && rest[0] === 'id') {
+    if (rest.length === 1 && rest[0].toLowerCase() === 'id') {
       return build(() => sql.ref(`${alias}.${nav.localKey}`), target.props.id, fns);
     }
     const inner = vars.alias();
@@ -405,7 +420,7 @@ function compileLambda(self: Binding, expr: Extract<FilterExpression, { type: 'l
     path = path.slice(1);
   }
   if (path.length !== 1) throw new ValidationError(`'${expr.path.join('/')}/${expr.quantifier}' must follow a collection of this object.`, '$filter');
-  const nav = binding.entity.navs[path[0]];
+  const nav = binding.entity.navs[canonicalKey(binding.entity.navs, path[0]) ?? ''];
   if (!nav || nav.kind === 'one') throw new ValidationError(`'${path[0]}' is not a collection that $filter can look into.`, '$filter');
   checkLambdaNesting(nav, path[0], vars.enclosingLambdas);
   const target = entityOf(nav.target);
@@ -477,8 +492,11 @@ function coerceLiteral(prop: PropDef, literal: Literal, fns: Array<'tolower' | '
     }
     case 'enum':
       if (literal.kind !== 'string') throw fail('string');
-      if (prop.values && !prop.values.includes(literal.value)) {
-        throw new ValidationError(`'${literal.value}' is not a valid value; expected one of ${prop.values.join(', ')}.`, '$filter');
+      if (prop.values) {
+        // Graph matches enum members case-insensitively (its own examples write `state eq 'Delivered'`).
+        const member = prop.values.find((v) => v.toLowerCase() === literal.value.toLowerCase());
+        if (!member) throw new ValidationError(`'${literal.value}' is not a valid value; expected one of ${prop.values.join(', ')}.`, '$filter');
+        return member;
       }
       return literal.value;
     default: {
@@ -515,7 +533,8 @@ function decodeSkipToken(token: string | undefined): number {
   if (token === undefined) return 0;
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { o?: unknown };
-    if (typeof parsed.o === 'number' && Number.isInteger(parsed.o) && parsed.o >= 0) return parsed.o;
+    // Only offsets a page could have reached: a crafted 1e300 is not an offset any SQL accepts.
+    if (typeof parsed.o === 'number' && Number.isSafeInteger(parsed.o) && parsed.o >= 0 && parsed.o <= maxOffset) return parsed.o;
   } catch {
     // fall through
   }
