@@ -46,8 +46,13 @@ export function checkReadDeadline(): void {
 export function deadlineGuard(): RawBuilder<unknown> | null {
   const budget = budgets.getStore();
   if (!budget?.inQueryGuard) return null;
-  return sql`${sql.raw(deadlineFunction)}(${budget.until}) = 1`;
+  // One SQLite statement blocks the event loop while it runs: besides the read's deadline, none may
+  // run longer than `maxBlockingMs`, so other requests wait at most that long.
+  return sql`${sql.raw(deadlineFunction)}(${Math.min(budget.until, Date.now() + maxBlockingMs)}) = 1`;
 }
+
+/** The longest one guarded SQLite statement may hold the event loop (ms). */
+export const maxBlockingMs = 250;
 
 const deadlineFunction = 'portier_deadline';
 
