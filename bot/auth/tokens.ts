@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, JWTPayload, SignJWT } from 'jose';
+import { errors as joseErrors, jwtVerify, JWTPayload, SignJWT } from 'jose';
 import type { Kysely } from 'kysely';
 import type { Config } from '../config';
 import { NotFoundError, UnauthorizedError } from '../domain/errors';
 import type { Database } from '../store/schema';
+import { cachedRemoteJwks } from './jwks';
 import type { VerifiedIdentity } from './principal';
 
 /** Turns a bearer token into a verified identity, or throws `UnauthorizedError`. */
@@ -73,7 +74,7 @@ export function devTokenVerifier(db: Kysely<Database>): TokenVerifier {
         throw error;
       });
       const secret = await key;
-      const { payload } = await verifying(() => jwtVerify(token, secret, { issuer: devIssuer, audience: devAudience, algorithms: ['HS256'] }));
+      const { payload } = await verifying(() => jwtVerify(token, secret, { issuer: devIssuer, audience: devAudience, algorithms: ['HS256'], requiredClaims: ['exp'] }));
       const identity = identityFrom(payload);
       if (verified.size >= 10_000) verified.delete(verified.keys().next().value as string);
       verified.set(token, { identity, expiresAt: (payload.exp ?? 0) * 1000 });
@@ -84,21 +85,21 @@ export function devTokenVerifier(db: Kysely<Database>): TokenVerifier {
 
 /**
  * Verifies Microsoft Entra ID access tokens: signature against the JWKS, issuer of the token's
- * tenant (v1 or v2 endpoint), audience = our app (`<client id>` or `api://…/<client id>`), expiry,
+ * tenant (v1 or v2 endpoint), audience = exactly our app (its client id, or its one Application ID
+ * URI: any other `api://…/<client id>` may be someone else's app registration), expiry (required),
  * the `access_as_user` scope, and a tenant we know (ours, or one a connected organization names).
  */
 export function entraTokenVerifier(config: Config, db: Kysely<Database>): TokenVerifier {
-  const clientId = config.aad.clientId ?? '';
-  const jwks = createRemoteJWKSet(new URL(config.aad.jwksUrl), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+  const audiences = [config.aad.clientId, config.aad.appIdUri].filter((a): a is string => typeof a === 'string' && a !== '');
+  const jwks = cachedRemoteJwks(new URL(config.aad.jwksUrl));
   return {
     async verify(token) {
-      const { payload } = await verifying(() => jwtVerify(token, jwks, { algorithms: ['RS256'], clockTolerance: 60 }));
+      const { payload } = await verifying(() => jwtVerify(token, jwks, { algorithms: ['RS256'], clockTolerance: 60, requiredClaims: ['exp'] }));
       const tid = typeof payload.tid === 'string' ? payload.tid : '';
       const issuers = [`${config.aad.authorityHost}/${tid}/v2.0`, `https://sts.windows.net/${tid}/`];
       if (!tid || !issuers.includes(String(payload.iss))) throw new UnauthorizedError('The token was not issued by the tenant it names.');
-      const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
-      const ours = audiences.some((aud) => aud === clientId || (typeof aud === 'string' && aud.startsWith('api://') && aud.endsWith(`/${clientId}`)));
-      if (!ours) throw new UnauthorizedError('The token is meant for another application.');
+      const named = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+      if (!named.some((aud) => typeof aud === 'string' && audiences.includes(aud))) throw new UnauthorizedError('The token is meant for another application.');
       const scopes = typeof payload.scp === 'string' ? payload.scp.split(' ') : [];
       if (!scopes.includes('access_as_user')) throw new UnauthorizedError("The token lacks the 'access_as_user' scope.");
       if (tid !== config.aad.tenantId && !(await isKnownPartnerTenant(db, tid))) {
@@ -127,6 +128,7 @@ async function verifying<T>(run: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof UnauthorizedError) throw error;
     if (error instanceof joseErrors.JWTExpired) throw new UnauthorizedError('Lifetime validation failed, the token is expired.');
+    if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'exp') throw new UnauthorizedError('Lifetime validation failed, the token has no expiry (exp).');
     if (error instanceof joseErrors.JOSEError) throw new UnauthorizedError(`Access token validation failure: ${error.code}.`);
     throw error;
   }

@@ -3,7 +3,7 @@
  * (bot/graph/http.ts), the bot maps them to cards.
  */
 export abstract class DomainError extends Error {
-  abstract readonly kind: 'validation' | 'notFound' | 'forbidden' | 'conflict' | 'unauthorized' | 'tooLarge';
+  abstract readonly kind: 'validation' | 'notFound' | 'forbidden' | 'conflict' | 'unauthorized' | 'tooLarge' | 'unavailable';
   constructor(
     /** Stable, Graph-like error code, e.g. `InvalidRequest`, `ResourceNotFound`. */
     readonly code: string,
@@ -59,5 +59,13 @@ export class PayloadTooLargeError extends DomainError {
   readonly kind = 'tooLarge' as const;
   constructor(message: string) {
     super('RequestEntityTooLarge', message);
+  }
+}
+
+/** Something the request depends on is unavailable for now (503); `retryAfterSeconds` says when to try again. */
+export class ServiceUnavailableError extends DomainError {
+  readonly kind = 'unavailable' as const;
+  constructor(message: string, readonly retryAfterSeconds: number, code = 'ServiceUnavailable') {
+    super(code, message);
   }
 }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Principal, VerifiedIdentity } from '../auth/principal';
 import type { TokenVerifier } from '../auth/tokens';
 import type { Clock, CommandContext } from '../context';
-import { DomainError, UnauthorizedError, ValidationError } from '../domain/errors';
+import { DomainError, ServiceUnavailableError, UnauthorizedError, ValidationError } from '../domain/errors';
 import { readJsonBody } from '../http/body';
 import type { Store } from '../store/db';
 import type { Subscriptions } from '../jobs/outbox';
@@ -33,6 +33,7 @@ const statusOf: Record<DomainError['kind'], number> = {
   notFound: 404,
   conflict: 409,
   tooLarge: 413,
+  unavailable: 503,
 };
 
 /**
@@ -68,6 +69,7 @@ export async function serveGraph(deps: GraphServiceDeps, req: IncomingMessage, r
     if (error instanceof DomainError) {
       const status = statusOf[error.kind];
       const extra: Record<string, string> = error instanceof UnauthorizedError ? { 'WWW-Authenticate': 'Bearer' } : {};
+      if (error instanceof ServiceUnavailableError) extra['Retry-After'] = String(error.retryAfterSeconds);
       send(res, status, errorBody(error.code, error.message, requestId, clientRequestId, 'target' in error ? (error.target as string | undefined) : undefined), { ...headers, ...extra });
       return;
     }
