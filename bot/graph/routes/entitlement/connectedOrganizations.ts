@@ -12,6 +12,7 @@ import { entity } from '../../odata/model';
 import { created, GraphRouter, noContent } from '../../router';
 import { idFromODataRef, parseBody } from '../../validate';
 import { listOf, oneOf } from '../helpers';
+import { asDirectoryObjects } from '../directory/shared';
 import { em } from '../paths';
 
 const organizations = `${em}/connectedOrganizations`;
@@ -61,8 +62,11 @@ export function registerConnectedOrganizations(router: GraphRouter): void {
         requireVisible(req.ctx.principal, 'connectedOrganization.read', {}, 'Connected organization');
         await oneOf({ ...req, options: { select: 'id' } }, typeName, req.params.id, context);
         const id = req.params.id;
-        return listOf(req, 'user', 'directoryObjects', (alias) =>
-          sql`${sql.ref(`${alias}.id`)} in (select ${sql.ref('sponsorId')} from ${sql.table('connected_organization_sponsors')} where ${sql.ref('connectedOrganizationId')} = ${id} and ${sql.ref('kind')} = ${kind})`,
+        return asDirectoryObjects(
+          await listOf(req, 'user', 'directoryObjects', (alias) =>
+            sql`${sql.ref(`${alias}.id`)} in (select ${sql.ref('sponsorId')} from ${sql.table('connected_organization_sponsors')} where ${sql.ref('connectedOrganizationId')} = ${id} and ${sql.ref('kind')} = ${kind})`,
+          ),
+          'user',
         );
       })
       .add('POST', `${organizations}/{id}/${segment}/$ref`, async (req) => {
