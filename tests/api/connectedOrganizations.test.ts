@@ -151,7 +151,7 @@ describe('connectedOrganizations', () => {
 
       const missing = await server.graph('POST', `${orgs}/${fabrikam}/internalSponsors/$ref`, { as: admin, body: { '@odata.id': `${graphUsers}/${randomUUID()}` } });
       expect(missing.status).toBe(404);
-      const badRef = await server.graph('POST', `${orgs}/${fabrikam}/internalSponsors/$ref`, { as: admin, body: { '@odata.id': 'https://graph.microsoft.com/v1.0/groups/x' } });
+      const badRef = await server.graph('POST', `${orgs}/${fabrikam}/internalSponsors/$ref`, { as: admin, body: { '@odata.id': 'https://graph.microsoft.com/v1.0/applications/x' } });
       expect(badRef.status).toBe(400);
       expect(await db().selectFrom('connected_organization_sponsors').select('sponsorId').where('connectedOrganizationId', '=', litware.body.id).execute()).toEqual([]);
     });
