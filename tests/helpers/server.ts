@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Config, loadConfig } from '../../bot/config';
 import type { Clock } from '../../bot/context';
 import { Portier, startPortier } from '../../bot/server';
+import { assertGraphConformance } from './conformance';
 
 /** The database URL for a new, empty test database: SQLite in a temp dir, or a fresh PostgreSQL schema. */
 export function testDatabaseUrl(): string {
@@ -76,7 +77,10 @@ export async function startTestServer(options: { env?: Record<string, string>; c
       if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
       const res = await fetch(`${portier.url}/graph/v1.0/${path.replace(/^\//, '')}`, { method, headers, body });
       const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+      const parsed = text ? JSON.parse(text) : undefined;
+      // Every successful response an API test sees is checked against Graph v1.0's typings.
+      if (res.status < 300) assertGraphConformance(method, path, parsed);
+      return { status: res.status, body: parsed, headers: res.headers };
     },
     async close() {
       await portier.close();
