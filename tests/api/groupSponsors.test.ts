@@ -1,3 +1,4 @@
+import { sponsorsOf } from '../../bot/commands/guests/guests';
 import { demo } from '../../bot/seed/tenant';
 import { approve, demoPackage, requestDemoPackage } from '../helpers/accessFlow';
 import { buildGroup } from '../helpers/factories';
@@ -76,6 +77,13 @@ describe('groups as sponsors of a connected organization', () => {
     await approve(server, demo.users.alex.upn, requestId);
     const request = await server.graph('GET', `${em}/assignmentRequests/${requestId}`, { as: admin });
     expect(['delivering', 'delivered']).toContain(request.body.state);
+  });
+
+  it("counts the members of an internal sponsoring group among a guest's sponsors (lifecycle warnings)", async () => {
+    expect((await server.graph('POST', `${orgs}/${fabrikam}/internalSponsors/$ref`, { as: admin, body: { '@odata.id': `${graphRoot}/groups/${approvers}` } })).status).toBe(204);
+    const sponsors = await sponsorsOf(server.portier.store.db, [{ userId: demo.ruthGuest.id, connectedOrganizationId: fabrikam }]);
+    expect(sponsors.get(demo.ruthGuest.id)).toEqual([demo.users.adele.id, demo.users.alex.id, demo.users.megan.id].sort());
+    expect((await server.graph('DELETE', `${orgs}/${fabrikam}/internalSponsors/${approvers}/$ref`, { as: admin })).status).toBe(204);
   });
 
   it('forgets the sponsorship when the group is deleted', async () => {
