@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { entities } from '../../bot/graph/odata/model';
 import { demo } from '../../bot/seed/tenant';
-import { beyondTypings, buildModel, GraphConformance, graphTypeModel, navigationsBeyondTypings } from '../helpers/conformance';
+import { beyondTypings, buildModel, checkErrorBody, GraphConformance, graphTypeModel, navigationsBeyondTypings } from '../helpers/conformance';
 import { em, startTestServer, TestServer } from '../helpers/server';
 
 /**
@@ -45,6 +45,14 @@ describe('the conformance checker', () => {
   ])('reports %s', (_name, body, message) => {
     const problems = checker.checkResponse(body);
     expect(problems.join('\n')).toMatch(message);
+  });
+
+  it("checks error bodies against Graph's error body", () => {
+    const innerError = { date: '2026-01-01T00:00:00Z', 'request-id': 'r', 'client-request-id': 'r' };
+    expect(checkErrorBody({ error: { code: 'BadRequest', message: 'x', target: '$filter', innerError } })).toEqual([]);
+    expect(checkErrorBody({ message: 'x' })).not.toEqual([]);
+    expect(checkErrorBody({ error: { code: 'BadRequest', message: 'x', innerError, stack: 'at …' } }).join()).toMatch(/error.stack/);
+    expect(checkErrorBody({ error: { code: '', message: 'x', innerError } }).join()).toMatch(/code/);
   });
 
   it('accepts derived values that say what they are, and what the allow-list names', () => {

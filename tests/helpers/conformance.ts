@@ -335,12 +335,30 @@ function fail(problems: string[], message: string): false {
 let shared: GraphConformance | undefined;
 
 /**
- * Throws when a Graph response body departs from Graph v1.0. Used by the test server's `graph()` for every
- * response an API test sees (2xx with a JSON body carrying `@odata.context`).
+ * Graph's error body: `{"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}`
+ * (optionally `target` and `details`), nothing else; empty when `body` is one.
  */
-export function assertGraphConformance(method: string, path: string, body: unknown): void {
+export function checkErrorBody(body: unknown): string[] {
+  if (!isObject(body) || !isObject(body.error)) return ['an error response without an "error" object'];
+  const problems: string[] = [];
+  const extra = Object.keys(body).filter((k) => k !== 'error');
+  if (extra.length > 0) problems.push(`unexpected members of an error response: ${extra.join(', ')}`);
+  const { code, message, innerError, ...rest } = body.error;
+  if (typeof code !== 'string' || code === '') problems.push('error.code must be a non-empty string');
+  if (typeof message !== 'string') problems.push('error.message must be a string');
+  for (const key of Object.keys(rest)) if (key !== 'target' && key !== 'details') problems.push(`error.${key} is not part of Graph's error body`);
+  if (!isObject(innerError) || typeof innerError.date !== 'string' || typeof innerError['request-id'] !== 'string') problems.push('error.innerError must carry date and request-id');
+  return problems;
+}
+
+/**
+ * Throws when a Graph response body departs from Graph v1.0. Used by the test server's `graph()` for every
+ * response an API test sees: a 2xx JSON body carrying `@odata.context` against the typings, an error against
+ * Graph's error body.
+ */
+export function assertGraphConformance(method: string, path: string, body: unknown, status = 200): void {
   shared ??= new GraphConformance();
-  const problems = shared.checkResponse(body);
+  const problems = status >= 400 ? checkErrorBody(body) : shared.checkResponse(body);
   if (problems.length > 0) {
     throw new Error(`${method} ${path} answered with a body that is not Graph v1.0 (tests/helpers/conformance.ts):\n  ${problems.slice(0, 20).join('\n  ')}`);
   }

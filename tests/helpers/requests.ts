@@ -186,7 +186,7 @@ export function graphAt(baseUrl: string): GraphCall {
       const res = await fetch(`${baseUrl}/graph/v1.0/${path.replace(/^\//, '')}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
       const text = await res.text();
       const body = text ? JSON.parse(text) : undefined;
-      if (res.status < 300) assertGraphConformance(method, path, body);
+      if (res.status < 300 || (res.status >= 400 && body !== undefined)) assertGraphConformance(method, path, body, res.status);
       return { status: res.status, body };
     } catch (error) {
       // fetch fails with a TypeError when the connection cannot be made or is cut (from undici's

@@ -78,8 +78,8 @@ export async function startTestServer(options: { env?: Record<string, string>; c
       const res = await fetch(`${portier.url}/graph/v1.0/${path.replace(/^\//, '')}`, { method, headers, body });
       const text = await res.text();
       const parsed = text ? JSON.parse(text) : undefined;
-      // Every successful response an API test sees is checked against Graph v1.0's typings.
-      if (res.status < 300) assertGraphConformance(method, path, parsed);
+      // Every response an API test sees is checked: successes against Graph v1.0's typings, errors against Graph's error body.
+      if (res.status < 300 || (res.status >= 400 && parsed !== undefined)) assertGraphConformance(method, path, parsed, res.status);
       return { status: res.status, body: parsed, headers: res.headers };
     },
     async close() {
