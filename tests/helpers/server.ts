@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Config, loadConfig } from '../../bot/config';
 import type { Clock } from '../../bot/context';
 import { Portier, startPortier } from '../../bot/server';
-import { assertGraphConformance } from './conformance';
+import { assertGraphConformance, preloadGraphConformance } from './conformance';
 
 /** The database URL for a new, empty test database: SQLite in a temp dir, or a fresh PostgreSQL schema. */
 export function testDatabaseUrl(): string {
@@ -53,6 +53,7 @@ export interface TestServer {
 
 /** Starts a real Portier server on a random port with the demo tenant, on SQLite or PostgreSQL. */
 export async function startTestServer(options: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestServer> {
+  preloadGraphConformance();
   const portier = await startPortier(testConfig(options.env), { clock: options.clock });
   const tokens = new Map<string, string>();
   const token = async (upn: string) => {
