@@ -15,7 +15,16 @@ export interface Config {
   seed: 'demo' | 'directory' | 'none';
   authMode: 'dev' | 'entra';
   bot: { id?: string; password?: string; tenantId?: string; managedIdentityClientId?: string };
-  aad: { clientId?: string; tenantId?: string; clientSecret?: string; certificatePath?: string; jwksUrl: string; authorityHost: string };
+  aad: {
+    clientId?: string;
+    tenantId?: string;
+    clientSecret?: string;
+    certificatePath?: string;
+    /** The app's one Application ID URI; with the client id, the only audiences a token may name. */
+    appIdUri?: string;
+    jwksUrl: string;
+    authorityHost: string;
+  };
   publicUrl: string;
   jobIntervalMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -49,6 +58,7 @@ const envSchema = z.object({
   AAD_APP_TENANT_ID: optionalText,
   AAD_APP_CLIENT_SECRET: optionalText,
   AAD_APP_CERTIFICATE_PATH: optionalText,
+  AAD_APP_ID_URI: optionalText,
   AAD_JWKS_URL: z.string().url('must be a URL').default('https://login.microsoftonline.com/common/discovery/v2.0/keys'),
   AAD_AUTHORITY_HOST: z.string().url('must be a URL').default('https://login.microsoftonline.com'),
   PUBLIC_URL: z.string().url('must be an absolute URL such as https://portier.example.com').default('http://localhost:3978'),
@@ -89,6 +99,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, version = '0.0.0'): ConfigRes
     if (!e.AAD_APP_TENANT_ID) errors.push('AAD_APP_TENANT_ID: required when AUTH_MODE=entra');
     if (!e.BOT_ID) errors.push('BOT_ID: required when AUTH_MODE=entra (unauthenticated bot traffic is only accepted in dev mode)');
   }
+  if (e.AAD_APP_ID_URI) {
+    const problem = appIdUriProblem(e.AAD_APP_ID_URI, e.AAD_APP_CLIENT_ID);
+    if (problem) errors.push(`AAD_APP_ID_URI: ${problem}`);
+  }
   if (e.BOT_ID && !e.BOT_PASSWORD && !e.BOT_MANAGED_IDENTITY_CLIENT_ID) {
     errors.push('BOT_PASSWORD: required with BOT_ID unless BOT_MANAGED_IDENTITY_CLIENT_ID is set');
   }
@@ -123,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, version = '0.0.0'): ConfigRes
         tenantId: e.AAD_APP_TENANT_ID,
         clientSecret: e.AAD_APP_CLIENT_SECRET,
         certificatePath: e.AAD_APP_CERTIFICATE_PATH,
+        appIdUri: e.AAD_APP_ID_URI ?? (e.AAD_APP_CLIENT_ID ? defaultAppIdUri(e.PUBLIC_URL, e.AAD_APP_CLIENT_ID) : undefined),
         jwksUrl: e.AAD_JWKS_URL,
         authorityHost: e.AAD_AUTHORITY_HOST.replace(/\/+$/, ''),
       },
@@ -132,6 +147,32 @@ export function loadConfig(env: NodeJS.ProcessEnv, version = '0.0.0'): ConfigRes
       version,
     },
   };
+}
+
+/**
+ * Teams SSO needs the Application ID URI `api://<domain>/<client id>` (aad.manifest.json), with the domain the app
+ * is served from; PUBLIC_URL is that address unless the operator says otherwise.
+ */
+function defaultAppIdUri(publicUrl: string, clientId: string): string {
+  return `api://${new URL(publicUrl).host}/${clientId}`;
+}
+
+/**
+ * An Application ID URI Entra accepts (api://…, https://…, urn:…), exact — no wildcard, query or fragment — and, when
+ * it ends with a GUID, the app's own client id (the Teams form `api://<domain>/<client id>`).
+ */
+function appIdUriProblem(value: string, clientId: string | undefined): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be an Application ID URI such as api://portier.example.com/<client id>';
+  }
+  if (!['api:', 'https:', 'urn:'].includes(url.protocol)) return 'must start with api://, https:// or urn:';
+  if (value.includes('*') || url.search || url.hash || value.endsWith('/')) return 'must be one exact URI (no wildcard, query, fragment or trailing slash)';
+  const last = value.split('/').at(-1) ?? '';
+  if (guid.test(last) && clientId && last.toLowerCase() !== clientId.toLowerCase()) return `ends with ${last}, which is not AAD_APP_CLIENT_ID`;
+  return undefined;
 }
 
 function isLoopback(host: string): boolean {

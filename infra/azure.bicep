@@ -181,6 +181,7 @@ resource appSettings 'Microsoft.Web/sites/config@2023-12-01' = {
     AAD_APP_TENANT_ID: aadAppTenantId
     AAD_APP_CLIENT_SECRET: empty(aadAppClientSecret) ? '' : '@Microsoft.KeyVault(SecretUri=${aadAppClientSecretSecret.properties.secretUri})'
     AAD_APP_CERTIFICATE_PATH: '' // the client secret is used instead
+    AAD_APP_ID_URI: 'api://${webApp.properties.defaultHostName}/${aadAppClientId}' // aad.manifest.json: api://<BOT_DOMAIN>/<client id>
     AAD_JWKS_URL: '${loginEndpoint}common/discovery/v2.0/keys'
     AAD_AUTHORITY_HOST: loginEndpoint
     PUBLIC_URL: empty(publicUrl) ? 'https://${webApp.properties.defaultHostName}' : publicUrl

@@ -11,7 +11,10 @@ export interface Principal {
   displayName: string;
   userPrincipalName: string;
   mail: string | null;
-  /** The tenant the person signed in with, and their object id there. */
+  /**
+   * The person's home tenant and their object id there: the tenant they signed in with, except for a guest
+   * signed in to this tenant (Entra's `idp` names their home), whose bound home account is used.
+   */
   tenantId: string;
   homeObjectId: string;
   directoryRoleIds: readonly string[];
@@ -85,8 +88,8 @@ export async function resolvePrincipal(db: Kysely<Database>, identity: VerifiedI
     displayName: user.displayName,
     userPrincipalName: user.userPrincipalName,
     mail: user.mail,
-    tenantId: identity.tenantId,
-    homeObjectId: identity.objectId,
+    tenantId: user.userType === 'Guest' && user.homeTenantId ? user.homeTenantId : identity.tenantId,
+    homeObjectId: user.userType === 'Guest' && user.homeObjectId ? user.homeObjectId : identity.objectId,
     directoryRoleIds: assignments.filter((a) => a.provider === 'directory').map((a) => a.roleDefinitionId),
     entitlementRoles: assignments.filter((a) => a.provider === 'entitlementManagement').map((a) => ({ roleDefinitionId: a.roleDefinitionId, appScopeId: a.appScopeId })),
   };

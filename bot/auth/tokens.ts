@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, JWTPayload, SignJWT } from 'jose';
+import { errors as joseErrors, jwtVerify, JWTPayload, SignJWT } from 'jose';
 import type { Kysely } from 'kysely';
 import type { Config } from '../config';
-import { NotFoundError, UnauthorizedError } from '../domain/errors';
+import { NotFoundError, UnauthorizedError, ValidationError } from '../domain/errors';
 import type { Database } from '../store/schema';
+import { cachedRemoteJwks } from './jwks';
 import type { VerifiedIdentity } from './principal';
 
 /** Turns a bearer token into a verified identity, or throws `UnauthorizedError`. */
@@ -29,8 +30,13 @@ async function devSecret(db: Kysely<Database>): Promise<Uint8Array> {
 }
 
 /**
- * Issues a dev-mode token for an account of the embedded directory (by UPN, or a guest's mail) or
- * for a partner's home account. Only reachable when AUTH_MODE=dev.
+ * Issues a dev-mode token shaped like the one Entra ID would issue for that account, and only for an
+ * account that could use it (none for a disabled one):
+ * - a partner's home account (`ruth@fabrikam.test`) signs in as a user of its own tenant (`tid` = partner);
+ * - a guest of this directory, named by its `#EXT#` UPN or its mail, signs in as that guest user of the
+ *   resource tenant (`tid` = ours, `oid` = the guest) with `idp` naming their home organization;
+ * - a member signs in as a user of this tenant.
+ * Only reachable when AUTH_MODE=dev.
  */
 export async function issueDevToken(db: Kysely<Database>, upn: string): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number }> {
   const name = upn.trim().toLowerCase();
@@ -38,16 +44,28 @@ export async function issueDevToken(db: Kysely<Database>, upn: string): Promise<
   const external = await db.selectFrom('external_accounts').selectAll().where('userPrincipalName', '=', name).executeTakeFirst();
   let claims: Record<string, string>;
   if (external) {
+    // The guest this home account redeemed, if any: a blocked guest cannot use Portier with any token.
+    const guest = await db.selectFrom('users').select('accountEnabled').where('homeTenantId', '=', external.tenantId).where('homeObjectId', '=', external.id).executeTakeFirst();
+    if (guest && guest.accountEnabled !== 1) throw disabledAccount(upn);
     claims = { oid: external.id, tid: external.tenantId, upn: external.userPrincipalName, preferred_username: external.userPrincipalName, name: external.displayName, email: external.mail };
   } else {
     const user = await db
       .selectFrom('users')
-      .select(['id', 'userPrincipalName', 'displayName', 'mail'])
+      .select(['id', 'userPrincipalName', 'displayName', 'mail', 'userType', 'accountEnabled', 'homeTenantId'])
       .where((eb) => eb.or([eb(eb.fn('lower', ['userPrincipalName']), '=', name), eb('mailLower', '=', name)]))
       .orderBy('userType', 'desc')
       .executeTakeFirst();
     if (!user) throw new NotFoundError(`No account '${upn}' exists in the directory or among the partners' home accounts.`, 'Request_ResourceNotFound');
-    claims = { oid: user.id, tid: home.id, upn: user.userPrincipalName, preferred_username: user.userPrincipalName, name: user.displayName, ...(user.mail ? { email: user.mail } : {}) };
+    if (user.accountEnabled !== 1) throw disabledAccount(upn);
+    if (user.userType === 'Guest') {
+      // Entra's token for a guest in the resource tenant: no `upn`; the home sign-in name and the home
+      // organization's issuer (`idp`), or `mail` for a one-time-passcode guest of no known tenant.
+      const homeName = user.mail ?? user.userPrincipalName;
+      const idp = await homeIdentityProvider(db, user.homeTenantId, homeName);
+      claims = { oid: user.id, tid: home.id, idp, preferred_username: homeName, unique_name: homeName, name: user.displayName, ...(user.mail ? { email: user.mail } : {}) };
+    } else {
+      claims = { oid: user.id, tid: home.id, upn: user.userPrincipalName, preferred_username: user.userPrincipalName, name: user.displayName, ...(user.mail ? { email: user.mail } : {}) };
+    }
   }
   const token = await new SignJWT({ ...claims, scp: 'access_as_user' })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
@@ -57,6 +75,23 @@ export async function issueDevToken(db: Kysely<Database>, upn: string): Promise<
     .setExpirationTime(`${devLifetimeSeconds}s`)
     .sign(await devSecret(db));
   return { access_token: token, token_type: 'Bearer', expires_in: devLifetimeSeconds };
+}
+
+/** Entra refuses to sign in a disabled account (AADSTS50057); so does the dev sign-in. */
+function disabledAccount(upn: string): ValidationError {
+  return new ValidationError(`The account '${upn}' is disabled and cannot sign in.`, 'upn', 'AccountDisabled');
+}
+
+/** The issuer of a guest's home organization: their bound home tenant, else the tenant owning their mail domain. */
+async function homeIdentityProvider(db: Kysely<Database>, homeTenantId: string | null, homeName: string): Promise<string> {
+  if (homeTenantId) return `https://sts.windows.net/${homeTenantId}/`;
+  const domain = homeName.split('@')[1]?.toLowerCase();
+  if (domain) {
+    for (const tenant of await db.selectFrom('tenants').select(['id', 'domains']).where('isHome', '=', 0).execute()) {
+      if ((JSON.parse(tenant.domains) as string[]).some((d) => d.toLowerCase() === domain)) return `https://sts.windows.net/${tenant.id}/`;
+    }
+  }
+  return 'mail';
 }
 
 /** Verifies tokens minted by `issueDevToken`. The key never changes once made, so it is read once. */
@@ -73,7 +108,7 @@ export function devTokenVerifier(db: Kysely<Database>): TokenVerifier {
         throw error;
       });
       const secret = await key;
-      const { payload } = await verifying(() => jwtVerify(token, secret, { issuer: devIssuer, audience: devAudience, algorithms: ['HS256'] }));
+      const { payload } = await verifying(() => jwtVerify(token, secret, { issuer: devIssuer, audience: devAudience, algorithms: ['HS256'], requiredClaims: ['exp'] }));
       const identity = identityFrom(payload);
       if (verified.size >= 10_000) verified.delete(verified.keys().next().value as string);
       verified.set(token, { identity, expiresAt: (payload.exp ?? 0) * 1000 });
@@ -84,21 +119,21 @@ export function devTokenVerifier(db: Kysely<Database>): TokenVerifier {
 
 /**
  * Verifies Microsoft Entra ID access tokens: signature against the JWKS, issuer of the token's
- * tenant (v1 or v2 endpoint), audience = our app (`<client id>` or `api://…/<client id>`), expiry,
+ * tenant (v1 or v2 endpoint), audience = exactly our app (its client id, or its one Application ID
+ * URI: any other `api://…/<client id>` may be someone else's app registration), expiry (required),
  * the `access_as_user` scope, and a tenant we know (ours, or one a connected organization names).
  */
 export function entraTokenVerifier(config: Config, db: Kysely<Database>): TokenVerifier {
-  const clientId = config.aad.clientId ?? '';
-  const jwks = createRemoteJWKSet(new URL(config.aad.jwksUrl), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+  const audiences = [config.aad.clientId, config.aad.appIdUri].filter((a): a is string => typeof a === 'string' && a !== '');
+  const jwks = cachedRemoteJwks(new URL(config.aad.jwksUrl));
   return {
     async verify(token) {
-      const { payload } = await verifying(() => jwtVerify(token, jwks, { algorithms: ['RS256'], clockTolerance: 60 }));
+      const { payload } = await verifying(() => jwtVerify(token, jwks, { algorithms: ['RS256'], clockTolerance: 60, requiredClaims: ['exp'] }));
       const tid = typeof payload.tid === 'string' ? payload.tid : '';
       const issuers = [`${config.aad.authorityHost}/${tid}/v2.0`, `https://sts.windows.net/${tid}/`];
       if (!tid || !issuers.includes(String(payload.iss))) throw new UnauthorizedError('The token was not issued by the tenant it names.');
-      const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
-      const ours = audiences.some((aud) => aud === clientId || (typeof aud === 'string' && aud.startsWith('api://') && aud.endsWith(`/${clientId}`)));
-      if (!ours) throw new UnauthorizedError('The token is meant for another application.');
+      const named = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+      if (!named.some((aud) => typeof aud === 'string' && audiences.includes(aud))) throw new UnauthorizedError('The token is meant for another application.');
       const scopes = typeof payload.scp === 'string' ? payload.scp.split(' ') : [];
       if (!scopes.includes('access_as_user')) throw new UnauthorizedError("The token lacks the 'access_as_user' scope.");
       if (tid !== config.aad.tenantId && !(await isKnownPartnerTenant(db, tid))) {
@@ -127,6 +162,7 @@ async function verifying<T>(run: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof UnauthorizedError) throw error;
     if (error instanceof joseErrors.JWTExpired) throw new UnauthorizedError('Lifetime validation failed, the token is expired.');
+    if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'exp') throw new UnauthorizedError('Lifetime validation failed, the token has no expiry (exp).');
     if (error instanceof joseErrors.JOSEError) throw new UnauthorizedError(`Access token validation failure: ${error.code}.`);
     throw error;
   }

@@ -3,7 +3,7 @@
  * (bot/graph/http.ts), the bot maps them to cards.
  */
 export abstract class DomainError extends Error {
-  abstract readonly kind: 'validation' | 'notFound' | 'forbidden' | 'conflict' | 'unauthorized' | 'tooLarge' | 'unsupportedMediaType';
+  abstract readonly kind: 'validation' | 'notFound' | 'forbidden' | 'conflict' | 'unauthorized' | 'tooLarge' | 'unsupportedMediaType' | 'unavailable';
   constructor(
     /** Stable, Graph-like error code, e.g. `InvalidRequest`, `ResourceNotFound`. */
     readonly code: string,
@@ -77,5 +77,13 @@ export class PayloadTooLargeError extends DomainError {
 export class QueryTimeoutError extends ValidationError {
   constructor(timeoutMs: number, message = `The query did not finish within ${timeoutMs} ms and was stopped. Narrow it with a more selective $filter, fewer $expand levels or a smaller $top.`) {
     super(message, undefined, 'Request_UnsupportedQuery');
+  }
+}
+
+/** Something the request depends on is unavailable for now (503); `retryAfterSeconds` says when to try again. */
+export class ServiceUnavailableError extends DomainError {
+  readonly kind = 'unavailable' as const;
+  constructor(message: string, readonly retryAfterSeconds: number, code = 'ServiceUnavailable') {
+    super(code, message);
   }
 }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Principal, VerifiedIdentity } from '../auth/principal';
 import type { TokenVerifier } from '../auth/tokens';
 import type { Clock, CommandContext } from '../context';
-import { DomainError, QueryTimeoutError, UnauthorizedError, ValidationError } from '../domain/errors';
+import { DomainError, QueryTimeoutError, ServiceUnavailableError, UnauthorizedError, ValidationError } from '../domain/errors';
 import { readJsonBody } from '../http/body';
 import { isStorableText } from '../http/text';
 import type { Store } from '../store/db';
@@ -36,6 +36,7 @@ export const statusOf: Record<DomainError['kind'], number> = {
   conflict: 409,
   tooLarge: 413,
   unsupportedMediaType: 415,
+  unavailable: 503,
 };
 
 /**
@@ -79,6 +80,7 @@ export async function serveGraph(deps: GraphServiceDeps, req: IncomingMessage, r
     if (error instanceof DomainError) {
       const status = statusOf[error.kind];
       const extra: Record<string, string> = error instanceof UnauthorizedError ? { 'WWW-Authenticate': 'Bearer' } : {};
+      if (error instanceof ServiceUnavailableError) extra['Retry-After'] = String(error.retryAfterSeconds);
       send(res, status, errorBody(error.code, error.message, requestId, clientRequestId, 'target' in error ? (error.target as string | undefined) : undefined), { ...headers, ...extra });
       return;
     }

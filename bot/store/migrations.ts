@@ -570,6 +570,21 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('users').addColumn('blockedDateTime', 'text').execute();
     },
   },
+  '0005_group_sponsors': {
+    async up(db: AnyDb) {
+      // Groups as internal/external sponsors of a connected organization, beside the user sponsors (whose
+      // sponsorId references users): a table of its own keeps both foreign keys, so deleting a group or a
+      // connected organization removes the sponsorship on either database.
+      await db.schema
+        .createTable('connected_organization_group_sponsors')
+        .addColumn('connectedOrganizationId', 'text', (c) => c.notNull().references('connected_organizations.id').onDelete('cascade'))
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('groupId', 'text', (c) => c.notNull().references('groups.id').onDelete('cascade'))
+        .addPrimaryKeyConstraint('connected_organization_group_sponsors_pk', ['connectedOrganizationId', 'kind', 'groupId'])
+        .execute();
+      await db.schema.createIndex('connected_organization_group_sponsors_group').on('connected_organization_group_sponsors').column('groupId').execute();
+    },
+  },
 };
 
 class CodeMigrationProvider implements MigrationProvider {

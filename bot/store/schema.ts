@@ -463,6 +463,13 @@ export interface ConnectedOrganizationSponsorsTable {
   kind: 'internal' | 'external';
 }
 
+/** Groups that sponsor a connected organization (Graph allows users or groups); approvers are their members. */
+export interface ConnectedOrganizationGroupSponsorsTable {
+  connectedOrganizationId: string;
+  groupId: string;
+  kind: 'internal' | 'external';
+}
+
 export interface EntitlementSettingsTable {
   id: string;
   externalUserLifecycleAction: string;
@@ -548,6 +555,7 @@ export interface Database {
   connected_organizations: ConnectedOrganizationsTable;
   connected_organization_sources: ConnectedOrganizationSourcesTable;
   connected_organization_sponsors: ConnectedOrganizationSponsorsTable;
+  connected_organization_group_sponsors: ConnectedOrganizationGroupSponsorsTable;
   entitlement_settings: EntitlementSettingsTable;
   instance_secrets: InstanceSecretsTable;
   timers: TimersTable;

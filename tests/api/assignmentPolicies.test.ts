@@ -56,7 +56,7 @@ function demoPolicy(accessPackageId: string, fabrikamId: string) {
           { actualValue: 'eng', text: 'Engineering' },
           { actualValue: 'pm', text: 'Project management' },
         ],
-        allowsMultipleSelection: false,
+        isMultipleSelectionAllowed: false,
       },
     ],
     accessPackage: { id: accessPackageId },

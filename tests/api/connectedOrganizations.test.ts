@@ -37,9 +37,12 @@ describe('connectedOrganizations', () => {
       displayName: 'Fabrikam',
       description: 'Project Falcon partner',
       state: 'configured',
-      createdBy: admin,
       identitySources: [tenantSource(demo.fabrikam.id.toUpperCase(), 'Fabrikam'), domainSource('Fabrikam.TEST')],
     });
+    // createdBy is beta only: not on v1.0, not selectable, not filterable.
+    expect(get.body).not.toHaveProperty('createdBy');
+    expect((await server.graph('GET', `${orgs}/${fabrikam}?$select=createdBy`, { as: admin })).status).toBe(400);
+    expect((await server.graph('GET', `${orgs}?$filter=createdBy eq '${admin}'`, { as: admin })).status).toBe(400);
     expect(get.body['@odata.context']).toContain('connectedOrganizations/$entity');
 
     // The side table holds lower-cased keys for matching.
@@ -148,7 +151,7 @@ describe('connectedOrganizations', () => {
 
       const missing = await server.graph('POST', `${orgs}/${fabrikam}/internalSponsors/$ref`, { as: admin, body: { '@odata.id': `${graphUsers}/${randomUUID()}` } });
       expect(missing.status).toBe(404);
-      const badRef = await server.graph('POST', `${orgs}/${fabrikam}/internalSponsors/$ref`, { as: admin, body: { '@odata.id': 'https://graph.microsoft.com/v1.0/groups/x' } });
+      const badRef = await server.graph('POST', `${orgs}/${fabrikam}/internalSponsors/$ref`, { as: admin, body: { '@odata.id': 'https://graph.microsoft.com/v1.0/applications/x' } });
       expect(badRef.status).toBe(400);
       expect(await db().selectFrom('connected_organization_sponsors').select('sponsorId').where('connectedOrganizationId', '=', litware.body.id).execute()).toEqual([]);
     });

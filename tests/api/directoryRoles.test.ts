@@ -47,7 +47,7 @@ describe('directory: entitlement management roles', () => {
 
     const filtered = await server.graph('GET', `${base}/roleAssignments?$filter=principalId eq '${demo.users.lee.id}' and roleDefinitionId eq '${catalogReader}'&$expand=principal($select=displayName),roleDefinition($select=displayName)`, { as: admin });
     expect(filtered.status).toBe(200);
-    expect(filtered.body.value).toEqual([expect.objectContaining({ id, principal: { id: demo.users.lee.id, displayName: 'Lee Gu' }, roleDefinition: { id: catalogReader, displayName: 'Catalog reader' } })]);
+    expect(filtered.body.value).toEqual([expect.objectContaining({ id, principal: { '@odata.type': '#microsoft.graph.user', id: demo.users.lee.id, displayName: 'Lee Gu' }, roleDefinition: { id: catalogReader, displayName: 'Catalog reader' } })]);
 
     const byScope = await server.graph('GET', `${base}/roleAssignments?$filter=appScopeId eq '/AccessPackageCatalog/${otherCatalogId}'`, { as: admin });
     expect(byScope.body.value.map((a: any) => a.id)).toContain(id);

@@ -37,6 +37,7 @@ describe('Entra ID access tokens (AUTH_MODE=entra)', () => {
         BOT_ID: '5e3a4c1b-0000-4000-8000-0000000000b0',
         BOT_PASSWORD: 'test-secret',
         AAD_JWKS_URL: jwks.url,
+        AAD_APP_ID_URI: `api://portier.example.com/${clientId}`,
       },
     });
   });
@@ -51,19 +52,20 @@ describe('Entra ID access tokens (AUTH_MODE=entra)', () => {
     aud?: string;
     iss?: string;
     scp?: string;
-    exp?: number;
+    exp?: number | null;
   }
 
   async function token(claims: Claims & { email?: string } = {}, signWith: KeyLike = key): Promise<string> {
     const tid = claims.tid ?? demo.contoso.id;
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ oid: claims.oid ?? demo.users.admin.id, tid, scp: claims.scp ?? 'access_as_user', name: 'Test', preferred_username: claims.email ?? 'admin@contoso.test', ...(claims.email ? { email: claims.email } : {}) })
+    const jwt = new SignJWT({ oid: claims.oid ?? demo.users.admin.id, tid, scp: claims.scp ?? 'access_as_user', name: 'Test', preferred_username: claims.email ?? 'admin@contoso.test', ...(claims.email ? { email: claims.email } : {}) })
       .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
       .setIssuer(claims.iss ?? `https://login.microsoftonline.com/${tid}/v2.0`)
       .setAudience(claims.aud ?? clientId)
-      .setIssuedAt(now - 60)
-      .setExpirationTime(claims.exp ?? now + 3600)
-      .sign(signWith);
+      .setIssuedAt(now - 60);
+    // `exp: null` leaves the claim out.
+    if (claims.exp !== null) jwt.setExpirationTime(claims.exp ?? now + 3600);
+    return jwt.sign(signWith);
   }
 
   async function call(bearer: string) {
@@ -71,7 +73,7 @@ describe('Entra ID access tokens (AUTH_MODE=entra)', () => {
     return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string }; value?: unknown[] } };
   }
 
-  it('accepts a valid token for our app from our tenant (v2 issuer and api:// audience)', async () => {
+  it('accepts a valid token for our app from our tenant (v2 issuer and the configured Application ID URI)', async () => {
     expect((await call(await token())).status).toBe(200);
     expect((await call(await token({ aud: `api://portier.example.com/${clientId}` }))).status).toBe(200);
     expect((await call(await token({ iss: `https://sts.windows.net/${demo.contoso.id}/` }))).status).toBe(200);
@@ -81,6 +83,10 @@ describe('Entra ID access tokens (AUTH_MODE=entra)', () => {
     ['expired', async () => token({ exp: Math.floor(Date.now() / 1000) - 3600 })],
     ['signed by another key', async () => token({}, otherKey)],
     ['meant for another app', async () => token({ aud: '00000000-0000-4000-8000-000000000999' })],
+    // Audience confusion: another app registration may carry any api://<its domain>/<our client id>.
+    ['for an Application ID URI of another domain ending in our client id', async () => token({ aud: `api://evil.example.net/${clientId}` })],
+    ['for an Application ID URI that only starts like ours', async () => token({ aud: `api://portier.example.com/${clientId}/extra` })],
+    ['without an expiry (exp)', async () => token({ exp: null })],
     ['issued by another tenant than it names', async () => token({ iss: 'https://login.microsoftonline.com/00000000-0000-4000-8000-000000000998/v2.0' })],
     ['from an unknown tenant', async () => token({ tid: '00000000-0000-4000-8000-000000000997' })],
     ['without the access_as_user scope', async () => token({ scp: 'User.Read' })],

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../bot/store/schema';
 import { addGroupToCatalog, buildAccessPackage, buildCatalog, buildGroup, buildPolicy, unique } from './factories';
 import { em, TestServer } from './server';
+import { assertGraphConformance } from './conformance';
 
 /**
  * Building blocks for the request, approval, race and crash tests: a package of its own (with a
@@ -184,7 +185,9 @@ export function graphAt(baseUrl: string): GraphCall {
       if (options.as) headers.authorization = `Bearer ${await token(options.as)}`;
       const res = await fetch(`${baseUrl}/graph/v1.0/${path.replace(/^\//, '')}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
       const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+      const body = text ? JSON.parse(text) : undefined;
+      if (res.status < 300 || (res.status >= 400 && body !== undefined)) assertGraphConformance(method, path, body, res.status);
+      return { status: res.status, body };
     } catch (error) {
       // fetch fails with a TypeError when the connection cannot be made or is cut (from undici's
       // realm, so `instanceof` does not see it inside jest's sandbox).

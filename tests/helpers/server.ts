@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Config, loadConfig } from '../../bot/config';
 import type { Clock } from '../../bot/context';
 import { Portier, startPortier } from '../../bot/server';
+import { assertGraphConformance, preloadGraphConformance } from './conformance';
 
 /** The database URL for a new, empty test database: SQLite in a temp dir, or a fresh PostgreSQL schema. */
 export function testDatabaseUrl(): string {
@@ -52,6 +53,7 @@ export interface TestServer {
 
 /** Starts a real Portier server on a random port with the demo tenant, on SQLite or PostgreSQL. */
 export async function startTestServer(options: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestServer> {
+  preloadGraphConformance();
   const portier = await startPortier(testConfig(options.env), { clock: options.clock });
   const tokens = new Map<string, string>();
   const token = async (upn: string) => {
@@ -76,7 +78,10 @@ export async function startTestServer(options: { env?: Record<string, string>; c
       if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
       const res = await fetch(`${portier.url}/graph/v1.0/${path.replace(/^\//, '')}`, { method, headers, body });
       const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+      const parsed = text ? JSON.parse(text) : undefined;
+      // Every response an API test sees is checked: successes against Graph v1.0's typings, errors against Graph's error body.
+      if (res.status < 300 || (res.status >= 400 && parsed !== undefined)) assertGraphConformance(method, path, parsed, res.status);
+      return { status: res.status, body: parsed, headers: res.headers };
     },
     async close() {
       await portier.close();

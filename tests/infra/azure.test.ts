@@ -75,6 +75,7 @@ describe('infra/azure.bicep app settings', () => {
     AAD_APP_CLIENT_ID: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
     AAD_APP_TENANT_ID: '66666666-7777-4888-9999-000000000000',
     AAD_APP_CLIENT_SECRET: 'resolved-from-key-vault',
+    AAD_APP_ID_URI: 'api://portier1.azurewebsites.net/aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
     AAD_JWKS_URL: 'https://login.microsoftonline.com/common/discovery/v2.0/keys',
     AAD_AUTHORITY_HOST: 'https://login.microsoftonline.com/',
     PUBLIC_URL: 'https://portier1.azurewebsites.net',

@@ -298,6 +298,7 @@ describe('what the project files do', () => {
   const fakeProvisioned = (name: string): string => {
     if (name.startsWith('SECRET_')) return 'not-a-real-secret';
     if (name === 'BOT_ENDPOINT') return 'https://portier-1234.euw.devtunnels.ms';
+    if (name === 'BOT_DOMAIN') return 'portier-1234.euw.devtunnels.ms';
     if (/_ID$/.test(name)) return '8c0a3f7e-1b2d-4e5f-9a6b-7c8d9e0f1a2b';
     throw new Error(`no sample value for ${name}`);
   };
@@ -328,6 +329,8 @@ describe('what the project files do', () => {
       expect(result.config.bot).toMatchObject({ id: expect.any(String), password: expect.any(String), tenantId: expect.any(String) });
       expect(result.config.aad.clientSecret).toBeDefined();
       expect(result.config.publicUrl).toBe(fakeProvisioned('BOT_ENDPOINT'));
+      // The audience Teams SSO tokens carry: aad.manifest.json's identifier URI.
+      expect(result.config.aad.appIdUri).toBe(`api://${fakeProvisioned('BOT_DOMAIN')}/${result.config.aad.clientId}`);
     }
   });
 

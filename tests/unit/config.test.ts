@@ -68,4 +68,38 @@ describe(loadConfig.name, () => {
     if (result.ok) return;
     expect(result.errors).toEqual(['AAD_APP_CLIENT_SECRET: required (or AAD_APP_CERTIFICATE_PATH) when PORTIER_GRAPH=entra or PORTIER_DIRECTORY=graph']);
   });
+
+  describe('AAD_APP_ID_URI (the one Application ID URI a token may name besides the client id)', () => {
+    const entra = {
+      AAD_APP_CLIENT_ID: '00000000-0000-4000-8000-000000000001',
+      AAD_APP_TENANT_ID: '00000000-0000-4000-8000-000000000002',
+      BOT_ID: '00000000-0000-4000-8000-000000000003',
+      BOT_PASSWORD: 'x',
+      PUBLIC_URL: 'https://portier.example.com',
+    };
+
+    it("defaults to Teams' api://<PUBLIC_URL host>/<client id>, as aad.manifest.json registers it", () => {
+      const result = loadConfig(entra);
+      expect(result.ok && result.config.aad.appIdUri).toBe('api://portier.example.com/00000000-0000-4000-8000-000000000001');
+    });
+
+    it('takes an explicit URI as given', () => {
+      const result = loadConfig({ ...entra, AAD_APP_ID_URI: 'api://contoso.example/portier' });
+      expect(result.ok && result.config.aad.appIdUri).toBe('api://contoso.example/portier');
+    });
+
+    it.each([
+      ['not a URI', 'portier'],
+      ['another scheme', 'http://portier.example.com/x'],
+      ['a wildcard', 'api://*/00000000-0000-4000-8000-000000000001'],
+      ['a trailing slash', 'api://portier.example.com/'],
+      ["another app's client id", 'api://portier.example.com/00000000-0000-4000-8000-000000000009'],
+    ])('refuses %s', (_name, value) => {
+      const result = loadConfig({ ...entra, AAD_APP_ID_URI: value });
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0]).toMatch(/^AAD_APP_ID_URI: /);
+    });
+  });
 });

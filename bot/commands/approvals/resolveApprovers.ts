@@ -12,7 +12,7 @@ export interface SubjectSetRef {
 /**
  * Resolves approvers (or reviewers) to enabled directory users for one target: specific users, group
  * members, the target's manager (level 1 or 2), the internal or external sponsors of the target's
- * connected organization, the target user's own sponsors. `exclude` (the requestor) is never among
+ * connected organization (users, and the members of sponsoring groups), the target user's own sponsors. `exclude` (the requestor) is never among
  * them. An empty result means nobody: the caller falls back, and fails closed after that.
  */
 export async function resolveSubjectSets(tx: Tx, sets: readonly SubjectSetRef[], target: Pick<SubjectsTable, 'objectId' | 'connectedOrganizationId'>, exclude: readonly (string | null)[]): Promise<string[]> {
@@ -40,6 +40,15 @@ export async function resolveSubjectSets(tx: Tx, sets: readonly SubjectSetRef[],
           const kind = set['@odata.type'] === '#microsoft.graph.internalSponsors' ? 'internal' : 'external';
           const rows = await tx.selectFrom('connected_organization_sponsors').select('sponsorId').where('connectedOrganizationId', '=', target.connectedOrganizationId).where('kind', '=', kind).execute();
           for (const r of rows) ids.add(r.sponsorId);
+          // A sponsoring group sponsors through its members.
+          const members = await tx
+            .selectFrom('connected_organization_group_sponsors as s')
+            .innerJoin('group_members as m', 'm.groupId', 's.groupId')
+            .select('m.memberId')
+            .where('s.connectedOrganizationId', '=', target.connectedOrganizationId)
+            .where('s.kind', '=', kind)
+            .execute();
+          for (const m of members) ids.add(m.memberId);
         }
         break;
       case '#microsoft.graph.targetUserSponsors':

@@ -10,9 +10,10 @@ export type SponsorKind = 'internal' | 'external';
 const propertyOf = (kind: SponsorKind) => (kind === 'internal' ? 'internalSponsors' : 'externalSponsors');
 
 /**
- * Adds a sponsor to a connected organization. Internal sponsors are members of this directory;
- * external sponsors are guests from that organization (matched by home tenant, then email domain),
- * since they approve for their own people.
+ * Adds a sponsor — a user or a group, as Graph allows — to a connected organization. Internal sponsors are
+ * members of this directory; external sponsors are guests from that organization (matched by home tenant,
+ * then email domain), since they approve for their own people. A group sponsors through its members (they
+ * are the approvers), so any group of this directory may be either kind.
  */
 export async function addSponsor(ctx: CommandContext, organizationId: string, kind: SponsorKind, userId: string): Promise<void> {
   requireVisible(ctx.principal, 'connectedOrganization.read', {}, 'Connected organization');
@@ -21,7 +22,28 @@ export async function addSponsor(ctx: CommandContext, organizationId: string, ki
   await inTransaction(ctx, async (tx) => {
     const org = await loadConnectedOrganization(tx, organizationId);
     const user = await tx.selectFrom('users').select(['id', 'displayName', 'userType', 'homeTenantId', 'mail']).where('id', '=', userId).executeTakeFirst();
-    if (!user) throw new NotFoundError(`Resource '${userId}' does not exist or one of its queried reference-property objects are not present.`, 'Request_ResourceNotFound');
+    if (!user) {
+      const group = await tx.selectFrom('groups').select(['id', 'displayName']).where('id', '=', userId).executeTakeFirst();
+      if (!group) throw new NotFoundError(`Resource '${userId}' does not exist or one of its queried reference-property objects are not present.`, 'Request_ResourceNotFound');
+      const sponsoring = await tx
+        .selectFrom('connected_organization_group_sponsors')
+        .select('groupId')
+        .where('connectedOrganizationId', '=', organizationId)
+        .where('kind', '=', kind)
+        .where('groupId', '=', group.id)
+        .executeTakeFirst();
+      if (sponsoring) throw duplicate(property);
+      await tx.insertInto('connected_organization_group_sponsors').values({ connectedOrganizationId: organizationId, groupId: group.id, kind }).execute();
+      await writeAudit(tx, ctx, {
+        activityDisplayName: `Add ${kind} sponsor to connected organization`,
+        operationType: 'Add',
+        targets: [
+          { id: org.id, displayName: org.displayName, type: 'ConnectedOrganization' },
+          { id: group.id, displayName: group.displayName, type: 'Group' },
+        ],
+      });
+      return;
+    }
     if (kind === 'internal' && user.userType !== 'Member') {
       throw new ValidationError(`Internal sponsors must be member users of this directory; '${user.displayName}' is a ${user.userType}.`, '@odata.id');
     }
@@ -39,10 +61,7 @@ export async function addSponsor(ctx: CommandContext, organizationId: string, ki
       .where('kind', '=', kind)
       .where('sponsorId', '=', userId)
       .executeTakeFirst();
-    if (existing) {
-      // Graph answers a duplicate reference with 400, as for group members.
-      throw new ValidationError(`One or more added object references already exist for the following modified properties: '${property}'.`, '@odata.id', 'Request_BadRequest');
-    }
+    if (existing) throw duplicate(property);
     await tx.insertInto('connected_organization_sponsors').values({ connectedOrganizationId: organizationId, sponsorId: userId, kind }).execute();
     await writeAudit(tx, ctx, {
       activityDisplayName: `Add ${kind} sponsor to connected organization`,
@@ -53,4 +72,9 @@ export async function addSponsor(ctx: CommandContext, organizationId: string, ki
       ],
     });
   });
+}
+
+/** Graph answers a duplicate reference with 400, as for group members. */
+function duplicate(property: string): ValidationError {
+  return new ValidationError(`One or more added object references already exist for the following modified properties: '${property}'.`, '@odata.id', 'Request_BadRequest');
 }

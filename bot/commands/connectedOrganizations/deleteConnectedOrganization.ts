@@ -27,6 +27,7 @@ export async function deleteConnectedOrganization(ctx: CommandContext, id: strin
     // nothing depends on the dialect enforcing foreign keys.
     await tx.deleteFrom('connected_organization_sources').where('connectedOrganizationId', '=', id).execute();
     await tx.deleteFrom('connected_organization_sponsors').where('connectedOrganizationId', '=', id).execute();
+    await tx.deleteFrom('connected_organization_group_sponsors').where('connectedOrganizationId', '=', id).execute();
     await tx.deleteFrom('connected_organizations').where('id', '=', id).execute();
     await writeAudit(tx, ctx, { activityDisplayName: 'Delete connected organization', operationType: 'Delete', targets: [{ id, displayName: org.displayName, type: 'ConnectedOrganization' }] });
   });

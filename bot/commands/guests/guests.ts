@@ -77,7 +77,7 @@ export async function loadGovernedGuest(db: Db, userId: string): Promise<Governe
 
 /**
  * The sponsors of each guest: their own sponsors (`user_sponsors`) and the internal sponsors of their
- * connected organization. Two queries whatever the number of guests.
+ * connected organization (users, and the members of sponsoring groups). Three queries whatever the number of guests.
  */
 export async function sponsorsOf(db: Db, guests: ReadonlyArray<Pick<GovernedGuest, 'userId' | 'connectedOrganizationId'>>): Promise<Map<string, string[]>> {
   const result = new Map<string, string[]>(guests.map((g) => [g.userId, []]));
@@ -93,10 +93,20 @@ export async function sponsorsOf(db: Db, guests: ReadonlyArray<Pick<GovernedGues
           .where('connectedOrganizationId', 'in', organizationIds)
           .where('kind', '=', 'internal')
           .execute();
+  const throughGroups =
+    organizationIds.length === 0
+      ? []
+      : await db
+          .selectFrom('connected_organization_group_sponsors as s')
+          .innerJoin('group_members as m', 'm.groupId', 's.groupId')
+          .select(['s.connectedOrganizationId as connectedOrganizationId', 'm.memberId as sponsorId'])
+          .where('s.connectedOrganizationId', 'in', organizationIds)
+          .where('s.kind', '=', 'internal')
+          .execute();
   for (const guest of guests) {
     const ids = new Set<string>();
     for (const s of own) if (s.userId === guest.userId) ids.add(s.sponsorId);
-    for (const s of internal) if (s.connectedOrganizationId === guest.connectedOrganizationId) ids.add(s.sponsorId);
+    for (const s of [...internal, ...throughGroups]) if (s.connectedOrganizationId === guest.connectedOrganizationId) ids.add(s.sponsorId);
     ids.delete(guest.userId);
     result.set(guest.userId, [...ids].sort());
   }

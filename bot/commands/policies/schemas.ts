@@ -210,16 +210,21 @@ export const localizedText = graphObject('accessPackageLocalizedText', { text: z
 
 /**
  * v1.0 has `text` (string) and `localizations`; beta has `text` as `{defaultText, localizedTexts}`.
- * Both are accepted and stored in the v1.0 form, so readers see one shape.
+ * v1.0 says `isMultipleSelectionAllowed` where beta says `allowsMultipleSelection`. Both are accepted
+ * and stored in the v1.0 form, so readers see one shape.
  */
 function withV1QuestionText(value: unknown): unknown {
   const v = withHashedType(value);
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
-  const record = v as Record<string, unknown>;
+  let record = v as Record<string, unknown>;
+  if ('allowsMultipleSelection' in record && !('isMultipleSelectionAllowed' in record)) {
+    const { allowsMultipleSelection, ...rest } = record;
+    record = { ...rest, isMultipleSelectionAllowed: allowsMultipleSelection };
+  }
   const text = record.text;
-  if (typeof text !== 'object' || text === null || Array.isArray(text)) return v;
+  if (typeof text !== 'object' || text === null || Array.isArray(text)) return record;
   const { defaultText, localizedTexts, ...rest } = text as Record<string, unknown>;
-  if (Object.keys(rest).some((k) => k !== '@odata.type')) return v;
+  if (Object.keys(rest).some((k) => k !== '@odata.type')) return record;
   return { ...record, text: defaultText, localizations: record.localizations ?? localizedTexts ?? [] };
 }
 
@@ -257,7 +262,7 @@ export const multipleChoiceQuestion = z.strictObject({
   '@odata.type': typeTag('accessPackageMultipleChoiceQuestion'),
   ...questionFields,
   choices: z.array(answerChoice).min(1, 'needs at least one choice').max(100),
-  allowsMultipleSelection: z.boolean().default(false),
+  isMultipleSelectionAllowed: z.boolean().default(false),
 });
 
 export const question = z.preprocess(withV1QuestionText, z.discriminatedUnion('@odata.type', [textInputQuestion, multipleChoiceQuestion]));

@@ -26,7 +26,7 @@ export function validateAnswers(questions: Question[], answers: Answer[], option
         throw new ValidationError(`Invalid value for '${field}.value': the answer to '${question.text}' does not have the required format.`, `${field}.value`);
       }
     } else if (value !== '') {
-      const values = question.allowsMultipleSelection ? value.split(',').map((v) => v.trim()) : [value];
+      const values = question.isMultipleSelectionAllowed ? value.split(',').map((v) => v.trim()) : [value];
       const texts = values.map((v) => question.choices.find((c) => c.actualValue === v)?.text);
       const bad = values.find((_, j) => texts[j] === undefined);
       if (bad !== undefined) throw new ValidationError(`Invalid value for '${field}.value': '${bad}' is not one of the choices of '${question.text}'.`, `${field}.value`);

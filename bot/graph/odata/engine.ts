@@ -584,14 +584,16 @@ async function materialize(db: Db, entity: EntityDef, rows: Row[], plan: QueryPl
   const values = rows.map((row) => presentRow(entity, row, plan.select));
   for (const { item, nav, plan: childPlan, top } of plan.expand) {
     const target = entityOf(nav.target);
-    const annotate = target.type !== expectedType(nav) ? `#microsoft.graph.${target.type}` : null;
+    // A value of a derived type where Graph declares a base type says what it is.
+    const annotate = nav.declared && nav.declared !== target.type ? `#microsoft.graph.${target.type}` : null;
     if (nav.kind === 'one') {
       const ids = unique(rows.map((r) => r[nav.localKey]).filter((v): v is string => typeof v === 'string'));
       const children = await loadByColumn(db, target, 'id', ids, null, null);
       const presented = await materialize(db, target, children, childPlan);
       const byId = new Map(children.map((c, i) => [String(c.id), presented[i]]));
       rows.forEach((row, i) => {
-        values[i][item.navigation] = byId.get(String(row[nav.localKey])) ?? null;
+        const child = byId.get(String(row[nav.localKey]));
+        values[i][item.navigation] = child ? (annotate ? { '@odata.type': annotate, ...child } : child) : null;
       });
       continue;
     }
@@ -618,11 +620,6 @@ async function materialize(db: Db, entity: EntityDef, rows: Row[], plan: QueryPl
     });
   }
   return values;
-}
-
-/** Directory object collections (members, sponsors) are typed directoryObject in Graph; their items say what they are. */
-function expectedType(nav: NavDef): string {
-  return nav.kind === 'through' && ['user_sponsors', 'group_members', 'group_owners', 'connected_organization_sponsors'].includes(nav.table) ? 'directoryObject' : entityOf(nav.target).type;
 }
 
 const chunkSize = 500;

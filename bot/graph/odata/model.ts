@@ -20,13 +20,18 @@ export interface PropDef {
   lowerColumn?: string;
 }
 
-export type NavDef =
+/**
+ * `declared`: Graph's declared type of the navigation when it is a base type of the target (e.g. `manager`,
+ * `members`, `sponsors` are `directoryObject`s); each value then says what it is with `@odata.type`.
+ */
+export type NavDef = (
   /** `this[localKey]` holds the target's id. */
   | { kind: 'one'; target: string; localKey: string }
   /** `target[foreignKey]` holds this entity's id. */
   | { kind: 'many'; target: string; foreignKey: string }
   /** A join table links `from` (this id) to `to` (target id), optionally with fixed column values. */
-  | { kind: 'through'; target: string; table: keyof Database; from: string; to: string; fixed?: Record<string, string> };
+  | { kind: 'through'; target: string; table: keyof Database; from: string; to: string; fixed?: Record<string, string> }
+) & { declared?: 'directoryObject' };
 
 export interface EntityDef {
   /** Graph type name without namespace, e.g. `accessPackage`. */
@@ -86,10 +91,10 @@ export const entities = {
       createdDateTime: dateTime,
     },
     navs: {
-      manager: { kind: 'one', target: 'user', localKey: 'managerId' },
-      sponsors: { kind: 'through', target: 'user', table: 'user_sponsors', from: 'userId', to: 'sponsorId' },
-      memberOf: { kind: 'through', target: 'group', table: 'group_members', from: 'memberId', to: 'groupId' },
-      ownedObjects: { kind: 'through', target: 'group', table: 'group_owners', from: 'ownerId', to: 'groupId' },
+      manager: { kind: 'one', target: 'user', localKey: 'managerId', declared: 'directoryObject' },
+      sponsors: { kind: 'through', target: 'user', table: 'user_sponsors', from: 'userId', to: 'sponsorId', declared: 'directoryObject' },
+      memberOf: { kind: 'through', target: 'group', table: 'group_members', from: 'memberId', to: 'groupId', declared: 'directoryObject' },
+      ownedObjects: { kind: 'through', target: 'group', table: 'group_owners', from: 'ownerId', to: 'groupId', declared: 'directoryObject' },
     },
   },
   group: {
@@ -109,8 +114,8 @@ export const entities = {
       createdDateTime: dateTime,
     },
     navs: {
-      members: { kind: 'through', target: 'user', table: 'group_members', from: 'groupId', to: 'memberId' },
-      owners: { kind: 'through', target: 'user', table: 'group_owners', from: 'groupId', to: 'ownerId' },
+      members: { kind: 'through', target: 'user', table: 'group_members', from: 'groupId', to: 'memberId', declared: 'directoryObject' },
+      owners: { kind: 'through', target: 'user', table: 'group_owners', from: 'groupId', to: 'ownerId', declared: 'directoryObject' },
     },
   },
   site: {
@@ -142,7 +147,7 @@ export const entities = {
     table: 'role_assignments',
     props: { id: text, principalId: text, roleDefinitionId: text, directoryScopeId: text, appScopeId: text },
     navs: {
-      principal: { kind: 'one', target: 'user', localKey: 'principalId' },
+      principal: { kind: 'one', target: 'user', localKey: 'principalId', declared: 'directoryObject' },
       roleDefinition: { kind: 'one', target: 'unifiedRoleDefinition', localKey: 'roleDefinitionId' },
     },
     fixed: { provider: 'entitlementManagement' },
@@ -194,7 +199,6 @@ export const entities = {
     navs: {
       roles: { kind: 'many', target: 'accessPackageResourceRole', foreignKey: 'resourceId' },
       scopes: { kind: 'many', target: 'accessPackageResourceScope', foreignKey: 'resourceId' },
-      catalog: { kind: 'one', target: 'accessPackageCatalog', localKey: 'catalogId' },
     },
   },
   accessPackageResourceRole: {
@@ -243,7 +247,6 @@ export const entities = {
     navs: {
       role: { kind: 'one', target: 'accessPackageResourceRole', localKey: 'roleId' },
       scope: { kind: 'one', target: 'accessPackageResourceScope', localKey: 'scopeId' },
-      accessPackage: { kind: 'one', target: 'accessPackage', localKey: 'accessPackageId' },
     },
   },
   accessPackageAssignmentPolicy: {
@@ -331,13 +334,13 @@ export const entities = {
       description: text,
       state: enumOf('configured', 'proposed', 'unknownFutureValue'),
       identitySources: json,
-      createdBy: text,
+      // No createdBy: beta only (the column stays for the audit trail).
       createdDateTime: dateTime,
       modifiedDateTime: dateTime,
     },
     navs: {
-      internalSponsors: { kind: 'through', target: 'user', table: 'connected_organization_sponsors', from: 'connectedOrganizationId', to: 'sponsorId', fixed: { kind: 'internal' } },
-      externalSponsors: { kind: 'through', target: 'user', table: 'connected_organization_sponsors', from: 'connectedOrganizationId', to: 'sponsorId', fixed: { kind: 'external' } },
+      internalSponsors: { kind: 'through', target: 'user', table: 'connected_organization_sponsors', from: 'connectedOrganizationId', to: 'sponsorId', fixed: { kind: 'internal' }, declared: 'directoryObject' },
+      externalSponsors: { kind: 'through', target: 'user', table: 'connected_organization_sponsors', from: 'connectedOrganizationId', to: 'sponsorId', fixed: { kind: 'external' }, declared: 'directoryObject' },
     },
   },
   entitlementManagementSettings: {

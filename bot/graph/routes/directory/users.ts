@@ -14,7 +14,7 @@ import { entity } from '../../odata/model';
 import { created, GraphRequest, GraphResponse, GraphRouter, noContent } from '../../router';
 import { idFromODataRef, parseBody } from '../../validate';
 import { listOf, oneOf } from '../helpers';
-import { asDirectoryObjects, linkedTo } from './shared';
+import { asDirectoryObject, asDirectoryObjects, linkedTo } from './shared';
 
 /**
  * `/me` and `/users`. Members read the directory; guests read only themselves (others are 404 to
@@ -83,7 +83,8 @@ async function visibleUserId(req: GraphRequest): Promise<string> {
 async function managerOf(req: GraphRequest, userId: string): Promise<GraphResponse> {
   const user = await loadUser(req.ctx.db, userId);
   if (!user.managerId) throw new NotFoundError("Resource 'manager' does not exist or one of its queried reference-property objects are not present.", 'Request_ResourceNotFound');
-  return oneOf(req, 'user', user.managerId, 'users');
+  // Graph types `manager` as a directoryObject: the context says so, the value says it is a user.
+  return asDirectoryObject(await oneOf(req, 'user', user.managerId, 'directoryObjects'), 'user');
 }
 
 async function sponsorsOf(req: GraphRequest, userId: string): Promise<GraphResponse> {

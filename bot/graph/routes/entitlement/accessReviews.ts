@@ -219,7 +219,7 @@ export function registerAccessReviews(router: GraphRouter): void {
     .add('GET', definitions, (req) => list(req, accessReviewScheduleDefinition, definitions, visibleDefinitions(req.ctx.principal)))
     .add('GET', `${definitions}/filterByCurrentUser()`, (req) => {
       requireReviewerOption(req);
-      return list(req, accessReviewScheduleDefinition, `Collection(${accessReviewScheduleDefinition.type})`, definitionsReviewedBy(req.ctx.principal));
+      return list(req, accessReviewScheduleDefinition, `Collection(microsoft.graph.${accessReviewScheduleDefinition.type})`, definitionsReviewedBy(req.ctx.principal));
     })
     // One query: the caller's visibility is a SQL scope, so an invisible definition is simply not found.
     .add('GET', `${definitions}/{id}`, (req) => one(req, accessReviewScheduleDefinition, req.params.id, definitions, visibleDefinitions(req.ctx.principal)));
@@ -233,7 +233,7 @@ export function registerAccessReviews(router: GraphRouter): void {
     .add('GET', `${definitions}/{id}/instances/filterByCurrentUser()`, async (req) => {
       requireReviewerOption(req);
       const definition = await loadVisibleDefinition(req.ctx.db, req.ctx.principal, req.params.id);
-      return list(req, accessReviewInstance, `Collection(${accessReviewInstance.type})`, both(where('definitionId', definition.id), instancesReviewedBy(req.ctx.principal)), withDefinition(definition));
+      return list(req, accessReviewInstance, `Collection(microsoft.graph.${accessReviewInstance.type})`, both(where('definitionId', definition.id), instancesReviewedBy(req.ctx.principal)), withDefinition(definition));
     })
     .add('GET', `${definitions}/{id}/instances/{instanceId}`, async (req) => {
       const definition = await loadVisibleDefinition(req.ctx.db, req.ctx.principal, req.params.id);
@@ -252,7 +252,7 @@ export function registerAccessReviews(router: GraphRouter): void {
       requireReviewerOption(req);
       const definition = await loadVisibleDefinition(req.ctx.db, req.ctx.principal, req.params.id);
       const instance = await loadVisibleInstance(req.ctx.db, req.ctx.principal, definition, req.params.instanceId);
-      return list(req, accessReviewInstanceDecisionItem, `Collection(${accessReviewInstanceDecisionItem.type})`, both(where('instanceId', instance.id), decisionsReviewedBy(req.ctx.principal)), absoluteLinks(req.serviceRoot));
+      return list(req, accessReviewInstanceDecisionItem, `Collection(microsoft.graph.${accessReviewInstanceDecisionItem.type})`, both(where('instanceId', instance.id), decisionsReviewedBy(req.ctx.principal)), absoluteLinks(req.serviceRoot));
     })
     .add('GET', `${definitions}/{id}/instances/{instanceId}/decisions/{decisionId}`, async (req) => {
       const definition = await loadVisibleDefinition(req.ctx.db, req.ctx.principal, req.params.id);

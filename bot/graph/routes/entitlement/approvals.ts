@@ -12,6 +12,14 @@ import { em } from '../paths';
 const approvals = `${em}/accessPackageAssignmentApprovals`;
 const context = 'identityGovernance/entitlementManagement/accessPackageAssignmentApprovals';
 
+/**
+ * `reviewedBy` is declared `identity` in Graph: a person who decided is a `userIdentity` (with their
+ * userPrincipalName) and says so; Entitlement Management itself (automatic denial) is a plain identity.
+ */
+function presentReviewer(stored: Record<string, unknown>): Record<string, unknown> {
+  return 'userPrincipalName' in stored ? { '@odata.type': '#microsoft.graph.userIdentity', ...stored } : stored;
+}
+
 /** Graph's `approvalStage`, with `assignedToMe` for the caller. */
 function presentStage(stage: ApprovalStagesTable, assignedToMe: boolean) {
   return {
@@ -20,7 +28,7 @@ function presentStage(stage: ApprovalStagesTable, assignedToMe: boolean) {
     status: stage.status,
     reviewResult: stage.reviewResult,
     justification: stage.justification,
-    reviewedBy: stage.reviewedBy ? (JSON.parse(stage.reviewedBy) as unknown) : null,
+    reviewedBy: stage.reviewedBy ? presentReviewer(JSON.parse(stage.reviewedBy) as Record<string, unknown>) : null,
     reviewedDateTime: stage.reviewedDateTime,
     assignedToMe,
   };

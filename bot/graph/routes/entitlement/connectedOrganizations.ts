@@ -9,39 +9,71 @@ import { ValidationError } from '../../../domain/errors';
 import { authorize, requireVisible } from '../../../policies';
 import { presentRows } from '../../odata/engine';
 import { entity } from '../../odata/model';
-import { created, GraphRouter, noContent } from '../../router';
+import { parseExpand } from '../../odata/parse';
+import { created, GraphRequest, GraphResponse, GraphRouter, noContent, ok } from '../../router';
 import { idFromODataRef, parseBody } from '../../validate';
 import { listOf, oneOf } from '../helpers';
+import { asDirectoryObjects } from '../directory/shared';
 import { em } from '../paths';
 
 const organizations = `${em}/connectedOrganizations`;
 const context = 'identityGovernance/entitlementManagement/connectedOrganizations';
 const typeName = 'connectedOrganization';
 
-/** A sponsor `$ref` may point at `/users/{id}` or `/directoryObjects/{id}`; Graph takes both. */
+/** A sponsor `$ref` may point at `/users/{id}`, `/groups/{id}` or `/directoryObjects/{id}`; Graph takes each. */
 function sponsorIdFromRef(body: unknown): string {
-  try {
-    return idFromODataRef(body, 'users');
-  } catch (error) {
-    if (!(error instanceof ValidationError) || error.target !== '@odata.id') throw error;
-    return idFromODataRef(body, 'directoryObjects');
+  for (const collection of ['users', 'groups']) {
+    try {
+      return idFromODataRef(body, collection);
+    } catch (error) {
+      if (!(error instanceof ValidationError) || error.target !== '@odata.id') throw error;
+    }
   }
+  return idFromODataRef(body, 'directoryObjects');
+}
+
+/**
+ * `$expand=internalSponsors|externalSponsors` of organizations: the engine expands the user sponsors; the
+ * sponsoring groups (a table of their own) are appended here, typed, with the expansion's `$select`/`$expand`.
+ */
+async function withGroupSponsors(req: GraphRequest, response: GraphResponse): Promise<GraphResponse> {
+  if (req.options.expand === undefined) return response;
+  const items = parseExpand(req.options.expand).filter((i) => i.navigation === 'internalSponsors' || i.navigation === 'externalSponsors');
+  if (items.length === 0) return response;
+  const body = response.body as Record<string, unknown> & { value?: Array<Record<string, unknown>> };
+  const organizations = body.value ?? [body];
+  const ids = organizations.map((o) => String(o.id));
+  if (ids.length === 0) return response;
+  for (const item of items) {
+    const kind: SponsorKind = item.navigation === 'internalSponsors' ? 'internal' : 'external';
+    const links = await req.ctx.db.selectFrom('connected_organization_group_sponsors').select(['connectedOrganizationId', 'groupId']).where('connectedOrganizationId', 'in', ids).where('kind', '=', kind).execute();
+    if (links.length === 0) continue;
+    const rows = await req.ctx.db.selectFrom('groups').selectAll().where('id', 'in', [...new Set(links.map((l) => l.groupId))]).orderBy('id').execute();
+    const presented = await presentRows(req.ctx.db, entity('group'), rows as unknown as Array<Record<string, unknown>>, { select: item.options.select, expand: item.options.expand });
+    const byId = new Map(presented.map((g) => [String(g.id), { '@odata.type': '#microsoft.graph.group', ...g }]));
+    for (const organization of organizations) {
+      const list = organization[item.navigation];
+      if (!Array.isArray(list)) continue;
+      for (const link of links) if (link.connectedOrganizationId === organization.id && byId.has(link.groupId)) list.push(byId.get(link.groupId));
+    }
+  }
+  return response;
 }
 
 export function registerConnectedOrganizations(router: GraphRouter): void {
   router
-    .add('GET', organizations, (req) => {
+    .add('GET', organizations, async (req) => {
       authorize(req.ctx.principal, 'connectedOrganization.read');
-      return listOf(req, typeName, context);
+      return withGroupSponsors(req, await listOf(req, typeName, context));
     })
     .add('POST', organizations, async (req) => {
       const row = await createConnectedOrganization(req.ctx, parseBody(createConnectedOrganizationBody, req.body, typeName));
       const [value] = await presentRows(req.ctx.db, entity(typeName), [row as unknown as Record<string, unknown>]);
       return created({ '@odata.context': `${req.serviceRoot}/$metadata#${context}/$entity`, ...value });
     })
-    .add('GET', `${organizations}/{id}`, (req) => {
+    .add('GET', `${organizations}/{id}`, async (req) => {
       requireVisible(req.ctx.principal, 'connectedOrganization.read', {}, 'Connected organization');
-      return oneOf(req, typeName, req.params.id, context);
+      return withGroupSponsors(req, await oneOf(req, typeName, req.params.id, context));
     })
     .add('PATCH', `${organizations}/{id}`, async (req) => {
       await updateConnectedOrganization(req.ctx, req.params.id, parseBody(updateConnectedOrganizationBody, req.body, typeName));
@@ -61,9 +93,26 @@ export function registerConnectedOrganizations(router: GraphRouter): void {
         requireVisible(req.ctx.principal, 'connectedOrganization.read', {}, 'Connected organization');
         await oneOf({ ...req, options: { select: 'id' } }, typeName, req.params.id, context);
         const id = req.params.id;
-        return listOf(req, 'user', 'directoryObjects', (alias) =>
-          sql`${sql.ref(`${alias}.id`)} in (select ${sql.ref('sponsorId')} from ${sql.table('connected_organization_sponsors')} where ${sql.ref('connectedOrganizationId')} = ${id} and ${sql.ref('kind')} = ${kind})`,
+        const users = asDirectoryObjects(
+          await listOf(req, 'user', 'directoryObjects', (alias) =>
+            sql`${sql.ref(`${alias}.id`)} in (select ${sql.ref('sponsorId')} from ${sql.table('connected_organization_sponsors')} where ${sql.ref('connectedOrganizationId')} = ${id} and ${sql.ref('kind')} = ${kind})`,
+          ),
+          'user',
         );
+        // Sponsoring groups follow the users, on the last page (sponsors are a handful; $top pages the users).
+        const page = users.body as { value: unknown[]; '@odata.nextLink'?: string; '@odata.count'?: number };
+        if (page['@odata.nextLink']) return users;
+        const anyGroup = await req.ctx.db.selectFrom('connected_organization_group_sponsors').select('groupId').where('connectedOrganizationId', '=', id).where('kind', '=', kind).executeTakeFirst();
+        if (!anyGroup) return users;
+        const { top: _top, skip: _skip, skiptoken: _skiptoken, ...groupOptions } = req.options;
+        const groups = asDirectoryObjects(
+          await listOf({ ...req, options: groupOptions }, 'group', 'directoryObjects', (alias) =>
+            sql`${sql.ref(`${alias}.id`)} in (select ${sql.ref('groupId')} from ${sql.table('connected_organization_group_sponsors')} where ${sql.ref('connectedOrganizationId')} = ${id} and ${sql.ref('kind')} = ${kind})`,
+          ),
+          'group',
+        ).body as { value: unknown[]; '@odata.count'?: number };
+        if (groups.value.length === 0) return users;
+        return ok({ ...page, ...(page['@odata.count'] !== undefined ? { '@odata.count': page['@odata.count'] + (groups['@odata.count'] ?? 0) } : {}), value: [...page.value, ...groups.value] });
       })
       .add('POST', `${organizations}/{id}/${segment}/$ref`, async (req) => {
         await addSponsor(req.ctx, req.params.id, kind, sponsorIdFromRef(req.body));
