@@ -31,10 +31,33 @@ export const maxPageSize = 999;
 /** A condition on the rows of `alias`, e.g. the caller's visibility or the parent of a nested collection. */
 export type Scope = (alias: string) => Condition;
 
+/** An object addressed by id (or a single-valued navigation), or a collection. */
+export type Cardinality = 'one' | 'many';
+
+/**
+ * Who may read which rows of an entity (bot/policies/visibility.ts). The engine asks it for every
+ * level it loads — the root and each `$expand` — so nothing is read past the caller's rights;
+ * undefined means every row.
+ */
+export interface Visibility {
+  scope(entity: EntityDef, cardinality: Cardinality): Promise<Scope | undefined>;
+}
+
+/** For code that reads as Portier itself (tests of the engine, benchmarks): every row. */
+export const unrestricted: Visibility = { scope: async () => undefined };
+
+function both(a: Scope | undefined, b: Scope | undefined): Scope | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return (alias) => sql`(${a(alias)}) and (${b(alias)})`;
+}
+
 export interface CollectionQuery {
   entity: EntityDef;
   options: RawQueryOptions;
+  /** The path's restriction (e.g. the parent of a nested collection); the caller's visibility is added. */
   scope?: Scope;
+  visibility: Visibility;
   /** `@odata.context` of the response. */
   context: string;
   /** The URL the client called; `@odata.nextLink` keeps its path and options. */
@@ -74,7 +97,7 @@ export async function listCollection(db: Db, query: CollectionQuery): Promise<Co
   const plan = planQuery(entity, options);
 
   const alias = 't0';
-  const where = whereClause(entity, alias, plan.filter, query.scope);
+  const where = whereClause(entity, alias, plan.filter, both(query.scope, await query.visibility.scope(entity, 'many')));
   const rows = (
     await sql<Row>`select ${sql.ref(alias)}.* from ${sql.table(entity.table)} as ${sql.ref(alias)} where ${where} order by ${orderClause(entity, alias, plan.orderBy)} limit ${sql.lit(top + 1)} offset ${sql.lit(offset)}`.execute(db)
   ).rows;
@@ -85,7 +108,7 @@ export async function listCollection(db: Db, query: CollectionQuery): Promise<Co
   }
   // `$top=0` asks for the count alone; a nextLink would point at the same empty page forever.
   const hasMore = top > 0 && rows.length > top;
-  page.value = await materialize(db, entity, rows.slice(0, top), plan);
+  page.value = await materialize(db, entity, rows.slice(0, top), plan, query.visibility);
   if (hasMore) page['@odata.nextLink'] = nextLink(query.requestUrl, offset + top);
   if (page['@odata.count'] !== undefined) {
     // Graph puts @odata.count before value.
@@ -94,24 +117,25 @@ export async function listCollection(db: Db, query: CollectionQuery): Promise<Co
   return page;
 }
 
-/** Reads one entity by id, honouring `$select` and `$expand`; null when it does not exist within `scope`. */
-export async function getEntity(db: Db, entity: EntityDef, id: string, options: RawQueryOptions, scope?: Scope): Promise<Row | null> {
+/** Reads one entity by id, honouring `$select` and `$expand`; null when it does not exist within `scope` or may not be seen. */
+export async function getEntity(db: Db, entity: EntityDef, id: string, options: RawQueryOptions, visibility: Visibility, pathScope?: Scope): Promise<Row | null> {
   for (const key of ['filter', 'orderby', 'top', 'skip', 'skiptoken', 'count', 'search'] as const) {
     if (options[key] !== undefined) throw new ValidationError(`Query option '$${key}' is not allowed when reading a single object.`, `$${key}`);
   }
   const plan = planQuery(entity, options);
   const alias = 't0';
   const idCondition = sql`${sql.ref(`${alias}.id`)} = ${id}`;
+  const scope = both(pathScope, await visibility.scope(entity, 'one'));
   const where = scope ? sql`${idCondition} and (${scope(alias)})` : idCondition;
   const rows = (await sql<Row>`select ${sql.ref(alias)}.* from ${sql.table(entity.table)} as ${sql.ref(alias)} where ${withFixed(entity, alias, where)}`.execute(db)).rows;
   if (rows.length === 0) return null;
-  const [value] = await materialize(db, entity, rows, plan);
+  const [value] = await materialize(db, entity, rows, plan, visibility);
   return value;
 }
 
-/** Presents rows the caller already loaded (e.g. right after a create), honouring `$select`/`$expand`. */
-export async function presentRows(db: Db, entity: EntityDef, rows: Row[], options: RawQueryOptions = {}): Promise<Row[]> {
-  return materialize(db, entity, rows, planQuery(entity, options));
+/** Presents rows the caller already loaded (e.g. right after a create), honouring `$select`/`$expand` within `visibility`. */
+export async function presentRows(db: Db, entity: EntityDef, rows: Row[], options: RawQueryOptions, visibility: Visibility): Promise<Row[]> {
+  return materialize(db, entity, rows, planQuery(entity, options), visibility);
 }
 
 interface QueryPlan {
@@ -491,15 +515,20 @@ function convert(kind: PropKind, raw: unknown): unknown {
   }
 }
 
-async function materialize(db: Db, entity: EntityDef, rows: Row[], plan: QueryPlan): Promise<Row[]> {
+/**
+ * Rows → Graph JSON with their expansions. Each navigation loads its targets for the whole page in
+ * one query, within the target's own read scope: what the caller may not see is left out (a
+ * collection omits it, a single-valued navigation is null), as Graph does.
+ */
+async function materialize(db: Db, entity: EntityDef, rows: Row[], plan: QueryPlan, visibility: Visibility): Promise<Row[]> {
   const values = rows.map((row) => presentRow(entity, row, plan.select));
   for (const { item, nav, plan: childPlan, top } of plan.expand) {
     const target = entityOf(nav.target);
     const annotate = target.type !== expectedType(nav) ? `#microsoft.graph.${target.type}` : null;
     if (nav.kind === 'one') {
       const ids = unique(rows.map((r) => r[nav.localKey]).filter((v): v is string => typeof v === 'string'));
-      const children = await loadByColumn(db, target, 'id', ids, null, null);
-      const presented = await materialize(db, target, children, childPlan);
+      const children = await loadByColumn(db, target, 'id', ids, null, null, await visibility.scope(target, 'one'));
+      const presented = await materialize(db, target, children, childPlan, visibility);
       const byId = new Map(children.map((c, i) => [String(c.id), presented[i]]));
       rows.forEach((row, i) => {
         values[i][item.navigation] = byId.get(String(row[nav.localKey])) ?? null;
@@ -509,14 +538,15 @@ async function materialize(db: Db, entity: EntityDef, rows: Row[], plan: QueryPl
     const parentIds = unique(rows.map((r) => String(r.id)));
     let children: Row[];
     let parentKey: string;
+    const readable = await visibility.scope(target, 'many');
     if (nav.kind === 'many') {
-      children = await loadByColumn(db, target, nav.foreignKey, parentIds, childPlan.filter, childPlan.orderBy);
+      children = await loadByColumn(db, target, nav.foreignKey, parentIds, childPlan.filter, childPlan.orderBy, readable);
       parentKey = nav.foreignKey;
     } else {
-      children = await loadThrough(db, target, nav, parentIds, childPlan.filter, childPlan.orderBy);
+      children = await loadThrough(db, target, nav, parentIds, childPlan.filter, childPlan.orderBy, readable);
       parentKey = '__parent';
     }
-    const presented = await materialize(db, target, children, childPlan);
+    const presented = await materialize(db, target, children, childPlan, visibility);
     const grouped = new Map<string, Row[]>();
     children.forEach((child, i) => {
       const key = String(child[parentKey]);
@@ -538,13 +568,14 @@ function expectedType(nav: NavDef): string {
 
 const chunkSize = 500;
 
-async function loadByColumn(db: Db, target: EntityDef, column: string, values: string[], filter: FilterExpression | null, orderBy: OrderByItem[] | null): Promise<Row[]> {
+async function loadByColumn(db: Db, target: EntityDef, column: string, values: string[], filter: FilterExpression | null, orderBy: OrderByItem[] | null, readable: Scope | undefined): Promise<Row[]> {
   const out: Row[] = [];
   for (let i = 0; i < values.length; i += chunkSize) {
     const chunk = values.slice(i, i + chunkSize);
     if (chunk.length === 0) continue;
     const alias = 'c0';
-    const base = sql`${sql.ref(`${alias}.${column}`)} in (${sql.join(chunk)})`;
+    let base: Condition = sql`${sql.ref(`${alias}.${column}`)} in (${sql.join(chunk)})`;
+    if (readable) base = sql`${base} and (${readable(alias)})`;
     const condition = filter ? sql`${base} and (${compileFilter(target, alias, filter, new FilterScope())})` : base;
     const order = orderClause(target, alias, orderBy ?? []);
     const result = await sql<Row>`select ${sql.ref(alias)}.* from ${sql.table(target.table)} as ${sql.ref(alias)} where ${withFixed(target, alias, condition)} order by ${order}`.execute(db);
@@ -553,7 +584,15 @@ async function loadByColumn(db: Db, target: EntityDef, column: string, values: s
   return out;
 }
 
-async function loadThrough(db: Db, target: EntityDef, nav: Extract<NavDef, { kind: 'through' }>, parentIds: string[], filter: FilterExpression | null, orderBy: OrderByItem[] | null): Promise<Row[]> {
+async function loadThrough(
+  db: Db,
+  target: EntityDef,
+  nav: Extract<NavDef, { kind: 'through' }>,
+  parentIds: string[],
+  filter: FilterExpression | null,
+  orderBy: OrderByItem[] | null,
+  readable: Scope | undefined,
+): Promise<Row[]> {
   const out: Row[] = [];
   for (let i = 0; i < parentIds.length; i += chunkSize) {
     const chunk = parentIds.slice(i, i + chunkSize);
@@ -561,6 +600,7 @@ async function loadThrough(db: Db, target: EntityDef, nav: Extract<NavDef, { kin
     const alias = 'c0';
     const fixed = Object.entries(nav.fixed ?? {}).map(([c, v]) => sql` and ${sql.ref(`l.${c}`)} = ${v}`);
     let condition: Condition = sql`${sql.ref(`l.${nav.from}`)} in (${sql.join(chunk)})${sql.join(fixed, sql``)}`;
+    if (readable) condition = sql`${condition} and (${readable(alias)})`;
     if (filter) condition = sql`${condition} and (${compileFilter(target, alias, filter, new FilterScope())})`;
     const order = orderClause(target, alias, orderBy ?? []);
     const result = await sql<Row>`select ${sql.ref(`l.${nav.from}`)} as ${sql.ref('__parent')}, ${sql.ref(alias)}.* from ${sql.table(nav.table)} as ${sql.ref('l')} join ${sql.table(target.table)} as ${sql.ref(alias)} on ${sql.ref(`${alias}.id`)} = ${sql.ref(`l.${nav.to}`)} where ${withFixed(target, alias, condition)} order by ${order}`.execute(db);

@@ -6,9 +6,8 @@ import {
   instancesReviewedBy,
   loadVisibleDefinition,
   loadVisibleInstance,
-  readsAllOf,
-  visibleDefinitions,
 } from '../../../commands/reviews/loadReview';
+import { readScopes } from '../../../policies/visibility';
 import { recordDecision } from '../../../commands/reviews/recordDecision';
 import { durationToMilliseconds } from '../../../commands/policies/durations';
 import { defaultReviewDuration, type ReviewSettings } from '../../../commands/reviews/schedule';
@@ -176,13 +175,13 @@ function both(a: Scope | undefined, b: Scope | undefined): Scope | undefined {
 }
 
 async function list(req: GraphRequest, type: EntityDef, contextPath: string, scope: Scope | undefined, post: (value: Record<string, unknown>) => void = () => undefined): Promise<GraphResponse> {
-  const page = await listCollection(req.ctx.db, { entity: type, options: req.options, scope, context: `${req.serviceRoot}/$metadata#${contextPath}`, requestUrl: req.url });
+  const page = await listCollection(req.ctx.db, { entity: type, options: req.options, scope, visibility: readScopes(req.ctx), context: `${req.serviceRoot}/$metadata#${contextPath}`, requestUrl: req.url });
   page.value.forEach(post);
   return ok(page);
 }
 
 async function one(req: GraphRequest, type: EntityDef, id: string, contextPath: string, scope: Scope | undefined, post: (value: Record<string, unknown>) => void = () => undefined): Promise<GraphResponse> {
-  const value = await getEntity(req.ctx.db, type, id, req.options, scope);
+  const value = await getEntity(req.ctx.db, type, id, req.options, readScopes(req.ctx), scope);
   if (!value) throw new NotFoundError(`No ${type.type} with id '${id}' was found.`);
   post(value);
   return ok({ '@odata.context': `${req.serviceRoot}/$metadata#${contextPath}/$entity`, ...value });
@@ -216,49 +215,45 @@ const decisionsContext = (definitionId: string, instanceId: string) => `${instan
 
 export function registerAccessReviews(router: GraphRouter): void {
   router
-    .add('GET', definitions, (req) => list(req, accessReviewScheduleDefinition, definitions, visibleDefinitions(req.ctx.principal)))
+    .add('GET', definitions, (req) => list(req, accessReviewScheduleDefinition, definitions, undefined))
     .add('GET', `${definitions}/filterByCurrentUser()`, (req) => {
       requireReviewerOption(req);
       return list(req, accessReviewScheduleDefinition, `Collection(${accessReviewScheduleDefinition.type})`, definitionsReviewedBy(req.ctx.principal));
     })
-    // One query: the caller's visibility is a SQL scope, so an invisible definition is simply not found.
-    .add('GET', `${definitions}/{id}`, (req) => one(req, accessReviewScheduleDefinition, req.params.id, definitions, visibleDefinitions(req.ctx.principal)));
+    // The caller's visibility is a SQL scope (bot/policies/visibility.ts): an invisible definition is simply not found.
+    .add('GET', `${definitions}/{id}`, (req) => one(req, accessReviewScheduleDefinition, req.params.id, definitions, undefined));
 
   router
     .add('GET', `${definitions}/{id}/instances`, async (req) => {
-      const definition = await loadVisibleDefinition(req.ctx.db, req.ctx.principal, req.params.id);
-      const mine = readsAllOf(req.ctx.principal, definition) ? undefined : instancesReviewedBy(req.ctx.principal);
-      return list(req, accessReviewInstance, instancesContext(definition.id), both(where('definitionId', definition.id), mine), withDefinition(definition));
+      const definition = await loadVisibleDefinition(req.ctx, req.params.id);
+      return list(req, accessReviewInstance, instancesContext(definition.id), where('definitionId', definition.id), withDefinition(definition));
     })
     .add('GET', `${definitions}/{id}/instances/filterByCurrentUser()`, async (req) => {
       requireReviewerOption(req);
-      const definition = await loadVisibleDefinition(req.ctx.db, req.ctx.principal, req.params.id);
+      const definition = await loadVisibleDefinition(req.ctx, req.params.id);
       return list(req, accessReviewInstance, `Collection(${accessReviewInstance.type})`, both(where('definitionId', definition.id), instancesReviewedBy(req.ctx.principal)), withDefinition(definition));
     })
     .add('GET', `${definitions}/{id}/instances/{instanceId}`, async (req) => {
-      const definition = await loadVisibleDefinition(req.ctx.db, req.ctx.principal, req.params.id);
-      const mine = readsAllOf(req.ctx.principal, definition) ? undefined : instancesReviewedBy(req.ctx.principal);
-      return one(req, accessReviewInstance, req.params.instanceId, instancesContext(definition.id), both(where('definitionId', definition.id), mine), withDefinition(definition));
+      const definition = await loadVisibleDefinition(req.ctx, req.params.id);
+      return one(req, accessReviewInstance, req.params.instanceId, instancesContext(definition.id), where('definitionId', definition.id), withDefinition(definition));
     });
 
   router
     .add('GET', `${definitions}/{id}/instances/{instanceId}/decisions`, async (req) => {
-      const definition = await loadVisibleDefinition(req.ctx.db, req.ctx.principal, req.params.id);
-      const instance = await loadVisibleInstance(req.ctx.db, req.ctx.principal, definition, req.params.instanceId);
-      const mine = readsAllOf(req.ctx.principal, definition) ? undefined : decisionsReviewedBy(req.ctx.principal);
-      return list(req, accessReviewInstanceDecisionItem, decisionsContext(definition.id, instance.id), both(where('instanceId', instance.id), mine), absoluteLinks(req.serviceRoot));
+      const definition = await loadVisibleDefinition(req.ctx, req.params.id);
+      const instance = await loadVisibleInstance(req.ctx, definition, req.params.instanceId);
+      return list(req, accessReviewInstanceDecisionItem, decisionsContext(definition.id, instance.id), where('instanceId', instance.id), absoluteLinks(req.serviceRoot));
     })
     .add('GET', `${definitions}/{id}/instances/{instanceId}/decisions/filterByCurrentUser()`, async (req) => {
       requireReviewerOption(req);
-      const definition = await loadVisibleDefinition(req.ctx.db, req.ctx.principal, req.params.id);
-      const instance = await loadVisibleInstance(req.ctx.db, req.ctx.principal, definition, req.params.instanceId);
+      const definition = await loadVisibleDefinition(req.ctx, req.params.id);
+      const instance = await loadVisibleInstance(req.ctx, definition, req.params.instanceId);
       return list(req, accessReviewInstanceDecisionItem, `Collection(${accessReviewInstanceDecisionItem.type})`, both(where('instanceId', instance.id), decisionsReviewedBy(req.ctx.principal)), absoluteLinks(req.serviceRoot));
     })
     .add('GET', `${definitions}/{id}/instances/{instanceId}/decisions/{decisionId}`, async (req) => {
-      const definition = await loadVisibleDefinition(req.ctx.db, req.ctx.principal, req.params.id);
-      const instance = await loadVisibleInstance(req.ctx.db, req.ctx.principal, definition, req.params.instanceId);
-      const mine = readsAllOf(req.ctx.principal, definition) ? undefined : decisionsReviewedBy(req.ctx.principal);
-      return one(req, accessReviewInstanceDecisionItem, req.params.decisionId, decisionsContext(definition.id, instance.id), both(where('instanceId', instance.id), mine), absoluteLinks(req.serviceRoot));
+      const definition = await loadVisibleDefinition(req.ctx, req.params.id);
+      const instance = await loadVisibleInstance(req.ctx, definition, req.params.instanceId);
+      return one(req, accessReviewInstanceDecisionItem, req.params.decisionId, decisionsContext(definition.id, instance.id), where('instanceId', instance.id), absoluteLinks(req.serviceRoot));
     })
     .add('PATCH', `${definitions}/{id}/instances/{instanceId}/decisions/{decisionId}`, async (req) => {
       await recordDecision(req.ctx, req.params.id, req.params.instanceId, req.params.decisionId, parseBody(recordDecisionBody, req.body, 'accessReviewInstanceDecisionItem'));

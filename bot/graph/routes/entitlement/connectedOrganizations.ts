@@ -5,13 +5,13 @@ import { deleteConnectedOrganization } from '../../../commands/connectedOrganiza
 import { removeSponsor } from '../../../commands/connectedOrganizations/removeSponsor';
 import { createConnectedOrganizationBody, updateConnectedOrganizationBody } from '../../../commands/connectedOrganizations/schemas';
 import { updateConnectedOrganization } from '../../../commands/connectedOrganizations/updateConnectedOrganization';
-import { ValidationError } from '../../../domain/errors';
-import { authorize, requireVisible } from '../../../policies';
-import { presentRows } from '../../odata/engine';
+import { NotFoundError, ValidationError } from '../../../domain/errors';
+import { authorize } from '../../../policies';
+import { requireReadable } from '../../../policies/visibility';
 import { entity } from '../../odata/model';
 import { created, GraphRouter, noContent } from '../../router';
 import { idFromODataRef, parseBody } from '../../validate';
-import { listOf, oneOf } from '../helpers';
+import { listOf, oneOf, presentOne } from '../helpers';
 import { em } from '../paths';
 
 const organizations = `${em}/connectedOrganizations`;
@@ -36,13 +36,10 @@ export function registerConnectedOrganizations(router: GraphRouter): void {
     })
     .add('POST', organizations, async (req) => {
       const row = await createConnectedOrganization(req.ctx, parseBody(createConnectedOrganizationBody, req.body, typeName));
-      const [value] = await presentRows(req.ctx.db, entity(typeName), [row as unknown as Record<string, unknown>]);
+      const value = await presentOne(req, typeName, row, {});
       return created({ '@odata.context': `${req.serviceRoot}/$metadata#${context}/$entity`, ...value });
     })
-    .add('GET', `${organizations}/{id}`, (req) => {
-      requireVisible(req.ctx.principal, 'connectedOrganization.read', {}, 'Connected organization');
-      return oneOf(req, typeName, req.params.id, context);
-    })
+    .add('GET', `${organizations}/{id}`, (req) => oneOf(req, typeName, req.params.id, context))
     .add('PATCH', `${organizations}/{id}`, async (req) => {
       await updateConnectedOrganization(req.ctx, req.params.id, parseBody(updateConnectedOrganizationBody, req.body, typeName));
       return noContent();
@@ -58,8 +55,7 @@ export function registerConnectedOrganizations(router: GraphRouter): void {
   ] as const satisfies ReadonlyArray<readonly [string, SponsorKind]>) {
     router
       .add('GET', `${organizations}/{id}/${segment}`, async (req) => {
-        requireVisible(req.ctx.principal, 'connectedOrganization.read', {}, 'Connected organization');
-        await oneOf({ ...req, options: { select: 'id' } }, typeName, req.params.id, context);
+        await requireReadable(req.ctx, typeName, req.params.id, () => new NotFoundError(`No connectedOrganization with id '${req.params.id}' was found.`));
         const id = req.params.id;
         return listOf(req, 'user', 'directoryObjects', (alias) =>
           sql`${sql.ref(`${alias}.id`)} in (select ${sql.ref('sponsorId')} from ${sql.table('connected_organization_sponsors')} where ${sql.ref('connectedOrganizationId')} = ${id} and ${sql.ref('kind')} = ${kind})`,
