@@ -15,9 +15,9 @@ import { can, catalogsWithRole, isAdmin } from './index';
  * What the caller may not read does not exist for them: it is left out of lists and expansions, and
  * a read or write by id answers 404, exactly like an unknown id.
  *
- * `one` is the rule for an object addressed by id (or a single-valued navigation); `many` for
- * collections. They differ for access packages only: a hidden package can be read through its link
- * by anyone who may request it, but is listed only to catalog staff (that is what hidden means).
+ * The engine says whether it reads one object (by id, or a single-valued navigation) or a
+ * collection; today every rule is the same for both, so what an expansion shows is exactly what the
+ * caller could read by id.
  */
 
 type Db = Kysely<Database> | Tx;
@@ -123,14 +123,15 @@ function staffOnly(column: string): ScopeRule {
 /**
  * Access packages: catalog staff read their catalogs' packages; anyone reads a package they may
  * request (its direct link), and the packages of their own requests and assignments and of the
- * requests they approve. Collections list a hidden package only to staff and to those it concerns.
+ * requests they approve. (Hidden only keeps a package out of the lists for requestors —
+ * `GET accessPackages` is the staff's, `filterByCurrentUser(on='allowedRequestor')` leaves hidden ones
+ * out — not out of what its link lets people read.)
  */
-const accessPackageScope: ScopeRule = async (p, facts, cardinality) => {
+const accessPackageScope: ScopeRule = async (p, facts) => {
   if (isAdmin(p)) return undefined;
   const subjectId = await facts.subjectId();
   const requestable = await facts.requestablePackageIds();
-  const link: Scope | null =
-    requestable.length === 0 ? null : cardinality === 'one' ? (alias) => sql`${col(alias, 'id')} in (${sql.join(requestable)})` : (alias) => sql`(${col(alias, 'id')} in (${sql.join(requestable)}) and ${col(alias, 'isHidden')} = 0)`;
+  const link: Scope | null = requestable.length === 0 ? null : (alias) => sql`${col(alias, 'id')} in (${sql.join(requestable)})`;
   const approves = approverRequests(p.userId);
   return anyOf(
     inCatalogs('catalogId', catalogsWithRole(p)),
