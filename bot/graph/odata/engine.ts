@@ -143,6 +143,8 @@ interface QueryPlan {
   orderBy: OrderByItem[];
   select: string[] | null;
   expand: Array<{ item: ExpandItem; nav: NavDef; plan: QueryPlan; top: number | null }>;
+  /** Expanded navigations whose value is derived from the row (`EntityDef.derivedNavs`). */
+  derived: string[];
 }
 
 function planQuery(entity: EntityDef, options: RawQueryOptions, depth = 0): QueryPlan {
@@ -166,7 +168,14 @@ function planQuery(entity: EntityDef, options: RawQueryOptions, depth = 0): Quer
       select = names;
     }
   }
-  const expand = (options.expand !== undefined ? parseExpand(options.expand) : []).map((item) => {
+  const items = options.expand !== undefined ? parseExpand(options.expand) : [];
+  const derived: string[] = [];
+  for (const item of items) {
+    if (entity.navs[item.navigation] || !entity.derivedNavs?.[item.navigation]) continue;
+    if (Object.values(item.options).some((v) => v !== undefined)) throw new ValidationError(`'${item.navigation}' takes no query options in $expand.`, '$expand');
+    derived.push(item.navigation);
+  }
+  const expand = items.filter((item) => !derived.includes(item.navigation)).map((item) => {
     const nav = entity.navs[item.navigation];
     if (!nav) throw new ValidationError(`Could not find a navigation property named '${item.navigation}' on type 'microsoft.graph.${entity.type}'.`, '$expand');
     const target = entityOf(nav.target);
@@ -176,7 +185,7 @@ function planQuery(entity: EntityDef, options: RawQueryOptions, depth = 0): Quer
     const top = parseIntOption(item.options.top, '$top', 0, maxPageSize);
     return { item, nav, plan: planQuery(target, item.options, depth + 1), top };
   });
-  return { filter, orderBy, select, expand };
+  return { filter, orderBy, select, expand, derived };
 }
 
 function computedNames(entity: EntityDef): string[] {
@@ -522,6 +531,10 @@ function convert(kind: PropKind, raw: unknown): unknown {
  */
 async function materialize(db: Db, entity: EntityDef, rows: Row[], plan: QueryPlan, visibility: Visibility): Promise<Row[]> {
   const values = rows.map((row) => presentRow(entity, row, plan.select));
+  for (const name of plan.derived) {
+    const derive = entity.derivedNavs?.[name];
+    if (derive) rows.forEach((row, i) => (values[i][name] = derive(row)));
+  }
   for (const { item, nav, plan: childPlan, top } of plan.expand) {
     const target = entityOf(nav.target);
     const annotate = target.type !== expectedType(nav) ? `#microsoft.graph.${target.type}` : null;

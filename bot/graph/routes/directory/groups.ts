@@ -8,7 +8,7 @@ import { NotFoundError } from '../../../domain/errors';
 import { authorize } from '../../../policies';
 import { entity } from '../../odata/model';
 import { created, GraphRouter, noContent } from '../../router';
-import { idFromODataRef, parseBody } from '../../validate';
+import { idFromODataRefTo, parseBody } from '../../validate';
 import { listOf, oneOf, presentOne } from '../helpers';
 import { asDirectoryObjects, linkedTo } from './shared';
 
@@ -40,7 +40,7 @@ export function registerGroups(router: GraphRouter): void {
         return asDirectoryObjects(await listOf(req, 'user', 'directoryObjects', linkedTo(table, 'groupId', req.params.id, column)), 'user');
       })
       .add('POST', `groups/{id}/${relation}/$ref`, async (req) => {
-        await addGroupMember(req.ctx, req.params.id, relation, idFromODataRef(req.body, 'users'));
+        await addGroupMember(req.ctx, req.params.id, relation, idFromODataRefTo(req.body, ['directoryObjects', 'users']));
         return noContent();
       })
       .add('DELETE', `groups/{id}/${relation}/{userId}/$ref`, async (req) => {
