@@ -641,6 +641,17 @@ describe("authorization: every $expand level applies the target's own read rule"
     for (const group of groups) for (const member of group.members) expect((await get(`users/${member.id}`, people.guest)).status).toBe(200);
   });
 
+  it('$filter does not look past what the caller may read either (navigation paths and lambdas)', async () => {
+    const byIncompatibleName = `${em}/accessPackages?$filter=incompatibleAccessPackages/any(p: p/displayName eq '${demo.packageName}')&$select=id`;
+    expect((await get(byIncompatibleName)).body.value.map((p: any) => p.id)).toEqual([fx.authzPackageId]);
+    // Alex owns "Authz" but may not read the demo package: he cannot learn its name by filtering.
+    expect((await get(byIncompatibleName, people.owner)).body.value).toEqual([]);
+    const byCatalogName = `${em}/assignments/filterByCurrentUser(on='target')?$filter=accessPackage/catalog/displayName eq '${demo.catalogName}'&$select=id`;
+    expect((await get(byCatalogName, people.guest)).body.value).toEqual([]);
+    const byOwnPackage = `${em}/assignments/filterByCurrentUser(on='target')?$filter=accessPackage/displayName eq '${demo.packageName}'&$select=id`;
+    expect((await get(byOwnPackage, people.guest)).body.value).toHaveLength(1);
+  });
+
   it('an approver who may read a request but not cancel it gets 403; someone who may not read it gets 404', async () => {
     const read = await get(`${em}/assignmentRequests/${fx.pendingRequestId}`, people.guest);
     expect(read.status).toBe(200);

@@ -97,7 +97,7 @@ export async function listCollection(db: Db, query: CollectionQuery): Promise<Co
   const plan = planQuery(entity, options);
 
   const alias = 't0';
-  const where = whereClause(entity, alias, plan.filter, both(query.scope, await query.visibility.scope(entity, 'many')));
+  const where = whereClause(entity, alias, plan.filter, both(query.scope, await query.visibility.scope(entity, 'many')), await filterReadScopes(plan, query.visibility));
   const rows = (
     await sql<Row>`select ${sql.ref(alias)}.* from ${sql.table(entity.table)} as ${sql.ref(alias)} where ${where} order by ${orderClause(entity, alias, plan.orderBy)} limit ${sql.lit(top + 1)} offset ${sql.lit(offset)}`.execute(db)
   ).rows;
@@ -145,14 +145,28 @@ interface QueryPlan {
   expand: Array<{ item: ExpandItem; nav: NavDef; plan: QueryPlan; top: number | null }>;
   /** Expanded navigations whose value is derived from the row (`EntityDef.derivedNavs`). */
   derived: string[];
+  /** Entities `$filter` looks into through navigations: their read scopes apply inside the filter too. */
+  filterTargets: EntityDef[];
+}
+
+/**
+ * The read scopes of the entities a plan's `$filter` looks into (`catalog/displayName`,
+ * `incompatibleAccessPackages/any(…)`): a filter must not reveal, by which rows it keeps, what the
+ * caller may not read.
+ */
+async function filterReadScopes(plan: QueryPlan, visibility: Visibility): Promise<FilterScope> {
+  const readable = new Map<EntityDef, Scope | undefined>();
+  for (const target of plan.filterTargets) readable.set(target, await visibility.scope(target, 'many'));
+  return new FilterScope(undefined, undefined, readable);
 }
 
 function planQuery(entity: EntityDef, options: RawQueryOptions, depth = 0): QueryPlan {
   if (depth > 3) throw new ValidationError('$expand is nested more than three levels deep.', '$expand');
   const filter = options.filter !== undefined ? parseFilter(options.filter) : null;
+  const probe = new FilterScope();
   if (filter) {
     // Compile once against a throw-away alias so that unknown properties fail before any SQL runs.
-    compileFilter(entity, 'check', filter, new FilterScope());
+    compileFilter(entity, 'check', filter, probe);
   }
   const orderBy = options.orderby !== undefined ? parseOrderBy(options.orderby) : [];
   for (const item of orderBy) sortColumn(entity, item.path);
@@ -185,17 +199,17 @@ function planQuery(entity: EntityDef, options: RawQueryOptions, depth = 0): Quer
     const top = parseIntOption(item.options.top, '$top', 0, maxPageSize);
     return { item, nav, plan: planQuery(target, item.options, depth + 1), top };
   });
-  return { filter, orderBy, select, expand, derived };
+  return { filter, orderBy, select, expand, derived, filterTargets: probe.targets() };
 }
 
 function computedNames(entity: EntityDef): string[] {
   return entity.computed ? Object.keys(entity.computed(Object.fromEntries(Object.keys(entity.props).map((k) => [k, null])) as Row)) : [];
 }
 
-function whereClause(entity: EntityDef, alias: string, filter: FilterExpression | null, scope?: Scope): Condition {
+function whereClause(entity: EntityDef, alias: string, filter: FilterExpression | null, scope: Scope | undefined, vars: FilterScope): Condition {
   const parts: Condition[] = [];
   if (scope) parts.push(scope(alias));
-  if (filter) parts.push(compileFilter(entity, alias, filter, new FilterScope()));
+  if (filter) parts.push(compileFilter(entity, alias, filter, vars));
   return withFixed(entity, alias, parts.length === 0 ? sql`1 = 1` : sql.join(parts.map((p) => sql`(${p})`), sql` and `));
 }
 
@@ -236,14 +250,28 @@ class FilterScope {
   constructor(
     private readonly bindings = new Map<string, Binding>(),
     private readonly counter = { n: 0 },
+    /** Read scopes of the entities the filter looks into; entities looked into are recorded in `seen`. */
+    private readonly readable = new Map<EntityDef, Scope | undefined>(),
+    private readonly seen = new Set<EntityDef>(),
   ) {}
+
+  /** The caller's read scope on `target` rows aliased `alias` (nothing when they read all, or when only checking). */
+  visible(target: EntityDef, alias: string): Condition {
+    this.seen.add(target);
+    const scope = this.readable.get(target);
+    return scope ? sql` and (${scope(alias)})` : sql``;
+  }
+
+  targets(): EntityDef[] {
+    return [...this.seen];
+  }
 
   get(name: string): Binding | undefined {
     return this.bindings.get(name);
   }
 
   with(name: string, binding: Binding): FilterScope {
-    return new FilterScope(new Map(this.bindings).set(name, binding), this.counter);
+    return new FilterScope(new Map(this.bindings).set(name, binding), this.counter, this.readable, this.seen);
   }
 
   alias(): string {
@@ -384,7 +412,7 @@ function resolveOn(
     }
     const inner = vars.alias();
     const condition = resolveOn({ entity: target, alias: inner }, rest, fns, vars, build, fullPath);
-    return sql`${sql.ref(`${alias}.${nav.localKey}`)} in (select ${sql.ref(`${inner}.id`)} from ${sql.table(target.table)} as ${sql.ref(inner)} where ${withFixed(target, inner, condition)})`;
+    return sql`${sql.ref(`${alias}.${nav.localKey}`)} in (select ${sql.ref(`${inner}.id`)} from ${sql.table(target.table)} as ${sql.ref(inner)} where ${withFixed(target, inner, condition)}${vars.visible(target, inner)})`;
   }
   throw new ValidationError(`Could not find a property named '${fullPath}' on type 'microsoft.graph.${entity.type}'.`, '$filter');
 }
@@ -410,11 +438,11 @@ function compileLambda(self: Binding, expr: Extract<FilterExpression, { type: 'l
   }
   let subquery: Condition;
   if (nav.kind === 'many') {
-    subquery = sql`select 1 from ${sql.table(target.table)} as ${sql.ref(inner)} where ${sql.ref(`${inner}.${nav.foreignKey}`)} = ${sql.ref(`${binding.alias}.id`)} and ${withFixed(target, inner, predicate)}`;
+    subquery = sql`select 1 from ${sql.table(target.table)} as ${sql.ref(inner)} where ${sql.ref(`${inner}.${nav.foreignKey}`)} = ${sql.ref(`${binding.alias}.id`)} and ${withFixed(target, inner, predicate)}${vars.visible(target, inner)}`;
   } else {
     const link = vars.alias();
     const fixed = Object.entries(nav.fixed ?? {}).map(([c, v]) => sql` and ${sql.ref(`${link}.${c}`)} = ${v}`);
-    subquery = sql`select 1 from ${sql.table(nav.table)} as ${sql.ref(link)} join ${sql.table(target.table)} as ${sql.ref(inner)} on ${sql.ref(`${inner}.id`)} = ${sql.ref(`${link}.${nav.to}`)} where ${sql.ref(`${link}.${nav.from}`)} = ${sql.ref(`${binding.alias}.id`)}${sql.join(fixed, sql``)} and ${withFixed(target, inner, predicate)}`;
+    subquery = sql`select 1 from ${sql.table(nav.table)} as ${sql.ref(link)} join ${sql.table(target.table)} as ${sql.ref(inner)} on ${sql.ref(`${inner}.id`)} = ${sql.ref(`${link}.${nav.to}`)} where ${sql.ref(`${link}.${nav.from}`)} = ${sql.ref(`${binding.alias}.id`)}${sql.join(fixed, sql``)} and ${withFixed(target, inner, predicate)}${vars.visible(target, inner)}`;
   }
   return expr.quantifier === 'all' ? sql`not exists (${subquery})` : sql`exists (${subquery})`;
 }
@@ -553,10 +581,10 @@ async function materialize(db: Db, entity: EntityDef, rows: Row[], plan: QueryPl
     let parentKey: string;
     const readable = await visibility.scope(target, 'many');
     if (nav.kind === 'many') {
-      children = await loadByColumn(db, target, nav.foreignKey, parentIds, childPlan.filter, childPlan.orderBy, readable);
+      children = await loadByColumn(db, target, nav.foreignKey, parentIds, childPlan.filter, childPlan.orderBy, readable, await filterReadScopes(childPlan, visibility));
       parentKey = nav.foreignKey;
     } else {
-      children = await loadThrough(db, target, nav, parentIds, childPlan.filter, childPlan.orderBy, readable);
+      children = await loadThrough(db, target, nav, parentIds, childPlan.filter, childPlan.orderBy, readable, await filterReadScopes(childPlan, visibility));
       parentKey = '__parent';
     }
     const presented = await materialize(db, target, children, childPlan, visibility);
@@ -581,7 +609,7 @@ function expectedType(nav: NavDef): string {
 
 const chunkSize = 500;
 
-async function loadByColumn(db: Db, target: EntityDef, column: string, values: string[], filter: FilterExpression | null, orderBy: OrderByItem[] | null, readable: Scope | undefined): Promise<Row[]> {
+async function loadByColumn(db: Db, target: EntityDef, column: string, values: string[], filter: FilterExpression | null, orderBy: OrderByItem[] | null, readable: Scope | undefined, vars = new FilterScope()): Promise<Row[]> {
   const out: Row[] = [];
   for (let i = 0; i < values.length; i += chunkSize) {
     const chunk = values.slice(i, i + chunkSize);
@@ -589,7 +617,7 @@ async function loadByColumn(db: Db, target: EntityDef, column: string, values: s
     const alias = 'c0';
     let base: Condition = sql`${sql.ref(`${alias}.${column}`)} in (${sql.join(chunk)})`;
     if (readable) base = sql`${base} and (${readable(alias)})`;
-    const condition = filter ? sql`${base} and (${compileFilter(target, alias, filter, new FilterScope())})` : base;
+    const condition = filter ? sql`${base} and (${compileFilter(target, alias, filter, vars)})` : base;
     const order = orderClause(target, alias, orderBy ?? []);
     const result = await sql<Row>`select ${sql.ref(alias)}.* from ${sql.table(target.table)} as ${sql.ref(alias)} where ${withFixed(target, alias, condition)} order by ${order}`.execute(db);
     out.push(...result.rows);
@@ -605,6 +633,7 @@ async function loadThrough(
   filter: FilterExpression | null,
   orderBy: OrderByItem[] | null,
   readable: Scope | undefined,
+  vars: FilterScope,
 ): Promise<Row[]> {
   const out: Row[] = [];
   for (let i = 0; i < parentIds.length; i += chunkSize) {
@@ -614,7 +643,7 @@ async function loadThrough(
     const fixed = Object.entries(nav.fixed ?? {}).map(([c, v]) => sql` and ${sql.ref(`l.${c}`)} = ${v}`);
     let condition: Condition = sql`${sql.ref(`l.${nav.from}`)} in (${sql.join(chunk)})${sql.join(fixed, sql``)}`;
     if (readable) condition = sql`${condition} and (${readable(alias)})`;
-    if (filter) condition = sql`${condition} and (${compileFilter(target, alias, filter, new FilterScope())})`;
+    if (filter) condition = sql`${condition} and (${compileFilter(target, alias, filter, vars)})`;
     const order = orderClause(target, alias, orderBy ?? []);
     const result = await sql<Row>`select ${sql.ref(`l.${nav.from}`)} as ${sql.ref('__parent')}, ${sql.ref(alias)}.* from ${sql.table(nav.table)} as ${sql.ref('l')} join ${sql.table(target.table)} as ${sql.ref(alias)} on ${sql.ref(`${alias}.id`)} = ${sql.ref(`l.${nav.to}`)} where ${withFixed(target, alias, condition)} order by ${order}`.execute(db);
     out.push(...result.rows);
