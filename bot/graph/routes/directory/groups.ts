@@ -6,7 +6,6 @@ import { createGroupBody } from '../../../commands/directory/schemas';
 import { requireReadable } from '../../../policies/visibility';
 import { NotFoundError } from '../../../domain/errors';
 import { authorize } from '../../../policies';
-import { entity } from '../../odata/model';
 import { created, GraphRouter, noContent } from '../../router';
 import { idFromODataRefTo, parseBody } from '../../validate';
 import { listOf, oneOf, presentOne } from '../helpers';

@@ -2,7 +2,6 @@ import { createRoleAssignment } from '../../../commands/directory/createRoleAssi
 import { deleteRoleAssignment } from '../../../commands/directory/deleteRoleAssignment';
 import { createRoleAssignmentBody } from '../../../commands/directory/schemas';
 import { authorize } from '../../../policies';
-import { entity } from '../../odata/model';
 import { created, GraphRouter, noContent } from '../../router';
 import { parseBody } from '../../validate';
 import { listOf, oneOf, presentOne } from '../helpers';

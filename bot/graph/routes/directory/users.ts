@@ -10,7 +10,6 @@ import { missingObject } from '../../../commands/directory/loadDirectory';
 import { requireReadable } from '../../../policies/visibility';
 import { NotFoundError } from '../../../domain/errors';
 import { authorize } from '../../../policies';
-import { entity } from '../../odata/model';
 import { created, GraphRequest, GraphResponse, GraphRouter, noContent } from '../../router';
 import { idFromODataRef, parseBody } from '../../validate';
 import { listOf, oneOf, presentOne } from '../helpers';

@@ -11,7 +11,6 @@ import { createAccessPackageBody, createResourceRoleScopeBody, updateAccessPacka
 import { updateAccessPackage } from '../../../commands/accessPackages/updateAccessPackage';
 import { catalogListScope } from '../../../policies';
 import type { Scope } from '../../odata/engine';
-import { entity } from '../../odata/model';
 import { created, GraphRequest, GraphRouter, noContent, ok } from '../../router';
 import { applicablePolicyRequirements, requestablePackageIds } from '../../../commands/requests/requestable';
 import { NotFoundError, ValidationError } from '../../../domain/errors';

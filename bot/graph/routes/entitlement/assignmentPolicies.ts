@@ -3,7 +3,6 @@ import { deleteAssignmentPolicy } from '../../../commands/policies/deleteAssignm
 import { replaceAssignmentPolicy } from '../../../commands/policies/replaceAssignmentPolicy';
 import { createPolicyBody, replacePolicyBody } from '../../../commands/policies/schemas';
 import type { AssignmentPoliciesTable } from '../../../store/schema';
-import { entity } from '../../odata/model';
 import { created, GraphRequest, GraphRouter, noContent, ok } from '../../router';
 import { parseBody } from '../../validate';
 import { listOf, oneOf, presentOne } from '../helpers';

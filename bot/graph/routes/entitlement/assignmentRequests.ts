@@ -4,7 +4,6 @@ import { createAssignmentRequestBody } from '../../../commands/requests/schemas'
 import { subjectOfPrincipal } from '../../../commands/requests/subjects';
 import { ValidationError } from '../../../domain/errors';
 import type { Scope } from '../../odata/engine';
-import { entity } from '../../odata/model';
 import { created, GraphRequest, GraphRouter, noContent } from '../../router';
 import { parseBody } from '../../validate';
 import { listOf, oneOf, presentOne } from '../helpers';

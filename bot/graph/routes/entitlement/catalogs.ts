@@ -4,7 +4,6 @@ import { createCatalogBody, updateCatalogBody } from '../../../commands/catalogs
 import { catalogNotFound } from '../../../commands/catalogs/loadCatalog';
 import { updateCatalog } from '../../../commands/catalogs/updateCatalog';
 import { requireReadable } from '../../../policies/visibility';
-import { entity } from '../../odata/model';
 import { created, GraphRouter, noContent } from '../../router';
 import { parseBody } from '../../validate';
 import { listOf, oneOf, presentOne, where } from '../helpers';

@@ -8,7 +8,6 @@ import { updateConnectedOrganization } from '../../../commands/connectedOrganiza
 import { NotFoundError, ValidationError } from '../../../domain/errors';
 import { authorize } from '../../../policies';
 import { requireReadable } from '../../../policies/visibility';
-import { entity } from '../../odata/model';
 import { created, GraphRouter, noContent } from '../../router';
 import { idFromODataRef, parseBody } from '../../validate';
 import { listOf, oneOf, presentOne } from '../helpers';

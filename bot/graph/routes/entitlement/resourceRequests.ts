@@ -1,7 +1,6 @@
 import { addResourceToCatalog } from '../../../commands/resources/addResourceToCatalog';
 import { removeResourceFromCatalog } from '../../../commands/resources/removeResourceFromCatalog';
 import { createResourceRequestBody } from '../../../commands/resources/schemas';
-import { entity } from '../../odata/model';
 import { created, GraphRouter } from '../../router';
 import { parseBody } from '../../validate';
 import { listOf, oneOf, presentOne } from '../helpers';

@@ -2,7 +2,6 @@ import { loadSettings } from '../../../commands/settings/loadSettings';
 import { updateSettingsBody } from '../../../commands/settings/schemas';
 import { updateSettings } from '../../../commands/settings/updateSettings';
 import { authorize } from '../../../policies';
-import { entity } from '../../odata/model';
 import { GraphRouter, noContent, ok } from '../../router';
 import { parseBody } from '../../validate';
 import { presentOne } from '../helpers';
