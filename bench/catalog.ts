@@ -15,7 +15,7 @@ import { policyColumns } from '../bot/commands/policies/checkPolicyDefinition';
 import { createPolicyBody } from '../bot/commands/policies/schemas';
 import { loadConfig } from '../bot/config';
 import { type CommandContext, newId, systemClock } from '../bot/context';
-import { type CollectionPage, listCollection, readQueryOptions } from '../bot/graph/odata/engine';
+import { type CollectionPage, listCollection, readQueryOptions, unrestricted } from '../bot/graph/odata/engine';
 import { entity } from '../bot/graph/odata/model';
 import { catalogListScope } from '../bot/policies';
 import { siteGroupsFor } from '../bot/seed/demo';
@@ -624,7 +624,7 @@ async function runCatalogBenchmark(): Promise<void> {
         req.on('error', reject);
         req.end();
       });
-    const viaEngine = (url: URL) => listCollection(store.db, { entity: accessPackage, options: readQueryOptions(url.searchParams), scope, context, requestUrl: url });
+    const viaEngine = (url: URL) => listCollection(store.db, { entity: accessPackage, options: readQueryOptions(url.searchParams), scope, visibility: unrestricted, context, requestUrl: url });
     const viaRawCatalog = async (i: number) => shapeRawPage(await rawDriver.all(rawByCatalog, [catalogSequence[i], top + 1]), top, context, byCatalog(i));
     const viaRawText = async (i: number) => shapeRawPage(await rawDriver.all(rawByText, [`%${needleSequence[i].toLowerCase()}%`, top + 1]), top, context, byText(i));
 
@@ -713,7 +713,7 @@ async function runCatalogBenchmark(): Promise<void> {
     const probe = store.db.withPlugin(captureQueries((node, args) => executor.compileQuery(node, args.queryId), compiled));
     for (const url of [byCatalog(0), byText(0)]) {
       compiled.length = 0;
-      await listCollection(probe, { entity: accessPackage, options: readQueryOptions(url.searchParams), scope, context, requestUrl: url });
+      await listCollection(probe, { entity: accessPackage, options: readQueryOptions(url.searchParams), scope, visibility: unrestricted, context, requestUrl: url });
       for (const query of compiled) {
         out(`engine SQL: ${query.sql.replace(/\s+/g, ' ').replace(/in \((\?|\$\d+)(, (\?|\$\d+))+\)/g, 'in (…)').slice(0, 220)}`);
         for (const line of await rawDriver.explain(query.sql, query.parameters)) out(`   ${clip(line)}`);

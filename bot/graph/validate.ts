@@ -56,9 +56,19 @@ export const description = z.string().max(2048, 'must be at most 2048 characters
 export const odataRef = z.strictObject({ '@odata.id': z.string().min(1) });
 
 export function idFromODataRef(body: unknown, collection: string): string {
+  return idFromODataRefTo(body, [collection]);
+}
+
+/**
+ * Like `idFromODataRef` for a reference that may name any of `collections`: a user added to a group
+ * is `…/directoryObjects/{id}` in Graph's documentation and `…/users/{id}` in many clients.
+ */
+export function idFromODataRefTo(body: unknown, collections: readonly string[]): string {
   const ref = parseBody(odataRef, body, 'reference')['@odata.id'];
-  const match = new RegExp(`/${collection}/([^/?#()']+)|/${collection}\\('([^']+)'\\)`, 'i').exec(ref);
-  const id = match?.[1] ?? match?.[2];
-  if (!id) throw new ValidationError(`'@odata.id' must point at ${collection}/{id}.`, '@odata.id');
-  return decodeURIComponent(id);
+  for (const collection of collections) {
+    const match = new RegExp(`/${collection}/([^/?#()']+)|/${collection}\\('([^']+)'\\)`, 'i').exec(ref);
+    const id = match?.[1] ?? match?.[2];
+    if (id) return decodeURIComponent(id);
+  }
+  throw new ValidationError(`'@odata.id' must point at ${collections.map((c) => `${c}/{id}`).join(' or ')}.`, '@odata.id');
 }

@@ -420,4 +420,38 @@ describe('access reviews', () => {
     await server.graph('GET', 'me', { as: megan });
     expect(await lastSignIn()).toBe(clock.now().toISOString());
   });
+
+  it('expands definitions to instances and instances to decisions and stages, as Graph documents, within what the caller may read', async () => {
+    const pkg = await reviewedPackage(reviewSettings(clock.t + hour));
+    await assign(pkg, users.alex.id);
+    await assign(pkg, users.adele.id);
+    await advance(hour + minute);
+    const definitionId = await definitionOf(pkg);
+
+    const definition = await server.graph('GET', `${reviews}/${definitionId}?$expand=instances`, { as: admin });
+    expect(definition.status).toBe(200);
+    expect(definition.body.instances).toHaveLength(1);
+    const [instance] = definition.body.instances;
+    // An expanded instance carries its definition's scope and reviewers, like one read directly.
+    const directly = await server.graph('GET', `${reviews}/${definitionId}/instances/${instance.id}`, { as: admin });
+    expect(instance).toEqual(Object.fromEntries(Object.entries(directly.body).filter(([key]) => !key.startsWith('@odata'))));
+    expect(instance.scope).toMatchObject({ queryType: 'MicrosoftGraph' });
+    const listed = await server.graph('GET', `${reviews}?$expand=instances($select=id,status)`, { as: admin });
+    expect(listed.body.value.find((d: any) => d.id === definitionId).instances).toEqual([{ id: instance.id, status: 'InProgress' }]);
+
+    const withDecisions = await server.graph('GET', `${reviews}/${definitionId}/instances/${instance.id}?$expand=decisions,stages`, { as: admin });
+    expect(withDecisions.status).toBe(200);
+    expect(withDecisions.body.stages).toEqual([]);
+    expect(withDecisions.body.decisions.map((d: any) => d.principal.id).sort()).toEqual([users.adele.id, users.alex.id].sort());
+    expect(withDecisions.body.decisions[0].principalLink).toMatch(/^http.*\/users\//);
+    // The reviewer reads them too; someone who is neither reviewer nor catalog staff reads nothing.
+    expect((await server.graph('GET', `${reviews}/${definitionId}/instances/${instance.id}?$expand=decisions`, { as: lee })).body.decisions).toHaveLength(2);
+    expect((await server.graph('GET', `${reviews}/${definitionId}?$expand=instances`, { as: alex })).status).toBe(404);
+    expect((await server.graph('GET', `${reviews}/${definitionId}/instances/${instance.id}?$expand=decisions`, { as: alex })).status).toBe(404);
+    // Megan owns the demo's catalog: she reads its review, not this one.
+    const megans = (await server.graph('GET', `${reviews}?$expand=instances`, { as: megan })).body.value.map((d: any) => d.id);
+    expect(megans).not.toContain(definitionId);
+    // A navigation Graph does not have is still refused.
+    expect((await server.graph('GET', `${reviews}/${definitionId}?$expand=owners`, { as: admin })).status).toBe(400);
+  });
 });

@@ -328,4 +328,19 @@ describe('assignmentPolicies', () => {
       expect((await server.graph('DELETE', `${policies}/${own.body.id}`, { as: megan })).status).toBe(204);
     });
   });
+
+  it('expands questions and customExtensionStageSettings, as Graph documents', async () => {
+    const pkg = { id: await newPackage(await newCatalog(admin, 'Questions'), 'Questions') };
+    const question = { '@odata.type': '#microsoft.graph.accessPackageTextInputQuestion', sequence: 1, isRequired: true, text: 'Why?', isSingleLineQuestion: true };
+    expect((await server.graph('POST', policies, { as: admin, body: memberPolicy(pkg.id, { questions: [question] }) })).status).toBe(201);
+    const list = await server.graph('GET', `${policies}?$filter=accessPackage/id eq '${pkg.id}'&$expand=questions`, { as: admin });
+    expect(list.status).toBe(200);
+    expect(list.body.value[0].questions).toHaveLength(1);
+    expect(list.body.value[0].questions[0]).toMatchObject({ '@odata.type': '#microsoft.graph.accessPackageTextInputQuestion', isRequired: true });
+    const one = await server.graph('GET', `${policies}/${list.body.value[0].id}?$expand=questions,customExtensionStageSettings,accessPackage($select=id)`, { as: admin });
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ customExtensionStageSettings: [], accessPackage: { id: pkg.id } });
+    expect(one.body.questions).toEqual(list.body.value[0].questions);
+    expect((await server.graph('GET', `${policies}?$expand=questions($top=1)`, { as: admin })).status).toBe(400);
+  });
 });

@@ -70,22 +70,37 @@ describe('assignmentRequests', () => {
     return res.body.error as { code: string; message: string };
   }
 
+  /** A package the caller may not read is answered exactly like an unknown id: 404, and nothing in the message names it. */
+  async function expectHidden(as: string, packageId: string) {
+    const unknownId = '00000000-0000-4000-8000-0000000000ab';
+    const [hidden, unknown] = [await userAdd(server, as, packageId), await userAdd(server, as, unknownId)];
+    expect({ as, status: hidden.status }).toEqual({ as, status: 404 });
+    expect(hidden.body.error.code).toBe(unknown.body.error.code);
+    expect(hidden.body.error.message.replace(packageId, '{id}')).toBe(unknown.body.error.message.replace(unknownId, '{id}'));
+    const requirements = await server.graph('POST', `${em}/accessPackages/${packageId}/getApplicablePolicyRequirements`, { as });
+    expect(requirements.status).toBe(404);
+  }
+
   describe('who may request', () => {
     it('only from a published catalog, and partners only from one enabled for external users', async () => {
       const pkg = await buildRequestablePackage(server);
       await addPolicy(server, pkg.packageId, { allowedTargetScope: 'allExternalUsers' });
       const patchCatalog = (body: Record<string, unknown>) => server.graph('PATCH', `${em}/catalogs/${pkg.catalogId}`, { as: admin, body });
 
+      // Pradeep has it, so he may read it and is told why he cannot request it now; Alex
+      // may not read a package of a closed catalog, so for him it does not exist.
+      await deliver(pradeep, pkg.packageId);
       expect((await patchCatalog({ state: 'unpublished' })).status).toBe(204);
-      expect((await expectRefused(alex, pkg.packageId, 403, 'CatalogNotAvailable')).message).toMatch(/catalog is not enabled/);
-      await expectRefused(pradeep, pkg.packageId, 403, 'CatalogNotAvailable');
+      expect((await expectRefused(pradeep, pkg.packageId, 403, 'CatalogNotAvailable')).message).toMatch(/catalog is not enabled/);
+      await expectHidden(alex, pkg.packageId);
 
       expect((await patchCatalog({ state: 'published', isExternallyVisible: false })).status).toBe(204);
       expect((await expectRefused(pradeep, pkg.packageId, 403, 'CatalogNotAvailable')).message).toMatch(/not enabled for external users/);
+      await expectHidden(isabel, pkg.packageId);
       await submit(server, alex, pkg.packageId);
 
       expect((await patchCatalog({ isExternallyVisible: true })).status).toBe(204);
-      await submit(server, pradeep, pkg.packageId);
+      await submit(server, isabel, pkg.packageId);
     });
 
     it('specificDirectoryUsers: the named users and the members of the named groups', async () => {
@@ -94,29 +109,29 @@ describe('assignmentRequests', () => {
       const pkg = await buildRequestablePackage(server, { policy: { allowedTargetScope: 'specificDirectoryUsers', specificAllowedTargets: [singleUser(demo.users.alex.id), groupMembers(group.id)] } });
       await submit(server, alex, pkg.packageId);
       await submit(server, adele, pkg.packageId);
-      expect((await expectRefused(lee, pkg.packageId, 403, 'RequestorNotInScope')).message).toMatch(/not allowed to request/);
-      await expectRefused(pradeep, pkg.packageId, 403, 'RequestorNotInScope');
+      await expectHidden(lee, pkg.packageId);
+      await expectHidden(pradeep, pkg.packageId);
     });
 
     it('specificConnectedOrganizationUsers: users of the named organizations only', async () => {
       const pkg = await buildRequestablePackage(server, { policy: fabrikamOnly() });
       await submit(server, pradeep, pkg.packageId);
-      expect((await expectRefused(diego, pkg.packageId, 403, 'RequestorNotInScope')).message).toMatch(/not allowed/);
-      await expectRefused(alex, pkg.packageId, 403, 'RequestorNotInScope');
+      await expectHidden(diego, pkg.packageId);
+      await expectHidden(alex, pkg.packageId);
     });
 
     it('allMemberUsers: members, not guests nor partners', async () => {
       const pkg = await buildRequestablePackage(server, { policy: { allowedTargetScope: 'allMemberUsers' } });
       await submit(server, alex, pkg.packageId);
-      await expectRefused(ruth, pkg.packageId, 403, 'RequestorNotInScope');
-      await expectRefused(pradeep, pkg.packageId, 403, 'RequestorNotInScope');
+      await expectHidden(ruth, pkg.packageId);
+      await expectHidden(pradeep, pkg.packageId);
     });
 
     it('allDirectoryUsers: members and guests, not partners outside the directory', async () => {
       const pkg = await buildRequestablePackage(server, { policy: { allowedTargetScope: 'allDirectoryUsers' } });
       await submit(server, alex, pkg.packageId);
       await submit(server, ruth, pkg.packageId);
-      await expectRefused(pradeep, pkg.packageId, 403, 'RequestorNotInScope');
+      await expectHidden(pradeep, pkg.packageId);
     });
 
     it('allConfiguredConnectedOrganizationUsers: a proposed organization does not count', async () => {
@@ -130,9 +145,9 @@ describe('assignmentRequests', () => {
       const proposedUser = await partnerAccount(server, partner);
 
       await submit(server, pradeep, pkg.packageId);
-      await expectRefused(proposedUser, pkg.packageId, 403, 'RequestorNotInScope');
-      await expectRefused(diego, pkg.packageId, 403, 'RequestorNotInScope');
-      await expectRefused(alex, pkg.packageId, 403, 'RequestorNotInScope');
+      await expectHidden(proposedUser, pkg.packageId);
+      await expectHidden(diego, pkg.packageId);
+      await expectHidden(alex, pkg.packageId);
 
       // Once configured, its users are in.
       expect((await server.graph('PATCH', `${em}/connectedOrganizations/${proposed.body.id}`, { as: admin, body: { state: 'configured' } })).status).toBe(204);
@@ -162,13 +177,14 @@ describe('assignmentRequests', () => {
 
       // Known partners and members: Fabrikam's users are external too; members are not.
       await submit(server, isabel, pkg.packageId);
-      await expectRefused(alex, pkg.packageId, 403, 'RequestorNotInScope');
+      await expectHidden(alex, pkg.packageId);
     });
 
     it('enableTargetsToSelfAddAccess false: nobody requests for themselves', async () => {
       const pkg = await buildRequestablePackage(server, { policy: { requestorSettings: { ...selfAdd, enableTargetsToSelfAddAccess: false } } });
-      await expectRefused(alex, pkg.packageId, 403, 'RequestorNotInScope');
-      const requirements = await server.graph('POST', `${em}/accessPackages/${pkg.packageId}/getApplicablePolicyRequirements`, { as: alex });
+      // Nobody may request it, so for everyone but its catalog's staff it does not exist.
+      await expectHidden(alex, pkg.packageId);
+      const requirements = await server.graph('POST', `${em}/accessPackages/${pkg.packageId}/getApplicablePolicyRequirements`, { as: admin });
       expect(requirements.body.value).toEqual([]);
     });
 
@@ -191,7 +207,7 @@ describe('assignmentRequests', () => {
       const stranger = await partnerAccount(server, newPartnerTenant());
       await submit(server, tenantUser, pkg.packageId);
       await submit(server, domainUser, pkg.packageId);
-      await expectRefused(stranger, pkg.packageId, 403, 'RequestorNotInScope');
+      await expectHidden(stranger, pkg.packageId);
       const db = server.portier.store.db;
       const orgOf = async (upn: string) => (await db.selectFrom('subjects').select('connectedOrganizationId').where('email', '=', upn).executeTakeFirstOrThrow()).connectedOrganizationId;
       expect(await orgOf(tenantUser)).toBe(tenantOrg.body.id);

@@ -147,7 +147,7 @@ describe('assignments', () => {
     expect(missing.body.error.message).toContain('incompatibleAccessPackageId');
   });
 
-  it('reprocess retries a failed delivery (202); anything else is refused', async () => {
+  it('reprocess retries a failed delivery (202), re-evaluates a delivered one (202, managers only); anything else is refused', async () => {
     const pkg = await buildRequestablePackage(server, { policy: { allowedTargetScope: 'allMemberUsers' } });
     const user = await buildUser(server, admin);
     // The group goes away before delivery: the grant fails.
@@ -170,8 +170,19 @@ describe('assignments', () => {
     expect(await db().selectFrom('group_members').select('memberId').where('groupId', '=', pkg.groupId).where('memberId', '=', user.id).executeTakeFirst()).toBeDefined();
     expect((await readRequest(server, requestId)).state).toBe('delivered');
 
+    // Graph's rule for a delivered assignment: an assignment manager (or higher) has it re-evaluated
+    // and enforced (202) — a membership taken away out of band comes back; its target may not (403).
+    await db().deleteFrom('group_members').where('groupId', '=', pkg.groupId).where('memberId', '=', user.id).execute();
+    expect((await server.graph('POST', `${em}/assignments/${id}/reprocess`, { as: user.userPrincipalName })).status).toBe(403);
     const again = await server.graph('POST', `${em}/assignments/${id}/reprocess`, { as: admin });
-    expect(again.status).toBe(409);
+    expect(again.status).toBe(202);
+    expect(await db().selectFrom('group_members').select('memberId').where('groupId', '=', pkg.groupId).where('memberId', '=', user.id).executeTakeFirst()).toBeDefined();
+    expect((await server.graph('GET', `${em}/assignments/${id}`, { as: admin })).body).toMatchObject({ state: 'delivered', status: 'Delivered' });
+    const audits = await server.graph('GET', `auditLogs/directoryAudits?$filter=activityDisplayName eq 'Reprocess access package assignment'`, { as: admin });
+    expect(audits.body.value.length).toBeGreaterThanOrEqual(2);
+    // Nothing else can be reprocessed: an ended assignment is 409.
+    const ended = await db().selectFrom('assignments').select('id').where('activeKey', 'is', null).executeTakeFirst();
+    if (ended) expect((await server.graph('POST', `${em}/assignments/${ended.id}/reprocess`, { as: admin })).status).toBe(409);
     expect((await server.graph('POST', `${em}/assignments/00000000-0000-4000-8000-000000000000/reprocess`, { as: admin })).status).toBe(404);
     // A reader of the catalog sees its assignments but may not reprocess them.
     expect((await server.graph('POST', `${em}/assignments/${assignmentOf.u1a1}/reprocess`, { as: reader.upn })).status).toBe(403);

@@ -15,7 +15,9 @@ import {
   unique,
   userBody,
 } from '../helpers/factories';
+import { deliverDemoPackage, demoPackage, requestDemoPackage } from '../helpers/accessFlow';
 import { em, startTestServer, TestServer } from '../helpers/server';
+import { entities } from '../../bot/graph/odata/model';
 
 /**
  * The authorization table of the embedded Graph: every operation × every kind of caller → the
@@ -450,4 +452,259 @@ describe('authorization: each role × each operation', () => {
       await operation.done?.(state, res);
     }
   });
+});
+
+/**
+ * The same cast, for reads through `$expand`: every navigation property of every entity, read by
+ * every role, must show exactly what that role may read directly — each expanded object is one the
+ * caller could GET by id (200), and every such object is there; the rest is left out (a collection
+ * omits it, a single-valued navigation is null), as Graph does. The data mixes what each role may
+ * and may not see: the demo's hidden package (catalog "Fabrikam extranet", requestable by Fabrikam's
+ * partner and guest) incompatible with the "Authz" package, requests pending and delivered, guests'
+ * sponsors and groups.
+ */
+describe("authorization: every $expand level applies the target's own read rule", () => {
+  let server: TestServer;
+  const get = (path: string, as = admin) => server.graph('GET', path, { as });
+  const send = async (method: string, path: string, body: unknown, expected = 204) => {
+    const res = await server.graph(method, path, { as: admin, body });
+    if (res.status !== expected) throw new Error(`${method} ${path}: expected ${expected}, got ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  };
+  const ref = (kind: string, id: string) => ({ '@odata.id': `https://graph.microsoft.com/v1.0/${kind}/${id}` });
+  const fx = { authzCatalogId: '', authzPackageId: '', demoPackageId: '', pendingRequestId: '', groupId: '' };
+  /** Where each resource, role and scope lives, and each role scope's package: their direct paths need it. */
+  const catalogOf = new Map<string, string>();
+  const packageOf = new Map<string, string>();
+  /** Root objects to expand from: [entity type, path of the object]. */
+  const roots: Array<[string, string]> = [];
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    const nestor = await buildUser(server, admin, { displayName: 'Nestor Wilke', mailNickname: 'nestor', userPrincipalName: people.assignmentManager });
+    const casey = await buildUser(server, admin, { displayName: 'Casey Jensen', mailNickname: 'casey', userPrincipalName: people.member });
+    const catalog = await buildCatalog(server, admin, { displayName: 'Authz', state: 'published' });
+    fx.authzCatalogId = catalog.id;
+    await addGroupToCatalog(server, admin, catalog.id, demo.projectFalcon.groupId);
+    const pkg = await buildAccessPackage(server, admin, catalog.id, { displayName: 'Authz package' });
+    fx.authzPackageId = pkg.id;
+    await buildPolicy(server, admin, pkg.id, { displayName: 'Authz policy', requestorSettings: { enableTargetsToSelfAddAccess: true } });
+    const { catalogOwner, catalogReader, accessPackageManager, accessPackageAssignmentManager } = entitlementRoles;
+    await grantCatalogRole(server, admin, demo.users.alex.id, catalogOwner, catalog.id);
+    await grantCatalogRole(server, admin, demo.users.adele.id, catalogReader, catalog.id);
+    await grantCatalogRole(server, admin, demo.users.lee.id, accessPackageManager, catalog.id);
+    await grantCatalogRole(server, admin, nestor.id, accessPackageAssignmentManager, catalog.id);
+
+    // The demo package: Isabel (Fabrikam) has it, approved by Ruth (external sponsor); Ruth has it,
+    // approved by Lee (fallback: she cannot approve her own); Pradeep's request waits for Ruth.
+    const demoPkg = await demoPackage(server);
+    fx.demoPackageId = demoPkg.packageId;
+    await deliverDemoPackage(server, demo.partners.isabel.upn, people.guest, demoPkg);
+    await deliverDemoPackage(server, people.guest, demo.users.lee.upn, demoPkg);
+    fx.pendingRequestId = await requestDemoPackage(server, people.partner, demoPkg);
+    await server.portier.jobs.runOnce();
+    // Casey has the "Authz" package (members may request it, no approval).
+    const caseyRequest = await server.graph('POST', `${em}/assignmentRequests`, { as: people.member, body: { requestType: 'userAdd', assignment: { accessPackageId: pkg.id } } });
+    expect(caseyRequest.status).toBe(201);
+    await server.portier.jobs.runOnce();
+
+    // The two packages of different catalogs exclude each other; the demo package also excludes a group of Adele's.
+    await send('POST', `${em}/accessPackages/${fx.demoPackageId}/incompatibleAccessPackages/$ref`, ref('identityGovernance/entitlementManagement/accessPackages', pkg.id));
+    await send('POST', `${em}/accessPackages/${pkg.id}/incompatibleAccessPackages/$ref`, ref('identityGovernance/entitlementManagement/accessPackages', fx.demoPackageId));
+    const group = await buildGroup(server, admin, [demo.users.megan.id]);
+    fx.groupId = group.id;
+    await send('POST', `groups/${group.id}/members/$ref`, ref('users', demo.users.adele.id));
+    await send('POST', `${em}/accessPackages/${fx.demoPackageId}/incompatibleGroups/$ref`, ref('groups', group.id));
+
+    // The roots, found as the administrator.
+    const list = async (path: string) => {
+      const res = await get(path);
+      if (res.status !== 200) throw new Error(`${path}: ${res.status}`);
+      return res.body.value as any[];
+    };
+    const catalogs = (await list(`${em}/catalogs`)).filter((c) => c.id === catalog.id || c.displayName === demo.catalogName);
+    for (const c of catalogs) {
+      roots.push(['accessPackageCatalog', `${em}/catalogs/${c.id}`]);
+      for (const [segment, type] of [
+        ['resources', 'accessPackageResource'],
+        ['resourceRoles', 'accessPackageResourceRole'],
+        ['resourceScopes', 'accessPackageResourceScope'],
+      ] as const) {
+        const items = await list(`${em}/catalogs/${c.id}/${segment}`);
+        items.forEach((item) => catalogOf.set(item.id, c.id));
+        items.slice(0, 2).forEach((item) => roots.push([type, `${em}/catalogs/${c.id}/${segment}/${item.id}`]));
+      }
+    }
+    for (const packageId of [pkg.id, fx.demoPackageId]) {
+      roots.push(['accessPackage', `${em}/accessPackages/${packageId}`]);
+      for (const roleScope of await list(`${em}/accessPackages/${packageId}/resourceRoleScopes`)) {
+        packageOf.set(roleScope.id, packageId);
+        roots.push(['accessPackageResourceRoleScope', `${em}/accessPackages/${packageId}/resourceRoleScopes/${roleScope.id}`]);
+      }
+      for (const policy of await list(`${em}/accessPackages/${packageId}/assignmentPolicies`)) roots.push(['accessPackageAssignmentPolicy', `${em}/assignmentPolicies/${policy.id}`]);
+    }
+    for (const request of (await list(`${em}/resourceRequests`)).slice(0, 3)) roots.push(['accessPackageResourceRequest', `${em}/resourceRequests/${request.id}`]);
+    for (const request of await list(`${em}/assignmentRequests?$expand=requestor`)) {
+      roots.push(['accessPackageAssignmentRequest', `${em}/assignmentRequests/${request.id}`]);
+      if (request.requestor?.objectId) roots.push(['accessPackageSubject', `${em}/subjects(objectId='${request.requestor.objectId}')`]);
+    }
+    for (const assignment of await list(`${em}/assignments`)) roots.push(['accessPackageAssignment', `${em}/assignments/${assignment.id}`]);
+    for (const organization of await list(`${em}/connectedOrganizations`)) roots.push(['connectedOrganization', `${em}/connectedOrganizations/${organization.id}`]);
+    for (const userId of [demo.ruthGuest.id, demo.users.adele.id, casey.id, demo.users.megan.id]) roots.push(['user', `users/${userId}`]);
+    for (const groupId of [demo.projectFalcon.groupId, group.id]) roots.push(['group', `groups/${groupId}`]);
+    for (const assignment of (await list(`${roleAssignments}?$top=6`)).slice(0, 6)) roots.push(['unifiedRoleAssignment', `${roleAssignments}/${assignment.id}`]);
+  }, 120_000);
+  afterAll(() => server.close());
+
+  const roleAssignments = 'roleManagement/entitlementManagement/roleAssignments';
+  /** The path a caller reads an object of `type` by, or null when Graph has none (a partner's subject before they are a guest). */
+  function directPath(type: string, value: any): string | null {
+    switch (type) {
+      case 'accessPackage':
+        return `${em}/accessPackages/${value.id}`;
+      case 'accessPackageCatalog':
+        return `${em}/catalogs/${value.id}`;
+      case 'accessPackageAssignmentPolicy':
+        return `${em}/assignmentPolicies/${value.id}`;
+      case 'accessPackageResource':
+        return `${em}/catalogs/${catalogOf.get(value.id)}/resources/${value.id}`;
+      case 'accessPackageResourceRole':
+        return `${em}/catalogs/${catalogOf.get(value.id)}/resourceRoles/${value.id}`;
+      case 'accessPackageResourceScope':
+        return `${em}/catalogs/${catalogOf.get(value.id)}/resourceScopes/${value.id}`;
+      case 'accessPackageResourceRoleScope':
+        return `${em}/accessPackages/${packageOf.get(value.id)}/resourceRoleScopes/${value.id}`;
+      case 'accessPackageAssignment':
+        return `${em}/assignments/${value.id}`;
+      case 'accessPackageAssignmentRequest':
+        return `${em}/assignmentRequests/${value.id}`;
+      case 'accessPackageSubject':
+        return value.objectId ? `${em}/subjects(objectId='${value.objectId}')` : null;
+      case 'connectedOrganization':
+        return `${em}/connectedOrganizations/${value.id}`;
+      case 'user':
+        return `users/${value.id}`;
+      case 'group':
+        return `groups/${value.id}`;
+      case 'unifiedRoleDefinition':
+        return `roleManagement/entitlementManagement/roleDefinitions/${value.id}`;
+      default:
+        throw new Error(`no direct path for ${type}`);
+    }
+  }
+
+  const direct = new Map<string, Promise<number>>();
+  /** The status of a direct read, once per caller and path. */
+  function directStatus(as: string, path: string): Promise<number> {
+    const key = `${as} ${path}`;
+    let status = direct.get(key);
+    if (!status) {
+      status = get(path, as).then((res) => res.status);
+      direct.set(key, status);
+    }
+    return status;
+  }
+
+  it('has a root for every entity with navigation properties', () => {
+    const withNavs = Object.entries(entities)
+      .filter(([, def]) => Object.keys(def.navs).length > 0)
+      .map(([name]) => name)
+      .sort();
+    expect([...new Set(roots.map(([type]) => type))].sort()).toEqual(withNavs);
+  });
+
+  it("a partner who may read the hidden package by its link reaches nothing of catalogs they may not see through it", async () => {
+    const url = `${em}/accessPackages/${fx.demoPackageId}?$expand=incompatibleAccessPackages,assignmentPolicies,catalog($expand=accessPackages)`;
+    const asAdmin = (await get(url)).body;
+    expect(asAdmin.incompatibleAccessPackages.map((p: any) => p.id)).toEqual([fx.authzPackageId]);
+    expect(asAdmin.assignmentPolicies).toHaveLength(1);
+    expect(asAdmin.catalog.accessPackages.length).toBeGreaterThan(0);
+    const asPartner = await get(url, people.partner);
+    expect(asPartner.status).toBe(200);
+    expect(asPartner.body).toMatchObject({ id: fx.demoPackageId, incompatibleAccessPackages: [], assignmentPolicies: [], catalog: null });
+    expect(JSON.stringify(asPartner.body)).not.toContain('Authz package');
+  });
+
+  it('a guest reads no memberships of the directory through nested expansions, as GET /users is refused to them', async () => {
+    expect((await get('users', people.guest)).status).toBe(403);
+    const nested = await get('me?$expand=sponsors($expand=memberOf($expand=members))', people.guest);
+    expect(nested.status).toBe(200);
+    const mine = (await get('me/memberOf', people.guest)).body.value.map((g: any) => g.id);
+    const groups = nested.body.sponsors.flatMap((s: any) => s.memberOf);
+    expect(nested.body.sponsors.map((s: any) => s.id)).toEqual([demo.users.adele.id]);
+    expect(groups.length).toBeGreaterThan(0);
+    for (const group of groups) expect(mine).toContain(group.id);
+    // Adele's own group (Ruth is not in it) is there for the administrator, not for Ruth.
+    const asAdmin = await get(`users/${demo.ruthGuest.id}?$expand=sponsors($expand=memberOf($expand=members))`);
+    expect(asAdmin.body.sponsors[0].memberOf.map((g: any) => g.id)).toContain(fx.groupId);
+    expect(groups.map((g: any) => g.id)).not.toContain(fx.groupId);
+    for (const group of groups) for (const member of group.members) expect((await get(`users/${member.id}`, people.guest)).status).toBe(200);
+  });
+
+  it('$filter does not look past what the caller may read either (navigation paths and lambdas)', async () => {
+    const byIncompatibleName = `${em}/accessPackages?$filter=incompatibleAccessPackages/any(p: p/displayName eq '${demo.packageName}')&$select=id`;
+    expect((await get(byIncompatibleName)).body.value.map((p: any) => p.id)).toEqual([fx.authzPackageId]);
+    // Alex owns "Authz" but may not read the demo package: he cannot learn its name by filtering.
+    expect((await get(byIncompatibleName, people.owner)).body.value).toEqual([]);
+    const byCatalogName = `${em}/assignments/filterByCurrentUser(on='target')?$filter=accessPackage/catalog/displayName eq '${demo.catalogName}'&$select=id`;
+    expect((await get(byCatalogName, people.guest)).body.value).toEqual([]);
+    const byOwnPackage = `${em}/assignments/filterByCurrentUser(on='target')?$filter=accessPackage/displayName eq '${demo.packageName}'&$select=id`;
+    expect((await get(byOwnPackage, people.guest)).body.value).toHaveLength(1);
+  });
+
+  it('an approver who may read a request but not cancel it gets 403; someone who may not read it gets 404', async () => {
+    const read = await get(`${em}/assignmentRequests/${fx.pendingRequestId}`, people.guest);
+    expect(read.status).toBe(200);
+    const byApprover = await server.graph('POST', `${em}/assignmentRequests/${fx.pendingRequestId}/cancel`, { as: people.guest });
+    expect(byApprover.status).toBe(403);
+    const byStranger = await server.graph('POST', `${em}/assignmentRequests/${fx.pendingRequestId}/cancel`, { as: people.member });
+    expect(byStranger.status).toBe(404);
+    expect(await server.graph('GET', `${em}/assignmentRequests/${fx.pendingRequestId}`, { as: admin })).toMatchObject({ body: { state: 'pendingApproval' } });
+  });
+
+  it("filterByCurrentUser(on='approver') lists only the requests waiting for the caller's decision", async () => {
+    // Ruth approved Isabel's request (delivered) and is asked about Pradeep's (pending).
+    const waiting = await get(`${em}/assignmentRequests/filterByCurrentUser(on='approver')`, people.guest);
+    expect(waiting.status).toBe(200);
+    expect(waiting.body.value.map((r: any) => r.id)).toEqual([fx.pendingRequestId]);
+    expect((await get(`${em}/assignmentRequests/filterByCurrentUser(on='approver')`, demo.users.lee.upn)).body.value).toEqual([]);
+    const approvals = await get(`${em}/accessPackageAssignmentApprovals/filterByCurrentUser(on='approver')`, people.guest);
+    expect(approvals.body.value.map((a: any) => a.id)).toEqual([fx.pendingRequestId]);
+  });
+
+  it.each(roles)('as %s, each navigation shows exactly what the caller may read directly', async (role) => {
+    const as = people[role];
+    const mismatches: string[] = [];
+    let omitted = 0;
+    let shown = 0;
+    for (const [type, path] of roots) {
+      const def = entities[type as keyof typeof entities];
+      for (const [navigation, nav] of Object.entries(def.navs as Record<string, { kind: string; target: string }>)) {
+        const url = `${path}${path.includes('?') ? '&' : '?'}$expand=${navigation}`;
+        const full = await get(url);
+        if (full.status !== 200) throw new Error(`${url} as admin: ${full.status} ${JSON.stringify(full.body)}`);
+        const res = await get(url, as);
+        // The root itself: the expansion changes nothing about whether it can be read.
+        expect([url, res.status]).toEqual([url, await directStatus(as, path)]);
+        if (res.status !== 200) continue;
+        const all: any[] = nav.kind === 'one' ? (full.body[navigation] ? [full.body[navigation]] : []) : full.body[navigation];
+        const expected: string[] = [];
+        const unverifiable = new Set<string>();
+        for (const child of all) {
+          const childPath = directPath(nav.target, child);
+          if (!childPath) unverifiable.add(child.id);
+          else if ((await directStatus(as, childPath)) === 200) expected.push(child.id);
+          else omitted++;
+        }
+        const got: any[] = nav.kind === 'one' ? (res.body[navigation] ? [res.body[navigation]] : []) : res.body[navigation];
+        if (nav.kind === 'one' && !(navigation in res.body)) mismatches.push(`${url}: '${navigation}' missing`);
+        const actual = got.map((child) => child.id).filter((id: string) => !unverifiable.has(id));
+        shown += actual.length;
+        if (JSON.stringify([...actual].sort()) !== JSON.stringify([...expected].sort())) mismatches.push(`${url}: expanded ${JSON.stringify(actual)}, readable directly ${JSON.stringify(expected)}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+    // The table is not empty: every role reads something through an expansion, or is refused the roots.
+    expect(shown + omitted).toBeGreaterThan(0);
+  }, 120_000);
 });

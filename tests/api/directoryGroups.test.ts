@@ -180,4 +180,19 @@ describe('directory: groups and sites', () => {
     expect(site.body.displayName).toBe('Project Falcon');
     expect((await server.graph('GET', 'sites/contoso.sharepoint.com,nope,nope', { as: alex })).status).toBe(404);
   });
+
+  it("adds a member by the documented directoryObjects/{id} reference as well as by users/{id}", async () => {
+    const created = await server.graph('POST', 'groups', { as: admin, body: { displayName: 'Ref forms', mailNickname: `refforms${Date.now()}`, mailEnabled: false, securityEnabled: true } });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    const byDirectoryObject = { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${demo.users.lee.id}` };
+    expect((await server.graph('POST', `groups/${id}/members/$ref`, { as: admin, body: byDirectoryObject })).status).toBe(204);
+    expect((await server.graph('POST', `groups/${id}/members/$ref`, { as: admin, body: ref(demo.users.adele.id) })).status).toBe(204);
+    const members = await server.graph('GET', `groups/${id}/members?$select=id`, { as: admin });
+    expect(members.body.value.map((m: any) => m.id).sort()).toEqual([demo.users.adele.id, demo.users.lee.id].sort());
+    // Anything else is still refused, naming the forms it takes.
+    const other = await server.graph('POST', `groups/${id}/members/$ref`, { as: admin, body: { '@odata.id': `https://graph.microsoft.com/v1.0/groups/${falcon}` } });
+    expect(other.status).toBe(400);
+    expect(other.body.error.message).toMatch(/directoryObjects\/\{id\}/);
+  });
 });

@@ -34,14 +34,19 @@ describe('request scenario (demo tenant)', () => {
     expect(questionId).toBeTruthy();
   });
 
-  it('Litware is refused with a clear error, and cannot read the package', async () => {
-    const res = await server.graph('POST', `${em}/assignmentRequests`, {
-      as: 'diego@litware.test',
-      body: { requestType: 'userAdd', assignment: { accessPackageId: packageId }, justification: 'Please' },
-    });
-    expect(res.status).toBe(403);
-    expect(res.body.error.code).toBe('RequestorNotInScope');
+  it('Litware may not read the package: requesting it is answered like an unknown id, and nothing names it', async () => {
+    const request = (accessPackageId: string) =>
+      server.graph('POST', `${em}/assignmentRequests`, { as: 'diego@litware.test', body: { requestType: 'userAdd', assignment: { accessPackageId }, justification: 'Please' } });
+    const unknownId = '00000000-0000-4000-8000-0000000000cd';
+    const [res, unknown] = [await request(packageId), await request(unknownId)];
+    expect([res.status, unknown.status]).toEqual([404, 404]);
+    expect(res.body.error.code).toBe(unknown.body.error.code);
+    expect(res.body.error.message.replace(packageId, '{id}')).toBe(unknown.body.error.message.replace(unknownId, '{id}'));
+    expect(JSON.stringify(res.body)).not.toContain(demo.packageName);
     expect((await server.graph('GET', `${em}/accessPackages/${packageId}`, { as: 'diego@litware.test' })).status).toBe(404);
+    const requirements = await server.graph('POST', `${em}/accessPackages/${packageId}/getApplicablePolicyRequirements`, { as: 'diego@litware.test' });
+    expect(requirements.status).toBe(404);
+    expect(JSON.stringify(requirements.body)).not.toContain(demo.packageName);
   });
 
   it('Pradeep requests, Ruth approves, Pradeep becomes a guest in Project Falcon and its site', async () => {

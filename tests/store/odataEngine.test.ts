@@ -1,5 +1,5 @@
 import { ValidationError } from '../../bot/domain/errors';
-import { getEntity, listCollection } from '../../bot/graph/odata/engine';
+import { getEntity, listCollection, unrestricted } from '../../bot/graph/odata/engine';
 import { entity } from '../../bot/graph/odata/model';
 import type { RawQueryOptions } from '../../bot/graph/odata/parse';
 import { openStore, Store } from '../../bot/store/db';
@@ -55,7 +55,7 @@ describe(listCollection.name, () => {
   });
 
   async function list(options: RawQueryOptions) {
-    return listCollection(store.db, { entity: entity('accessPackage'), options, context: 'ctx', requestUrl: new URL('http://x/graph/v1.0/p?$top=5') });
+    return listCollection(store.db, { entity: entity('accessPackage'), options, visibility: unrestricted, context: 'ctx', requestUrl: new URL('http://x/graph/v1.0/p?$top=5') });
   }
   const ids = (page: { value: Array<Record<string, unknown>> }) => page.value.map((v) => v.id);
 
@@ -111,7 +111,7 @@ describe(listCollection.name, () => {
       resourceRoleScopes: [{ id: 'rrs-1', role: { id: 'role-m', displayName: 'Member' }, scope: { id: 'scope-1', isRootScope: true, originSystem: 'AadGroup' } }],
     });
     expect(page.value[0].catalog).not.toHaveProperty('state');
-    const one = await getEntity(store.db, entity('accessPackageCatalog'), 'cat-A', { expand: 'accessPackages($filter=isHidden;$top=2)' });
+    const one = await getEntity(store.db, entity('accessPackageCatalog'), 'cat-A', { expand: 'accessPackages($filter=isHidden;$top=2)' }, unrestricted);
     expect((one?.accessPackages as unknown[]).length).toBe(2);
   });
 

@@ -2,7 +2,7 @@ import { CommandContext, inTransaction } from '../../context';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors';
 import { emit } from '../../events/emit';
 import { eventTypes } from '../../events/types';
-import { can } from '../../policies';
+import { readScopes } from '../../policies/visibility';
 import { writeAudit } from '../audit';
 import type { ApprovalStage } from '../policies/schemas';
 import type { DecideStageInput } from '../requests/schemas';
@@ -28,8 +28,8 @@ export async function decideStage(ctx: CommandContext, approvalId: string, stage
       : undefined;
     if (isOwnRequest) throw new ForbiddenError('You cannot decide your own access request.', 'RequestorCannotApprove');
     if (!approver) {
-      // Catalog staff may know the request exists; anyone else does not.
-      if (can(p, 'assignment.read', { catalogId: request.catalogId })) throw new ForbiddenError('You are not an approver of this stage.', 'NotAnApprover');
+      // Whoever may read the request (catalog staff, an approver of another stage) knows it exists; anyone else does not.
+      if (await readScopes({ db: tx, principal: p }).isReadable('accessPackageAssignmentRequest', request.id)) throw new ForbiddenError('You are not an approver of this stage.', 'NotAnApprover');
       throw new NotFoundError(`No approval stage '${stageId}' in approval '${approvalId}' was found.`);
     }
     if (stage.status !== 'InProgress' || stage.reviewResult !== 'NotReviewed') throw alreadyDecided(stage);

@@ -3,8 +3,8 @@ import { ValidationError } from '../../domain/errors';
 import { authorize } from '../../policies';
 import { writeAudit } from '../audit';
 import { groupRelations, GroupRelation } from './groupRelations';
-import { groupOwnerIds, isUniqueViolation, loadGroup, loadUser } from './loadDirectory';
-import { requireGroupVisible } from './visibility';
+import { requireReadable } from '../../policies/visibility';
+import { groupOwnerIds, isUniqueViolation, loadGroup, loadUser, missingObject } from './loadDirectory';
 
 /**
  * Adds a member or an owner to a group (`POST /groups/{id}/members/$ref`, `…/owners/$ref`). Group
@@ -12,7 +12,7 @@ import { requireGroupVisible } from './visibility';
  */
 export async function addGroupMember(ctx: CommandContext, groupId: string, relation: GroupRelation, userIdOrUpn: string): Promise<void> {
   const { table, column, noun } = groupRelations[relation];
-  await requireGroupVisible(ctx.db, ctx.principal, groupId);
+  await requireReadable(ctx, 'group', groupId, () => missingObject(groupId));
   await inTransaction(ctx, async (tx) => {
     const group = await loadGroup(tx, groupId);
     authorize(ctx.principal, 'group.membership.write', { groupOwnerIds: await groupOwnerIds(tx, groupId) });

@@ -4,7 +4,7 @@ import { authorize } from '../../policies';
 import { writeAudit } from '../audit';
 import { groupRelations, GroupRelation } from './groupRelations';
 import { groupOwnerIds, loadGroup, missingObject } from './loadDirectory';
-import { requireGroupVisible } from './visibility';
+import { requireReadable } from '../../policies/visibility';
 
 /**
  * Removes a member or an owner (`DELETE /groups/{id}/members/{userId}/$ref`). The last owner stays:
@@ -13,7 +13,7 @@ import { requireGroupVisible } from './visibility';
  */
 export async function removeGroupMember(ctx: CommandContext, groupId: string, relation: GroupRelation, userId: string): Promise<void> {
   const { table, column, noun } = groupRelations[relation];
-  await requireGroupVisible(ctx.db, ctx.principal, groupId);
+  await requireReadable(ctx, 'group', groupId, () => missingObject(groupId));
   await inTransaction(ctx, async (tx) => {
     const group = await loadGroup(tx, groupId, { dialect: ctx.dialect });
     const owners = await groupOwnerIds(tx, groupId);

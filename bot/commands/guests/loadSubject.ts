@@ -1,17 +1,15 @@
-import type { Kysely } from 'kysely';
-import type { Principal } from '../../auth/principal';
-import type { Tx } from '../../context';
 import { NotFoundError } from '../../domain/errors';
-import { can } from '../../policies';
-import type { Database, SubjectsTable } from '../../store/schema';
+import { readScopes, type ReadContext } from '../../policies/visibility';
+import type { SubjectsTable } from '../../store/schema';
 
 /**
- * The `accessPackageSubject` of directory object `objectId`, for GET …/subjects(objectId='…'):
- * members see any subject (they read the directory), anyone else only their own; 404 otherwise.
+ * The `accessPackageSubject` of directory object `objectId`, for GET …/subjects(objectId='…'), if
+ * the caller may read it (bot/policies/visibility.ts: members any, others their own and the people
+ * whose requests they approve); 404 otherwise.
  */
-export async function loadSubjectByObjectId(db: Kysely<Database> | Tx, principal: Principal, objectId: string): Promise<SubjectsTable> {
-  const subject = await db.selectFrom('subjects').selectAll().where('objectId', '=', objectId).executeTakeFirst();
-  if (!subject || !(can(principal, 'directory.read') || principal.userId === objectId)) throw subjectNotFound(objectId);
+export async function loadSubjectByObjectId(ctx: ReadContext, objectId: string): Promise<SubjectsTable> {
+  const subject = await ctx.db.selectFrom('subjects').selectAll().where('objectId', '=', objectId).executeTakeFirst();
+  if (!subject || !(await readScopes(ctx).isReadable('accessPackageSubject', subject.id))) throw subjectNotFound(objectId);
   return subject;
 }
 

@@ -4,6 +4,7 @@ import { emit } from '../../events/emit';
 import { eventTypes } from '../../events/types';
 import { cancelTimers, scheduleTimer } from '../../jobs/timers';
 import { can } from '../../policies';
+import { readScopes } from '../../policies/visibility';
 import type { AssignmentRequestsTable } from '../../store/schema';
 import { cancelStageTimers } from '../approvals/requestFlow';
 import { deliverAssignmentTimer } from '../assignments/endAssignment';
@@ -28,16 +29,16 @@ export function createAssignmentRequest(ctx: CommandContext, input: CreateAssign
 }
 
 /**
- * Reads a request for a change: 404 unless the caller may see it (catalog staff, or the person it
- * is for or by); `manage` additionally lets catalog owners and assignment managers act.
+ * Reads a request for a change: 404 unless the caller may read it (bot/policies/visibility.ts:
+ * catalog staff, the person it is for or by, its approvers); whoever may read it but not act on it
+ * gets 403 from the command. `staff`: catalog owners and assignment managers, who may act.
  */
 async function loadForChange(ctx: CommandContext, id: string): Promise<{ request: AssignmentRequestsTable; own: boolean; staff: boolean }> {
   const request = await ctx.db.selectFrom('assignment_requests').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!request) throw new NotFoundError(`No accessPackageAssignmentRequest with id '${id}' was found.`);
+  if (!request || !(await readScopes(ctx).isReadable('accessPackageAssignmentRequest', id))) throw new NotFoundError(`No accessPackageAssignmentRequest with id '${id}' was found.`);
   const mine = await subjectOfPrincipal(ctx.db, ctx.principal);
   const own = !!mine && (mine.id === request.targetId || mine.id === request.requestorId);
   const staff = can(ctx.principal, 'assignment.manage', { catalogId: request.catalogId });
-  if (!own && !can(ctx.principal, 'assignment.read', { catalogId: request.catalogId })) throw new NotFoundError(`No accessPackageAssignmentRequest with id '${id}' was found.`);
   return { request, own, staff };
 }
 

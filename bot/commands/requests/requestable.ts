@@ -1,8 +1,9 @@
 import type { CommandContext } from '../../context';
-import { NotFoundError } from '../../domain/errors';
+import { readScopes } from '../../policies/visibility';
 import type { Question } from '../policies/schemas';
 import { requestablePolicies } from './applicablePolicies';
 import { requesterOfPrincipal } from './subjects';
+import { accessPackageNotFound } from './submitAddRequest';
 
 /** Ids of the packages the caller may request (hidden ones included: the link works for anyone in scope). */
 export async function requestablePackageIds(ctx: CommandContext, accessPackageId?: string): Promise<string[]> {
@@ -16,8 +17,10 @@ export async function requestablePackageIds(ctx: CommandContext, accessPackageId
  * the package, per policy that lets them (Graph's `accessPackageAssignmentRequestRequirements`).
  */
 export async function applicablePolicyRequirements(ctx: CommandContext, accessPackageId: string): Promise<unknown[]> {
+  // Exactly like an unknown id when the caller may not read the package: its existence does not leak.
+  if (!(await readScopes(ctx).isReadable('accessPackage', accessPackageId))) throw accessPackageNotFound(accessPackageId);
   const exists = await ctx.db.selectFrom('access_packages').select('id').where('id', '=', accessPackageId).executeTakeFirst();
-  if (!exists) throw new NotFoundError(`No accessPackage with id '${accessPackageId}' was found.`);
+  if (!exists) throw accessPackageNotFound(accessPackageId);
   if (ctx.principal.userType === 'System') return [];
   const requester = await requesterOfPrincipal(ctx.db, ctx.principal);
   const policies = (await requestablePolicies(ctx.db, requester, { accessPackageId })).get(accessPackageId) ?? [];

@@ -4,6 +4,7 @@ import { emit } from '../../events/emit';
 import { eventTypes } from '../../events/types';
 import { scheduleTimer } from '../../jobs/timers';
 import { authorize, can } from '../../policies';
+import { readScopes } from '../../policies/visibility';
 import type { AccessPackagesTable, AssignmentPoliciesTable, AssignmentRequestsTable, CatalogsTable, ConnectedOrganizationsTable, SubjectsTable } from '../../store/schema';
 import { checkRequestedSchedule, type Expiration } from '../assignments/schedule';
 import { writeAudit } from '../audit';
@@ -34,8 +35,9 @@ export async function submitAddRequest(ctx: CommandContext, input: CreateAssignm
   const isAdmin = input.requestType === 'adminAdd';
   const now = ctx.clock.now();
 
+  // A package the caller may not read is answered exactly like an unknown one (no 403 naming it).
   const accessPackage = await ctx.db.selectFrom('access_packages').selectAll().where('id', '=', packageId).executeTakeFirst();
-  if (!accessPackage) throw new NotFoundError(`No accessPackage with id '${packageId}' was found.`);
+  if (!accessPackage || !(await readScopes(ctx).isReadable('accessPackage', packageId))) throw accessPackageNotFound(packageId);
   const catalog = await ctx.db.selectFrom('catalogs').selectAll().where('id', '=', accessPackage.catalogId).executeTakeFirstOrThrow();
 
   let requester: Requester;
@@ -69,7 +71,7 @@ export async function submitAddRequest(ctx: CommandContext, input: CreateAssignm
     }
     const target = await ensureSubject(tx, requester, now);
     const creator = isAdmin ? await ensureSubject(tx, await requesterOfPrincipal(tx, p), now) : target;
-    await checkTargetMayHavePackage(tx, accessPackage, target);
+    await checkTargetMayHavePackage(tx, ctx, accessPackage, target);
     const row: AssignmentRequestsTable = {
       id: newId(),
       requestType: input.requestType,
@@ -173,13 +175,13 @@ async function requestorPolicy(ctx: CommandContext, input: CreateAssignmentReque
 }
 
 /** No second active assignment of the package, and nothing incompatible with it. */
-async function checkTargetMayHavePackage(tx: Tx, accessPackage: AccessPackagesTable, target: SubjectsTable): Promise<void> {
+async function checkTargetMayHavePackage(tx: Tx, ctx: CommandContext, accessPackage: AccessPackagesTable, target: SubjectsTable): Promise<void> {
   const active = await tx.selectFrom('assignments').select('id').where('activeKey', '=', `${accessPackage.id}|${target.id}`).executeTakeFirst();
   if (active) throw new ConflictError(`This user already has access package '${accessPackage.displayName}' (assignment ${active.id}).`, 'ActiveAssignmentExists');
   const incompatible = await tx
     .selectFrom('assignments as a')
     .innerJoin('access_packages as other', 'other.id', 'a.accessPackageId')
-    .select(['other.displayName'])
+    .select(['other.id', 'other.displayName'])
     .where('a.targetId', '=', target.id)
     .where('a.activeKey', 'is not', null)
     .where((eb) =>
@@ -189,7 +191,11 @@ async function checkTargetMayHavePackage(tx: Tx, accessPackage: AccessPackagesTa
       ]),
     )
     .executeTakeFirst();
-  if (incompatible) throw new ForbiddenError(`Access package '${accessPackage.displayName}' is incompatible with '${incompatible.displayName}', which this user already has.`, 'IncompatibleAccessPackage');
+  if (incompatible) {
+    // An administrator assigning someone may not be able to read the other package (another catalog): it stays unnamed then.
+    const other = (await readScopes({ db: tx, principal: ctx.principal }).isReadable('accessPackage', incompatible.id)) ? `'${incompatible.displayName}'` : 'another access package';
+    throw new ForbiddenError(`Access package '${accessPackage.displayName}' is incompatible with ${other}, which this user already has.`, 'IncompatibleAccessPackage');
+  }
   if (target.objectId) {
     const group = await tx
       .selectFrom('incompatible_groups as i')
@@ -249,4 +255,8 @@ async function proposeOrganization(tx: Tx, ctx: CommandContext, r: Requester): P
 /** For callers that only need to know whether someone could manage requests in a catalog. */
 export function canManage(ctx: CommandContext, catalogId: string): boolean {
   return can(ctx.principal, 'assignment.manage', { catalogId });
+}
+
+export function accessPackageNotFound(id: string): NotFoundError {
+  return new NotFoundError(`No accessPackage with id '${id}' was found.`);
 }

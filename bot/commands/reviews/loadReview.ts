@@ -1,18 +1,17 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import type { Principal } from '../../auth/principal';
-import type { Tx } from '../../context';
 import { NotFoundError } from '../../domain/errors';
 import type { Scope } from '../../graph/odata/engine';
-import { can, catalogListScope, isAdmin } from '../../policies';
-import type { AccessReviewDefinitionsTable, AccessReviewInstancesTable, Database } from '../../store/schema';
+import { can } from '../../policies';
+import { requireReadable, type ReadContext } from '../../policies/visibility';
+import type { AccessReviewDefinitionsTable, AccessReviewInstancesTable } from '../../store/schema';
 
 /**
- * Who sees which access reviews: administrators everything; people with a role in the catalog
- * (`assignment.read`) everything of its reviews; reviewers the definitions and instances they review
- * in, and their own decisions only. Anything else does not exist for the caller (404).
+ * Loading access reviews for a caller. Who sees which (administrators everything; people with a role
+ * in the catalog everything of its reviews; reviewers the definitions and instances they review in,
+ * and their own decisions only) is the reviews' read rule in bot/policies/visibility.ts; the scopes
+ * here are `filterByCurrentUser(on='reviewer')`.
  */
-type Db = Kysely<Database> | Tx;
-
 const none: Scope = () => sql`1 = 0`;
 
 /** Reviews of the catalog are the caller's to read in full. */
@@ -42,39 +41,20 @@ export function decisionsReviewedBy(p: Principal): Scope {
   return (alias) => sql`exists (select 1 from ${sql.table('access_review_reviewers')} as ${sql.ref('rr')} where ${sql.ref('rr.userId')} = ${me} and ${sql.ref('rr.decisionId')} = ${sql.ref(`${alias}.id`)})`;
 }
 
-/** Definitions the caller may read: their catalogs' (all, for administrators), and those they review in. */
-export function visibleDefinitions(p: Principal): Scope | undefined {
-  if (isAdmin(p)) return undefined;
-  const staff = catalogListScope(p, 'catalogId') ?? none;
-  const reviewer = definitionsReviewedBy(p);
-  return (alias) => sql`(${staff(alias)}) or (${reviewer(alias)})`;
+/** A definition the caller may read (bot/policies/visibility.ts); 404 otherwise. */
+export async function loadVisibleDefinition(ctx: ReadContext, id: string): Promise<AccessReviewDefinitionsTable> {
+  const notFound = () => new NotFoundError(`No accessReviewScheduleDefinition with id '${id}' was found.`);
+  await requireReadable(ctx, 'accessReviewScheduleDefinition', id, notFound);
+  const definition = await ctx.db.selectFrom('access_review_definitions').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!definition) throw notFound();
+  return definition;
 }
 
-/** A definition the caller may read; 404 otherwise. */
-export async function loadVisibleDefinition(db: Db, p: Principal, id: string): Promise<AccessReviewDefinitionsTable> {
-  const definition = await db.selectFrom('access_review_definitions').selectAll().where('id', '=', id).executeTakeFirst();
-  if (definition && readsAllOf(p, definition)) return definition;
-  if (definition && p.userId) {
-    const reviews = await db
-      .selectFrom('access_review_reviewers as r')
-      .innerJoin('access_review_instances as i', 'i.id', 'r.instanceId')
-      .select('r.decisionId')
-      .where('r.userId', '=', p.userId)
-      .where('i.definitionId', '=', id)
-      .limit(1)
-      .executeTakeFirst();
-    if (reviews) return definition;
-  }
-  throw new NotFoundError(`No accessReviewScheduleDefinition with id '${id}' was found.`);
-}
-
-/** An instance of a visible definition the caller may read (staff: any; reviewers: theirs); 404 otherwise. */
-export async function loadVisibleInstance(db: Db, p: Principal, definition: AccessReviewDefinitionsTable, instanceId: string): Promise<AccessReviewInstancesTable> {
-  const instance = await db.selectFrom('access_review_instances').selectAll().where('id', '=', instanceId).where('definitionId', '=', definition.id).executeTakeFirst();
-  if (instance && readsAllOf(p, definition)) return instance;
-  if (instance && p.userId) {
-    const reviews = await db.selectFrom('access_review_reviewers').select('decisionId').where('userId', '=', p.userId).where('instanceId', '=', instance.id).limit(1).executeTakeFirst();
-    if (reviews) return instance;
-  }
-  throw new NotFoundError(`No accessReviewInstance with id '${instanceId}' was found.`);
+/** An instance of `definition` the caller may read (staff: any; reviewers: theirs); 404 otherwise. */
+export async function loadVisibleInstance(ctx: ReadContext, definition: AccessReviewDefinitionsTable, instanceId: string): Promise<AccessReviewInstancesTable> {
+  const notFound = () => new NotFoundError(`No accessReviewInstance with id '${instanceId}' was found.`);
+  await requireReadable(ctx, 'accessReviewInstance', instanceId, notFound);
+  const instance = await ctx.db.selectFrom('access_review_instances').selectAll().where('id', '=', instanceId).where('definitionId', '=', definition.id).executeTakeFirst();
+  if (!instance) throw notFound();
+  return instance;
 }

@@ -34,10 +34,33 @@ export const maxOffset = 2 ** 31 - 1;
 /** A condition on the rows of `alias`, e.g. the caller's visibility or the parent of a nested collection. */
 export type Scope = (alias: string) => Condition;
 
+/** An object addressed by id (or a single-valued navigation), or a collection. */
+export type Cardinality = 'one' | 'many';
+
+/**
+ * Who may read which rows of an entity (bot/policies/visibility.ts). The engine asks it for every
+ * level it loads — the root and each `$expand` — so nothing is read past the caller's rights;
+ * undefined means every row.
+ */
+export interface Visibility {
+  scope(entity: EntityDef, cardinality: Cardinality): Promise<Scope | undefined>;
+}
+
+/** For code that reads as Portier itself (tests of the engine, benchmarks): every row. */
+export const unrestricted: Visibility = { scope: async () => undefined };
+
+function both(a: Scope | undefined, b: Scope | undefined): Scope | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return (alias) => sql`(${a(alias)}) and (${b(alias)})`;
+}
+
 export interface CollectionQuery {
   entity: EntityDef;
   options: RawQueryOptions;
+  /** The path's restriction (e.g. the parent of a nested collection); the caller's visibility is added. */
   scope?: Scope;
+  visibility: Visibility;
   /** `@odata.context` of the response. */
   context: string;
   /** The URL the client called; `@odata.nextLink` keeps its path and options. */
@@ -79,7 +102,7 @@ export async function listCollection(db: Db, query: CollectionQuery): Promise<Co
   checkFanOut(plan, top);
 
   const alias = 't0';
-  const where = whereClause(entity, alias, plan.filter, query.scope);
+  const where = whereClause(entity, alias, plan.filter, both(query.scope, await query.visibility.scope(entity, 'many')), await filterReadScopes(plan, query.visibility));
   const rows = (
     await sql<Row>`select ${sql.ref(alias)}.* from ${sql.table(entity.table)} as ${sql.ref(alias)} where ${where} order by ${orderClause(entity, alias, plan.orderBy)} limit ${sql.lit(top + 1)} offset ${sql.lit(offset)}`.execute(db)
   ).rows;
@@ -90,7 +113,7 @@ export async function listCollection(db: Db, query: CollectionQuery): Promise<Co
   }
   // `$top=0` asks for the count alone; a nextLink would point at the same empty page forever.
   const hasMore = top > 0 && rows.length > top;
-  page.value = await materialize(db, entity, rows.slice(0, top), plan);
+  page.value = await materialize(db, entity, rows.slice(0, top), plan, query.visibility);
   if (hasMore) page['@odata.nextLink'] = nextLink(query.requestUrl, offset + top);
   if (page['@odata.count'] !== undefined) {
     // Graph puts @odata.count before value.
@@ -99,8 +122,8 @@ export async function listCollection(db: Db, query: CollectionQuery): Promise<Co
   return page;
 }
 
-/** Reads one entity by id, honouring `$select` and `$expand`; null when it does not exist within `scope`. */
-export async function getEntity(db: Db, entity: EntityDef, id: string, options: RawQueryOptions, scope?: Scope): Promise<Row | null> {
+/** Reads one entity by id, honouring `$select` and `$expand`; null when it does not exist within `scope` or may not be seen. */
+export async function getEntity(db: Db, entity: EntityDef, id: string, options: RawQueryOptions, visibility: Visibility, pathScope?: Scope): Promise<Row | null> {
   for (const key of ['filter', 'orderby', 'top', 'skip', 'skiptoken', 'count', 'search'] as const) {
     if (options[key] !== undefined) throw new ValidationError(`Query option '$${key}' is not allowed when reading a single object.`, `$${key}`);
   }
@@ -108,16 +131,17 @@ export async function getEntity(db: Db, entity: EntityDef, id: string, options: 
   checkFanOut(plan, 1);
   const alias = 't0';
   const idCondition = sql`${sql.ref(`${alias}.id`)} = ${id}`;
+  const scope = both(pathScope, await visibility.scope(entity, 'one'));
   const where = scope ? sql`${idCondition} and (${scope(alias)})` : idCondition;
   const rows = (await sql<Row>`select ${sql.ref(alias)}.* from ${sql.table(entity.table)} as ${sql.ref(alias)} where ${withFixed(entity, alias, where)}`.execute(db)).rows;
   if (rows.length === 0) return null;
-  const [value] = await materialize(db, entity, rows, plan);
+  const [value] = await materialize(db, entity, rows, plan, visibility);
   return value;
 }
 
-/** Presents rows the caller already loaded (e.g. right after a create), honouring `$select`/`$expand`. */
-export async function presentRows(db: Db, entity: EntityDef, rows: Row[], options: RawQueryOptions = {}): Promise<Row[]> {
-  return materialize(db, entity, rows, planQuery(entity, options));
+/** Presents rows the caller already loaded (e.g. right after a create), honouring `$select`/`$expand` within `visibility`. */
+export async function presentRows(db: Db, entity: EntityDef, rows: Row[], options: RawQueryOptions, visibility: Visibility): Promise<Row[]> {
+  return materialize(db, entity, rows, planQuery(entity, options), visibility);
 }
 
 interface QueryPlan {
@@ -125,14 +149,30 @@ interface QueryPlan {
   orderBy: OrderByItem[];
   select: string[] | null;
   expand: Array<{ item: ExpandItem; nav: NavDef; plan: QueryPlan; top: number | null }>;
+  /** Expanded navigations whose value is derived from the row (`EntityDef.derivedNavs`). */
+  derived: string[];
+  /** Entities `$filter` looks into through navigations: their read scopes apply inside the filter too. */
+  filterTargets: EntityDef[];
+}
+
+/**
+ * The read scopes of the entities a plan's `$filter` looks into (`catalog/displayName`,
+ * `incompatibleAccessPackages/any(…)`): a filter must not reveal, by which rows it keeps, what the
+ * caller may not read.
+ */
+async function filterReadScopes(plan: QueryPlan, visibility: Visibility): Promise<FilterScope> {
+  const readable = new Map<EntityDef, Scope | undefined>();
+  for (const target of plan.filterTargets) readable.set(target, await visibility.scope(target, 'many'));
+  return new FilterScope(undefined, undefined, undefined, readable);
 }
 
 function planQuery(entity: EntityDef, options: RawQueryOptions, depth = 0): QueryPlan {
   if (depth > 3) throw new ValidationError('$expand is nested more than three levels deep.', '$expand');
   const filter = options.filter !== undefined ? parseFilter(options.filter) : null;
+  const probe = new FilterScope();
   if (filter) {
     // Compile once against a throw-away alias so that unknown properties fail before any SQL runs.
-    compileFilter(entity, 'check', filter, new FilterScope());
+    compileFilter(entity, 'check', filter, probe);
   }
   const orderBy = options.orderby !== undefined ? parseOrderBy(options.orderby) : [];
   for (const item of orderBy) sortColumn(entity, item.path);
@@ -148,7 +188,14 @@ function planQuery(entity: EntityDef, options: RawQueryOptions, depth = 0): Quer
       select = names;
     }
   }
-  const expand = (options.expand !== undefined ? parseExpand(options.expand) : []).map((item) => {
+  const items = options.expand !== undefined ? parseExpand(options.expand) : [];
+  const derived: string[] = [];
+  for (const item of items) {
+    if (entity.navs[item.navigation] || !entity.derivedNavs?.[item.navigation]) continue;
+    if (Object.values(item.options).some((v) => v !== undefined)) throw new ValidationError(`'${item.navigation}' takes no query options in $expand.`, '$expand');
+    derived.push(item.navigation);
+  }
+  const expand = items.filter((item) => !derived.includes(item.navigation)).map((item) => {
     const nav = entity.navs[item.navigation];
     if (!nav) throw new ValidationError(`Could not find a navigation property named '${item.navigation}' on type 'microsoft.graph.${entity.type}'.`, '$expand');
     const target = entityOf(nav.target);
@@ -160,7 +207,7 @@ function planQuery(entity: EntityDef, options: RawQueryOptions, depth = 0): Quer
     const top = isDirectoryLink(nav) ? Math.min(given ?? maxDirectoryExpand, maxDirectoryExpand) : given;
     return { item, nav, plan: planQuery(target, item.options, depth + 1), top };
   });
-  return { filter, orderBy, select, expand };
+  return { filter, orderBy, select, expand, derived, filterTargets: probe.targets() };
 }
 
 /**
@@ -189,11 +236,11 @@ function computedNames(entity: EntityDef): string[] {
   return entity.computed ? Object.keys(entity.computed(Object.fromEntries(Object.keys(entity.props).map((k) => [k, null])) as Row)) : [];
 }
 
-function whereClause(entity: EntityDef, alias: string, filter: FilterExpression | null, scope?: Scope): Condition {
+function whereClause(entity: EntityDef, alias: string, filter: FilterExpression | null, scope: Scope | undefined, vars: FilterScope): Condition {
   const parts: Condition[] = [];
   if (scope) parts.push(scope(alias));
   if (filter) {
-    parts.push(compileFilter(entity, alias, filter, new FilterScope()));
+    parts.push(compileFilter(entity, alias, filter, vars));
     // A filter costs per row; the guard lets the read's deadline stop the scan (SQLite, see deadline.ts).
     const guard = deadlineGuard();
     if (guard) parts.push(guard);
@@ -253,18 +300,32 @@ class FilterScope {
     private readonly bindings = new Map<string, Binding>(),
     private readonly counter = { n: 0 },
     readonly enclosingLambdas: readonly NavDef[] = [],
+    /** Read scopes of the entities the filter looks into; entities looked into are recorded in `seen`. */
+    private readonly readable = new Map<EntityDef, Scope | undefined>(),
+    private readonly seen = new Set<EntityDef>(),
   ) {}
+
+  /** The caller's read scope on `target` rows aliased `alias` (nothing when they read all, or when only checking). */
+  visible(target: EntityDef, alias: string): Condition {
+    this.seen.add(target);
+    const scope = this.readable.get(target);
+    return scope ? sql` and (${scope(alias)})` : sql``;
+  }
+
+  targets(): EntityDef[] {
+    return [...this.seen];
+  }
 
   get(name: string): Binding | undefined {
     return this.bindings.get(name);
   }
 
   with(name: string, binding: Binding): FilterScope {
-    return new FilterScope(new Map(this.bindings).set(name, binding), this.counter, this.enclosingLambdas);
+    return new FilterScope(new Map(this.bindings).set(name, binding), this.counter, this.enclosingLambdas, this.readable, this.seen);
   }
 
   inside(nav: NavDef): FilterScope {
-    return new FilterScope(this.bindings, this.counter, [...this.enclosingLambdas, nav]);
+    return new FilterScope(this.bindings, this.counter, [...this.enclosingLambdas, nav], this.readable, this.seen);
   }
 
   alias(): string {
@@ -406,7 +467,7 @@ function resolveOn(
     }
     const inner = vars.alias();
     const condition = resolveOn({ entity: target, alias: inner }, rest, fns, vars, build, fullPath);
-    return sql`${sql.ref(`${alias}.${nav.localKey}`)} in (select ${sql.ref(`${inner}.id`)} from ${sql.table(target.table)} as ${sql.ref(inner)} where ${withFixed(target, inner, condition)})`;
+    return sql`${sql.ref(`${alias}.${nav.localKey}`)} in (select ${sql.ref(`${inner}.id`)} from ${sql.table(target.table)} as ${sql.ref(inner)} where ${withFixed(target, inner, condition)}${vars.visible(target, inner)})`;
   }
   throw new ValidationError(`Could not find a property named '${fullPath}' on type 'microsoft.graph.${entity.type}'.`, '$filter');
 }
@@ -437,11 +498,11 @@ function compileLambda(self: Binding, expr: Extract<FilterExpression, { type: 'l
   if (guard) predicate = sql`${predicate} and ${guard}`;
   let subquery: Condition;
   if (nav.kind === 'many') {
-    subquery = sql`select 1 from ${sql.table(target.table)} as ${sql.ref(inner)} where ${sql.ref(`${inner}.${nav.foreignKey}`)} = ${sql.ref(`${binding.alias}.id`)} and ${withFixed(target, inner, predicate)}`;
+    subquery = sql`select 1 from ${sql.table(target.table)} as ${sql.ref(inner)} where ${sql.ref(`${inner}.${nav.foreignKey}`)} = ${sql.ref(`${binding.alias}.id`)} and ${withFixed(target, inner, predicate)}${vars.visible(target, inner)}`;
   } else {
     const link = vars.alias();
     const fixed = Object.entries(nav.fixed ?? {}).map(([c, v]) => sql` and ${sql.ref(`${link}.${c}`)} = ${v}`);
-    subquery = sql`select 1 from ${sql.table(nav.table)} as ${sql.ref(link)} join ${sql.table(target.table)} as ${sql.ref(inner)} on ${sql.ref(`${inner}.id`)} = ${sql.ref(`${link}.${nav.to}`)} where ${sql.ref(`${link}.${nav.from}`)} = ${sql.ref(`${binding.alias}.id`)}${sql.join(fixed, sql``)} and ${withFixed(target, inner, predicate)}`;
+    subquery = sql`select 1 from ${sql.table(nav.table)} as ${sql.ref(link)} join ${sql.table(target.table)} as ${sql.ref(inner)} on ${sql.ref(`${inner}.id`)} = ${sql.ref(`${link}.${nav.to}`)} where ${sql.ref(`${link}.${nav.from}`)} = ${sql.ref(`${binding.alias}.id`)}${sql.join(fixed, sql``)} and ${withFixed(target, inner, predicate)}${vars.visible(target, inner)}`;
   }
   return expr.quantifier === 'all' ? sql`not exists (${subquery})` : sql`exists (${subquery})`;
 }
@@ -580,16 +641,25 @@ function convert(kind: PropKind, raw: unknown): unknown {
   }
 }
 
-async function materialize(db: Db, entity: EntityDef, rows: Row[], plan: QueryPlan): Promise<Row[]> {
+/**
+ * Rows → Graph JSON with their expansions. Each navigation loads its targets for the whole page in
+ * one query, within the target's own read scope: what the caller may not see is left out (a
+ * collection omits it, a single-valued navigation is null), as Graph does.
+ */
+async function materialize(db: Db, entity: EntityDef, rows: Row[], plan: QueryPlan, visibility: Visibility): Promise<Row[]> {
   const values = rows.map((row) => presentRow(entity, row, plan.select));
+  for (const name of plan.derived) {
+    const derive = entity.derivedNavs?.[name];
+    if (derive) rows.forEach((row, i) => (values[i][name] = derive(row)));
+  }
   for (const { item, nav, plan: childPlan, top } of plan.expand) {
     const target = entityOf(nav.target);
     // A value of a derived type where Graph declares a base type says what it is.
     const annotate = nav.declared && nav.declared !== target.type ? `#microsoft.graph.${target.type}` : null;
     if (nav.kind === 'one') {
       const ids = unique(rows.map((r) => r[nav.localKey]).filter((v): v is string => typeof v === 'string'));
-      const children = await loadByColumn(db, target, 'id', ids, null, null);
-      const presented = await materialize(db, target, children, childPlan);
+      const children = await loadByColumn(db, target, 'id', ids, null, null, await visibility.scope(target, 'one'));
+      const presented = await materialize(db, target, children, childPlan, visibility);
       const byId = new Map(children.map((c, i) => [String(c.id), presented[i]]));
       rows.forEach((row, i) => {
         const child = byId.get(String(row[nav.localKey]));
@@ -600,14 +670,15 @@ async function materialize(db: Db, entity: EntityDef, rows: Row[], plan: QueryPl
     const parentIds = unique(rows.map((r) => String(r.id)));
     let children: Row[];
     let parentKey: string;
+    const readable = await visibility.scope(target, 'many');
     if (nav.kind === 'many') {
-      children = await loadByColumn(db, target, nav.foreignKey, parentIds, childPlan.filter, childPlan.orderBy);
+      children = await loadByColumn(db, target, nav.foreignKey, parentIds, childPlan.filter, childPlan.orderBy, readable, await filterReadScopes(childPlan, visibility));
       parentKey = nav.foreignKey;
     } else {
-      children = await loadThrough(db, target, nav, parentIds, childPlan.filter, childPlan.orderBy, top);
+      children = await loadThrough(db, target, nav, parentIds, childPlan.filter, childPlan.orderBy, readable, await filterReadScopes(childPlan, visibility), top);
       parentKey = '__parent';
     }
-    const presented = await materialize(db, target, children, childPlan);
+    const presented = await materialize(db, target, children, childPlan, visibility);
     const grouped = new Map<string, Row[]>();
     children.forEach((child, i) => {
       const key = String(child[parentKey]);
@@ -624,14 +695,15 @@ async function materialize(db: Db, entity: EntityDef, rows: Row[], plan: QueryPl
 
 const chunkSize = 500;
 
-async function loadByColumn(db: Db, target: EntityDef, column: string, values: string[], filter: FilterExpression | null, orderBy: OrderByItem[] | null): Promise<Row[]> {
+async function loadByColumn(db: Db, target: EntityDef, column: string, values: string[], filter: FilterExpression | null, orderBy: OrderByItem[] | null, readable: Scope | undefined, vars = new FilterScope()): Promise<Row[]> {
   const out: Row[] = [];
   for (let i = 0; i < values.length; i += chunkSize) {
     const chunk = values.slice(i, i + chunkSize);
     if (chunk.length === 0) continue;
     const alias = 'c0';
-    const base = sql`${sql.ref(`${alias}.${column}`)} in (${sql.join(chunk)})`;
-    const filtered = filter ? sql`${base} and (${compileFilter(target, alias, filter, new FilterScope())})` : base;
+    let base: Condition = sql`${sql.ref(`${alias}.${column}`)} in (${sql.join(chunk)})`;
+    if (readable) base = sql`${base} and (${readable(alias)})`;
+    const filtered = filter ? sql`${base} and (${compileFilter(target, alias, filter, vars)})` : base;
     const guard = deadlineGuard();
     const condition = guard ? sql`${filtered} and ${guard}` : filtered;
     const order = orderClause(target, alias, orderBy ?? []);
@@ -641,7 +713,17 @@ async function loadByColumn(db: Db, target: EntityDef, column: string, values: s
   return out;
 }
 
-async function loadThrough(db: Db, target: EntityDef, nav: Extract<NavDef, { kind: 'through' }>, parentIds: string[], filter: FilterExpression | null, orderBy: OrderByItem[] | null, top: number | null = null): Promise<Row[]> {
+async function loadThrough(
+  db: Db,
+  target: EntityDef,
+  nav: Extract<NavDef, { kind: 'through' }>,
+  parentIds: string[],
+  filter: FilterExpression | null,
+  orderBy: OrderByItem[] | null,
+  readable: Scope | undefined,
+  vars: FilterScope,
+  top: number | null = null,
+): Promise<Row[]> {
   const out: Row[] = [];
   for (let i = 0; i < parentIds.length; i += chunkSize) {
     const chunk = parentIds.slice(i, i + chunkSize);
@@ -649,7 +731,8 @@ async function loadThrough(db: Db, target: EntityDef, nav: Extract<NavDef, { kin
     const alias = 'c0';
     const fixed = Object.entries(nav.fixed ?? {}).map(([c, v]) => sql` and ${sql.ref(`l.${c}`)} = ${v}`);
     let condition: Condition = sql`${sql.ref(`l.${nav.from}`)} in (${sql.join(chunk)})${sql.join(fixed, sql``)}`;
-    if (filter) condition = sql`${condition} and (${compileFilter(target, alias, filter, new FilterScope())})`;
+    if (readable) condition = sql`${condition} and (${readable(alias)})`;
+    if (filter) condition = sql`${condition} and (${compileFilter(target, alias, filter, vars)})`;
     const guard = deadlineGuard();
     if (guard) condition = sql`${condition} and ${guard}`;
     const order = orderClause(target, alias, orderBy ?? []);

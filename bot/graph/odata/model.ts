@@ -45,6 +45,11 @@ export interface EntityDef {
   computed?: (row: Record<string, unknown>) => Record<string, unknown>;
   /** Extra restriction that always applies (e.g. only entitlement-management role assignments). */
   fixed?: Record<string, string>;
+  /**
+   * Navigation properties Graph documents for `$expand` whose value Portier derives from the row
+   * (e.g. a policy's questions, kept as JSON) or that are always empty here (custom extensions).
+   */
+  derivedNavs?: Record<string, (row: Record<string, unknown>) => unknown>;
 }
 
 const text: PropDef = { kind: 'string' };
@@ -271,6 +276,11 @@ export const entities = {
       accessPackage: { kind: 'one', target: 'accessPackage', localKey: 'accessPackageId' },
       catalog: { kind: 'one', target: 'accessPackageCatalog', localKey: 'catalogId' },
     },
+    derivedNavs: {
+      questions: (row) => (typeof row.questions === 'string' ? JSON.parse(row.questions) : []),
+      // Portier has no custom extensions, so no policy has stage settings for them.
+      customExtensionStageSettings: () => [],
+    },
   },
   accessPackageSubject: {
     type: 'accessPackageSubject',
@@ -357,9 +367,20 @@ export const entities = {
 
 export type EntityName = keyof typeof entities;
 
+const registered = new Map<string, EntityDef>();
+
+/**
+ * Adds an entity defined next to its routes (access reviews, whose presentation needs command
+ * code) so navigations can name it; returns it.
+ */
+export function registerEntity(def: EntityDef): EntityDef {
+  registered.set(def.type, def);
+  return def;
+}
+
 /** Looks up an entity definition by name (navigation targets name their entity). */
 export function entity(name: string): EntityDef {
-  const def = (entities as Record<string, EntityDef>)[name];
+  const def = (entities as Record<string, EntityDef>)[name] ?? registered.get(name);
   if (!def) throw new Error(`unknown entity type ${name}`);
   return def;
 }

@@ -3,14 +3,12 @@ import { createGroup } from '../../../commands/directory/createGroup';
 import { missingObject } from '../../../commands/directory/loadDirectory';
 import { removeGroupMember } from '../../../commands/directory/removeGroupMember';
 import { createGroupBody } from '../../../commands/directory/schemas';
-import { groupReadScope, requireGroupVisible, siteReadScope } from '../../../commands/directory/visibility';
+import { requireReadable } from '../../../policies/visibility';
 import { NotFoundError } from '../../../domain/errors';
 import { authorize } from '../../../policies';
-import { presentRows } from '../../odata/engine';
-import { entity } from '../../odata/model';
 import { created, GraphRouter, noContent } from '../../router';
-import { idFromODataRef, parseBody } from '../../validate';
-import { listOf, oneOf } from '../helpers';
+import { idFromODataRefTo, parseBody } from '../../validate';
+import { listOf, oneOf, presentOne } from '../helpers';
 import { asDirectoryObjects, linkedTo } from './shared';
 
 /**
@@ -25,10 +23,10 @@ export function registerGroups(router: GraphRouter): void {
     })
     .add('POST', 'groups', async (req) => {
       const { group } = await createGroup(req.ctx, parseBody(createGroupBody, req.body, 'group'));
-      const [value] = await presentRows(req.ctx.db, entity('group'), [group as unknown as Record<string, unknown>]);
+      const value = await presentOne(req, 'group', group, {});
       return created({ '@odata.context': `${req.serviceRoot}/$metadata#groups/$entity`, ...value });
     })
-    .add('GET', 'groups/{id}', (req) => oneOf(req, 'group', req.params.id, 'groups', groupReadScope(req.ctx.principal)));
+    .add('GET', 'groups/{id}', (req) => oneOf(req, 'group', req.params.id, 'groups'));
 
   for (const [relation, column] of [
     ['members', 'memberId'],
@@ -37,12 +35,11 @@ export function registerGroups(router: GraphRouter): void {
     const table = relation === 'members' ? 'group_members' : 'group_owners';
     router
       .add('GET', `groups/{id}/${relation}`, async (req) => {
-        await requireGroupVisible(req.ctx.db, req.ctx.principal, req.params.id);
-        await oneOf({ ...req, options: { select: 'id' } }, 'group', req.params.id, 'groups');
+        await requireReadable(req.ctx, 'group', req.params.id, () => missingObject(req.params.id));
         return asDirectoryObjects(await listOf(req, 'user', 'directoryObjects', linkedTo(table, 'groupId', req.params.id, column)), 'user');
       })
       .add('POST', `groups/{id}/${relation}/$ref`, async (req) => {
-        await addGroupMember(req.ctx, req.params.id, relation, idFromODataRef(req.body, 'users'));
+        await addGroupMember(req.ctx, req.params.id, relation, idFromODataRefTo(req.body, ['directoryObjects', 'users']));
         return noContent();
       })
       .add('DELETE', `groups/{id}/${relation}/{userId}/$ref`, async (req) => {
@@ -53,12 +50,12 @@ export function registerGroups(router: GraphRouter): void {
 
   router
     .add('GET', 'groups/{id}/sites/root', async (req) => {
-      await requireGroupVisible(req.ctx.db, req.ctx.principal, req.params.id);
+      await requireReadable(req.ctx, 'group', req.params.id, () => missingObject(req.params.id));
       const group = await req.ctx.db.selectFrom('groups').select('id').where('id', '=', req.params.id).executeTakeFirst();
       if (!group) throw missingObject(req.params.id);
       const site = await req.ctx.db.selectFrom('sites').select('id').where('groupId', '=', group.id).executeTakeFirst();
       if (!site) throw new NotFoundError(`Group '${group.id}' has no SharePoint site.`, 'itemNotFound');
       return oneOf(req, 'site', site.id, 'sites');
     })
-    .add('GET', 'sites/{siteId}', (req) => oneOf(req, 'site', req.params.siteId, 'sites', siteReadScope(req.ctx.principal)));
+    .add('GET', 'sites/{siteId}', (req) => oneOf(req, 'site', req.params.siteId, 'sites'));
 }

@@ -1,13 +1,10 @@
 import { createRoleAssignment } from '../../../commands/directory/createRoleAssignment';
 import { deleteRoleAssignment } from '../../../commands/directory/deleteRoleAssignment';
 import { createRoleAssignmentBody } from '../../../commands/directory/schemas';
-import { roleAssignmentReadScope } from '../../../commands/directory/visibility';
 import { authorize } from '../../../policies';
-import { presentRows } from '../../odata/engine';
-import { entity } from '../../odata/model';
 import { created, GraphRouter, noContent } from '../../router';
 import { parseBody } from '../../validate';
-import { listOf, oneOf } from '../helpers';
+import { listOf, oneOf, presentOne } from '../helpers';
 
 const base = 'roleManagement/entitlementManagement';
 
@@ -27,16 +24,16 @@ export function registerRoleManagement(router: GraphRouter): void {
     })
     .add('GET', `${base}/roleAssignments`, (req) => {
       authorize(req.ctx.principal, 'roleAssignment.read');
-      return listOf(req, 'unifiedRoleAssignment', `${base}/roleAssignments`, roleAssignmentReadScope(req.ctx.principal));
+      return listOf(req, 'unifiedRoleAssignment', `${base}/roleAssignments`);
     })
     .add('POST', `${base}/roleAssignments`, async (req) => {
       const row = await createRoleAssignment(req.ctx, parseBody(createRoleAssignmentBody, req.body, 'unifiedRoleAssignment'));
-      const [value] = await presentRows(req.ctx.db, entity('unifiedRoleAssignment'), [row as unknown as Record<string, unknown>]);
+      const value = await presentOne(req, 'unifiedRoleAssignment', row, {});
       return created({ '@odata.context': `${req.serviceRoot}/$metadata#${base}/roleAssignments/$entity`, ...value });
     })
     .add('GET', `${base}/roleAssignments/{id}`, (req) => {
       authorize(req.ctx.principal, 'roleAssignment.read');
-      return oneOf(req, 'unifiedRoleAssignment', req.params.id, `${base}/roleAssignments`, roleAssignmentReadScope(req.ctx.principal));
+      return oneOf(req, 'unifiedRoleAssignment', req.params.id, `${base}/roleAssignments`);
     })
     .add('DELETE', `${base}/roleAssignments/{id}`, async (req) => {
       await deleteRoleAssignment(req.ctx, req.params.id);

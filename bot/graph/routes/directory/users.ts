@@ -6,14 +6,13 @@ import { removeSponsor } from '../../../commands/directory/removeSponsor';
 import { createUserBody, updateUserBody } from '../../../commands/directory/schemas';
 import { setManager } from '../../../commands/directory/setManager';
 import { updateUser } from '../../../commands/directory/updateUser';
-import { requireUserVisible } from '../../../commands/directory/visibility';
+import { missingObject } from '../../../commands/directory/loadDirectory';
+import { requireReadable } from '../../../policies/visibility';
 import { NotFoundError } from '../../../domain/errors';
 import { authorize } from '../../../policies';
-import { presentRows } from '../../odata/engine';
-import { entity } from '../../odata/model';
 import { created, GraphRequest, GraphResponse, GraphRouter, noContent } from '../../router';
 import { idFromODataRef, parseBody } from '../../validate';
-import { listOf, oneOf } from '../helpers';
+import { listOf, oneOf, presentOne } from '../helpers';
 import { asDirectoryObject, asDirectoryObjects, linkedTo } from './shared';
 
 /**
@@ -32,7 +31,7 @@ export function registerUsers(router: GraphRouter): void {
     })
     .add('POST', 'users', async (req) => {
       const row = await createUser(req.ctx, parseBody(createUserBody, req.body, 'user'));
-      const [value] = await presentRows(req.ctx.db, entity('user'), [row as unknown as Record<string, unknown>]);
+      const value = await presentOne(req, 'user', row, {});
       return created({ '@odata.context': `${req.serviceRoot}/$metadata#users/$entity`, ...value });
     })
     .add('GET', 'users/{id}', async (req) => oneOf(req, 'user', await visibleUserId(req), 'users'))
@@ -76,7 +75,7 @@ function myId(req: GraphRequest): string {
 /** Resolves `{id}` (an id or a userPrincipalName) to a user id the caller may read, else 404. */
 async function visibleUserId(req: GraphRequest): Promise<string> {
   const user = await loadUser(req.ctx.db, req.params.id);
-  requireUserVisible(req.ctx.principal, user.id, req.params.id);
+  await requireReadable(req.ctx, 'user', user.id, () => missingObject(req.params.id));
   return user.id;
 }
 

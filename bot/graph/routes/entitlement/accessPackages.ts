@@ -4,7 +4,6 @@ import { addIncompatibleGroup } from '../../../commands/accessPackages/addIncomp
 import { addResourceRoleScope } from '../../../commands/accessPackages/addResourceRoleScope';
 import { createAccessPackage } from '../../../commands/accessPackages/createAccessPackage';
 import { deleteAccessPackage } from '../../../commands/accessPackages/deleteAccessPackage';
-import { loadAccessPackage } from '../../../commands/accessPackages/loadAccessPackage';
 import { removeIncompatibleAccessPackage } from '../../../commands/accessPackages/removeIncompatibleAccessPackage';
 import { removeIncompatibleGroup } from '../../../commands/accessPackages/removeIncompatibleGroup';
 import { removeResourceRoleScope } from '../../../commands/accessPackages/removeResourceRoleScope';
@@ -12,13 +11,12 @@ import { createAccessPackageBody, createResourceRoleScopeBody, updateAccessPacka
 import { updateAccessPackage } from '../../../commands/accessPackages/updateAccessPackage';
 import { catalogListScope } from '../../../policies';
 import type { Scope } from '../../odata/engine';
-import { presentRows } from '../../odata/engine';
-import { entity } from '../../odata/model';
 import { created, GraphRequest, GraphRouter, noContent, ok } from '../../router';
 import { applicablePolicyRequirements, requestablePackageIds } from '../../../commands/requests/requestable';
-import { ValidationError } from '../../../domain/errors';
+import { NotFoundError, ValidationError } from '../../../domain/errors';
+import { requireReadable } from '../../../policies/visibility';
 import { idFromODataRef, parseBody } from '../../validate';
-import { listOf, oneOf, where } from '../helpers';
+import { listOf, oneOf, presentOne, where } from '../helpers';
 import { em } from '../paths';
 
 const accessPackages = `${em}/accessPackages`;
@@ -29,20 +27,20 @@ function linkedTo(table: 'incompatible_access_packages' | 'incompatible_groups',
   return (alias) => sql`${sql.ref(`${alias}.id`)} in (select ${sql.ref(to)} from ${sql.table(table)} where ${sql.ref(from)} = ${id})`;
 }
 
-/** Reads within a package answer 404 unless the caller may see the package. */
+/** Reads within a package answer 404 unless the caller may read the package itself. */
 async function visible(req: GraphRequest): Promise<string> {
-  await loadAccessPackage(req.ctx.db, req.ctx.principal, req.params.id);
+  await requireReadable(req.ctx, 'accessPackage', req.params.id, () => new NotFoundError(`No accessPackage with id '${req.params.id}' was found.`));
   return req.params.id;
 }
 
 /** Access packages: CRUD, the resource roles they grant, their incompatibilities and their policies. */
 export function registerAccessPackages(router: GraphRouter): void {
   router
-    // Everyone with a role in the catalog sees its packages, hidden ones included.
+    // The list is the catalogs' staff's (hidden packages included); requestors use filterByCurrentUser.
     .add('GET', accessPackages, (req) => listOf(req, 'accessPackage', context, catalogListScope(req.ctx.principal, 'catalogId')))
     .add('POST', accessPackages, async (req) => {
       const row = await createAccessPackage(req.ctx, parseBody(createAccessPackageBody, req.body, 'accessPackage'));
-      const [value] = await presentRows(req.ctx.db, entity('accessPackage'), [row as unknown as Record<string, unknown>], { expand: req.options.expand, select: req.options.select });
+      const value = await presentOne(req, 'accessPackage', row, { expand: req.options.expand, select: req.options.select });
       return created({ '@odata.context': `${req.serviceRoot}/$metadata#${context}/$entity`, ...value });
     })
     // Packages the caller may request; hidden ones are left out (that is how they stay unlisted).
@@ -51,15 +49,9 @@ export function registerAccessPackages(router: GraphRouter): void {
       const ids = await requestablePackageIds(req.ctx);
       return listOf(req, 'accessPackage', context, (alias) => (ids.length === 0 ? sql`1 = 0` : sql`${sql.ref(`${alias}.isHidden`)} = 0 and ${sql.ref(`${alias}.id`)} in (${sql.join(ids)})`));
     })
-    // Catalog staff read any package of their catalogs (one query: their catalogs are a SQL scope);
-    // anyone a policy lets request it reads it by id, hidden or not: that is the direct link.
-    .add('GET', `${accessPackages}/{id}`, async (req) => {
-      const staffScope = catalogListScope(req.ctx.principal, 'catalogId');
-      if (!staffScope) return oneOf(req, 'accessPackage', req.params.id, context);
-      const requestable = await requestablePackageIds(req.ctx, req.params.id);
-      const scope: Scope = requestable.length > 0 ? (alias) => sql`(${staffScope(alias)} or ${sql.ref(`${alias}.id`)} = ${req.params.id})` : staffScope;
-      return oneOf(req, 'accessPackage', req.params.id, context, scope);
-    })
+    // Who reads a package by id (catalog staff; anyone a policy lets request it, hidden or not: that
+    // is the direct link) is the package's read rule in bot/policies/visibility.ts.
+    .add('GET', `${accessPackages}/{id}`, (req) => oneOf(req, 'accessPackage', req.params.id, context))
     .add('POST', `${accessPackages}/{id}/getApplicablePolicyRequirements`, async (req) => ok({ '@odata.context': `${req.serviceRoot}/$metadata#Collection(microsoft.graph.accessPackageAssignmentRequestRequirements)`, value: await applicablePolicyRequirements(req.ctx, req.params.id) }))
     .add('PATCH', `${accessPackages}/{id}`, async (req) => {
       await updateAccessPackage(req.ctx, req.params.id, parseBody(updateAccessPackageBody, req.body, 'accessPackage'));
@@ -81,7 +73,7 @@ export function registerAccessPackages(router: GraphRouter): void {
     .add('POST', `${accessPackages}/{id}/resourceRoleScopes`, async (req) => {
       const row = await addResourceRoleScope(req.ctx, req.params.id, parseBody(createResourceRoleScopeBody, req.body, 'accessPackageResourceRoleScope'));
       // Graph answers with the role and scope expanded.
-      const [value] = await presentRows(req.ctx.db, entity('accessPackageResourceRoleScope'), [row as unknown as Record<string, unknown>], { expand: req.options.expand ?? 'role,scope' });
+      const value = await presentOne(req, 'accessPackageResourceRoleScope', row, { expand: req.options.expand ?? 'role,scope' });
       return created({ '@odata.context': `${req.serviceRoot}/$metadata#${context}('${req.params.id}')/resourceRoleScopes/$entity`, ...value });
     })
     .add('DELETE', `${accessPackages}/{id}/resourceRoleScopes/{roleScopeId}`, async (req) => {

@@ -6,9 +6,8 @@ import {
   instancesReviewedBy,
   loadVisibleDefinition,
   loadVisibleInstance,
-  readsAllOf,
-  visibleDefinitions,
 } from '../../../commands/reviews/loadReview';
+import { readScopes } from '../../../policies/visibility';
 import { recordDecision } from '../../../commands/reviews/recordDecision';
 import { durationToMilliseconds } from '../../../commands/policies/durations';
 import { defaultReviewDuration, type ReviewSettings } from '../../../commands/reviews/schedule';
@@ -17,7 +16,7 @@ import { recommendationLookBackMs } from '../../../commands/reviews/startReview'
 import { NotFoundError, ValidationError } from '../../../domain/errors';
 import type { AccessReviewDefinitionsTable } from '../../../store/schema';
 import { getEntity, listCollection, type Scope } from '../../odata/engine';
-import type { EntityDef, PropDef } from '../../odata/model';
+import { registerEntity, type EntityDef, type PropDef } from '../../odata/model';
 import { GraphRequest, GraphResponse, GraphRouter, noContent, ok } from '../../router';
 import { parseBody } from '../../validate';
 import { where } from '../helpers';
@@ -102,11 +101,11 @@ function scheduleSettings(settings: ReviewSettings | null): unknown {
   };
 }
 
-export const accessReviewScheduleDefinition: EntityDef = {
+export const accessReviewScheduleDefinition: EntityDef = registerEntity({
   type: 'accessReviewScheduleDefinition',
   table: 'access_review_definitions',
   props: { id: text, displayName: text, createdDateTime: dateTime, lastModifiedDateTime: dateTime, status: text, descriptionForAdmins: text },
-  navs: {},
+  navs: { instances: { kind: 'many', target: 'accessReviewInstance', foreignKey: 'definitionId' } },
   computed: (row) => {
     const settings = parsedSettings(row);
     return {
@@ -121,22 +120,24 @@ export const accessReviewScheduleDefinition: EntityDef = {
       additionalNotificationRecipients: [],
     };
   },
-};
+});
 
 /** Instances show their definition's scope and reviewers, filled in by `withDefinition`. */
-export const accessReviewInstance: EntityDef = {
+export const accessReviewInstance: EntityDef = registerEntity({
   type: 'accessReviewInstance',
   table: 'access_review_instances',
   props: { id: text, startDateTime: dateTime, endDateTime: dateTime, status: text },
-  navs: {},
+  navs: { decisions: { kind: 'many', target: 'accessReviewInstanceDecisionItem', foreignKey: 'instanceId' } },
   computed: () => ({ scope: null, reviewers: null, fallbackReviewers: null }),
-};
+  // Reviews of access packages have one stage; Graph lists stages only for multi-stage reviews.
+  derivedNavs: { stages: () => [] },
+});
 
 function identityOrEmpty(value: unknown): unknown {
   return typeof value === 'string' ? JSON.parse(value) : emptyIdentity;
 }
 
-export const accessReviewInstanceDecisionItem: EntityDef = {
+export const accessReviewInstanceDecisionItem: EntityDef = registerEntity({
   type: 'accessReviewInstanceDecisionItem',
   table: 'access_review_decisions',
   props: {
@@ -166,7 +167,7 @@ export const accessReviewInstanceDecisionItem: EntityDef = {
       resourceLink: resource?.id ? `/identityGovernance/entitlementManagement/accessPackages/${resource.id}` : null,
     };
   },
-};
+});
 
 /** Both conditions (either may be absent). */
 function both(a: Scope | undefined, b: Scope | undefined): Scope | undefined {
@@ -175,25 +176,19 @@ function both(a: Scope | undefined, b: Scope | undefined): Scope | undefined {
   return (alias) => sql`(${a(alias)}) and (${b(alias)})`;
 }
 
-async function list(req: GraphRequest, type: EntityDef, contextPath: string, scope: Scope | undefined, post: (value: Record<string, unknown>) => void = () => undefined): Promise<GraphResponse> {
-  const page = await listCollection(req.ctx.db, { entity: type, options: req.options, scope, context: `${req.serviceRoot}/$metadata#${contextPath}`, requestUrl: req.url });
-  page.value.forEach(post);
+type Post = (value: Record<string, unknown>) => void | Promise<void>;
+
+async function list(req: GraphRequest, type: EntityDef, contextPath: string, scope: Scope | undefined, post: Post = () => undefined): Promise<GraphResponse> {
+  const page = await listCollection(req.ctx.db, { entity: type, options: req.options, scope, visibility: readScopes(req.ctx), context: `${req.serviceRoot}/$metadata#${contextPath}`, requestUrl: req.url });
+  for (const value of page.value) await post(value);
   return ok(page);
 }
 
-async function one(req: GraphRequest, type: EntityDef, id: string, contextPath: string, scope: Scope | undefined, post: (value: Record<string, unknown>) => void = () => undefined): Promise<GraphResponse> {
-  const value = await getEntity(req.ctx.db, type, id, req.options, scope);
+async function one(req: GraphRequest, type: EntityDef, id: string, contextPath: string, scope: Scope | undefined, post: Post = () => undefined): Promise<GraphResponse> {
+  const value = await getEntity(req.ctx.db, type, id, req.options, readScopes(req.ctx), scope);
   if (!value) throw new NotFoundError(`No ${type.type} with id '${id}' was found.`);
-  post(value);
+  await post(value);
   return ok({ '@odata.context': `${req.serviceRoot}/$metadata#${contextPath}/$entity`, ...value });
-}
-
-/** Fills an instance's scope and reviewers from its definition (only those the client asked for). */
-function withDefinition(definition: AccessReviewDefinitionsTable): (value: Record<string, unknown>) => void {
-  const computed = accessReviewScheduleDefinition.computed?.(definition as unknown as Record<string, unknown>) ?? {};
-  return (value) => {
-    for (const key of ['scope', 'reviewers', 'fallbackReviewers']) if (key in value) value[key] = computed[key];
-  };
 }
 
 function absoluteLinks(serviceRoot: string): (value: Record<string, unknown>) => void {
@@ -202,6 +197,28 @@ function absoluteLinks(serviceRoot: string): (value: Record<string, unknown>) =>
       const link = value[key];
       if (typeof link === 'string' && link.startsWith('/')) value[key] = `${serviceRoot}${link}`;
     }
+  };
+}
+
+/**
+ * Fills an instance's scope and reviewers from its definition (only those the client asked for),
+ * and makes the links of its expanded decisions absolute.
+ */
+function withDefinition(definition: AccessReviewDefinitionsTable, serviceRoot: string): (value: Record<string, unknown>) => void {
+  const computed = accessReviewScheduleDefinition.computed?.(definition as unknown as Record<string, unknown>) ?? {};
+  const links = absoluteLinks(serviceRoot);
+  return (value) => {
+    for (const key of ['scope', 'reviewers', 'fallbackReviewers']) if (key in value) value[key] = computed[key];
+    if (Array.isArray(value.decisions)) (value.decisions as Array<Record<string, unknown>>).forEach(links);
+  };
+}
+
+/** For definitions: their expanded instances are filled in from the definition (see `withDefinition`). */
+function expandedInstances(req: GraphRequest): Post {
+  return async (value) => {
+    if (!Array.isArray(value.instances) || value.instances.length === 0) return;
+    const definition = await req.ctx.db.selectFrom('access_review_definitions').selectAll().where('id', '=', String(value.id)).executeTakeFirstOrThrow();
+    (value.instances as Array<Record<string, unknown>>).forEach(withDefinition(definition, req.serviceRoot));
   };
 }
 
@@ -216,49 +233,45 @@ const decisionsContext = (definitionId: string, instanceId: string) => `${instan
 
 export function registerAccessReviews(router: GraphRouter): void {
   router
-    .add('GET', definitions, (req) => list(req, accessReviewScheduleDefinition, definitions, visibleDefinitions(req.ctx.principal)))
+    .add('GET', definitions, (req) => list(req, accessReviewScheduleDefinition, definitions, undefined, expandedInstances(req)))
     .add('GET', `${definitions}/filterByCurrentUser()`, (req) => {
       requireReviewerOption(req);
-      return list(req, accessReviewScheduleDefinition, `Collection(microsoft.graph.${accessReviewScheduleDefinition.type})`, definitionsReviewedBy(req.ctx.principal));
+      return list(req, accessReviewScheduleDefinition, `Collection(microsoft.graph.${accessReviewScheduleDefinition.type})`, definitionsReviewedBy(req.ctx.principal), expandedInstances(req));
     })
-    // One query: the caller's visibility is a SQL scope, so an invisible definition is simply not found.
-    .add('GET', `${definitions}/{id}`, (req) => one(req, accessReviewScheduleDefinition, req.params.id, definitions, visibleDefinitions(req.ctx.principal)));
+    // The caller's visibility is a SQL scope (bot/policies/visibility.ts): an invisible definition is simply not found.
+    .add('GET', `${definitions}/{id}`, (req) => one(req, accessReviewScheduleDefinition, req.params.id, definitions, undefined, expandedInstances(req)));
 
   router
     .add('GET', `${definitions}/{id}/instances`, async (req) => {
-      const definition = await loadVisibleDefinition(req.ctx.db, req.ctx.principal, req.params.id);
-      const mine = readsAllOf(req.ctx.principal, definition) ? undefined : instancesReviewedBy(req.ctx.principal);
-      return list(req, accessReviewInstance, instancesContext(definition.id), both(where('definitionId', definition.id), mine), withDefinition(definition));
+      const definition = await loadVisibleDefinition(req.ctx, req.params.id);
+      return list(req, accessReviewInstance, instancesContext(definition.id), where('definitionId', definition.id), withDefinition(definition, req.serviceRoot));
     })
     .add('GET', `${definitions}/{id}/instances/filterByCurrentUser()`, async (req) => {
       requireReviewerOption(req);
-      const definition = await loadVisibleDefinition(req.ctx.db, req.ctx.principal, req.params.id);
-      return list(req, accessReviewInstance, `Collection(microsoft.graph.${accessReviewInstance.type})`, both(where('definitionId', definition.id), instancesReviewedBy(req.ctx.principal)), withDefinition(definition));
+      const definition = await loadVisibleDefinition(req.ctx, req.params.id);
+      return list(req, accessReviewInstance, `Collection(microsoft.graph.${accessReviewInstance.type})`, both(where('definitionId', definition.id), instancesReviewedBy(req.ctx.principal)), withDefinition(definition, req.serviceRoot));
     })
     .add('GET', `${definitions}/{id}/instances/{instanceId}`, async (req) => {
-      const definition = await loadVisibleDefinition(req.ctx.db, req.ctx.principal, req.params.id);
-      const mine = readsAllOf(req.ctx.principal, definition) ? undefined : instancesReviewedBy(req.ctx.principal);
-      return one(req, accessReviewInstance, req.params.instanceId, instancesContext(definition.id), both(where('definitionId', definition.id), mine), withDefinition(definition));
+      const definition = await loadVisibleDefinition(req.ctx, req.params.id);
+      return one(req, accessReviewInstance, req.params.instanceId, instancesContext(definition.id), where('definitionId', definition.id), withDefinition(definition, req.serviceRoot));
     });
 
   router
     .add('GET', `${definitions}/{id}/instances/{instanceId}/decisions`, async (req) => {
-      const definition = await loadVisibleDefinition(req.ctx.db, req.ctx.principal, req.params.id);
-      const instance = await loadVisibleInstance(req.ctx.db, req.ctx.principal, definition, req.params.instanceId);
-      const mine = readsAllOf(req.ctx.principal, definition) ? undefined : decisionsReviewedBy(req.ctx.principal);
-      return list(req, accessReviewInstanceDecisionItem, decisionsContext(definition.id, instance.id), both(where('instanceId', instance.id), mine), absoluteLinks(req.serviceRoot));
+      const definition = await loadVisibleDefinition(req.ctx, req.params.id);
+      const instance = await loadVisibleInstance(req.ctx, definition, req.params.instanceId);
+      return list(req, accessReviewInstanceDecisionItem, decisionsContext(definition.id, instance.id), where('instanceId', instance.id), absoluteLinks(req.serviceRoot));
     })
     .add('GET', `${definitions}/{id}/instances/{instanceId}/decisions/filterByCurrentUser()`, async (req) => {
       requireReviewerOption(req);
-      const definition = await loadVisibleDefinition(req.ctx.db, req.ctx.principal, req.params.id);
-      const instance = await loadVisibleInstance(req.ctx.db, req.ctx.principal, definition, req.params.instanceId);
+      const definition = await loadVisibleDefinition(req.ctx, req.params.id);
+      const instance = await loadVisibleInstance(req.ctx, definition, req.params.instanceId);
       return list(req, accessReviewInstanceDecisionItem, `Collection(microsoft.graph.${accessReviewInstanceDecisionItem.type})`, both(where('instanceId', instance.id), decisionsReviewedBy(req.ctx.principal)), absoluteLinks(req.serviceRoot));
     })
     .add('GET', `${definitions}/{id}/instances/{instanceId}/decisions/{decisionId}`, async (req) => {
-      const definition = await loadVisibleDefinition(req.ctx.db, req.ctx.principal, req.params.id);
-      const instance = await loadVisibleInstance(req.ctx.db, req.ctx.principal, definition, req.params.instanceId);
-      const mine = readsAllOf(req.ctx.principal, definition) ? undefined : decisionsReviewedBy(req.ctx.principal);
-      return one(req, accessReviewInstanceDecisionItem, req.params.decisionId, decisionsContext(definition.id, instance.id), both(where('instanceId', instance.id), mine), absoluteLinks(req.serviceRoot));
+      const definition = await loadVisibleDefinition(req.ctx, req.params.id);
+      const instance = await loadVisibleInstance(req.ctx, definition, req.params.instanceId);
+      return one(req, accessReviewInstanceDecisionItem, req.params.decisionId, decisionsContext(definition.id, instance.id), where('instanceId', instance.id), absoluteLinks(req.serviceRoot));
     })
     .add('PATCH', `${definitions}/{id}/instances/{instanceId}/decisions/{decisionId}`, async (req) => {
       await recordDecision(req.ctx, req.params.id, req.params.instanceId, req.params.decisionId, parseBody(recordDecisionBody, req.body, 'accessReviewInstanceDecisionItem'));

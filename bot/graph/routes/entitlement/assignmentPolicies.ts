@@ -2,13 +2,10 @@ import { createAssignmentPolicy } from '../../../commands/policies/createAssignm
 import { deleteAssignmentPolicy } from '../../../commands/policies/deleteAssignmentPolicy';
 import { replaceAssignmentPolicy } from '../../../commands/policies/replaceAssignmentPolicy';
 import { createPolicyBody, replacePolicyBody } from '../../../commands/policies/schemas';
-import { catalogListScope } from '../../../policies';
 import type { AssignmentPoliciesTable } from '../../../store/schema';
-import { presentRows } from '../../odata/engine';
-import { entity } from '../../odata/model';
 import { created, GraphRequest, GraphRouter, noContent, ok } from '../../router';
 import { parseBody } from '../../validate';
-import { listOf, oneOf } from '../helpers';
+import { listOf, oneOf, presentOne } from '../helpers';
 import { em } from '../paths';
 
 const policies = `${em}/assignmentPolicies`;
@@ -16,16 +13,16 @@ const context = 'identityGovernance/entitlementManagement/assignmentPolicies';
 const typeName = 'accessPackageAssignmentPolicy';
 
 async function present(req: GraphRequest, row: AssignmentPoliciesTable) {
-  const [value] = await presentRows(req.ctx.db, entity(typeName), [row as unknown as Record<string, unknown>]);
+  const value = await presentOne(req, typeName, row, {});
   return { '@odata.context': `${req.serviceRoot}/$metadata#${context}/$entity`, ...value };
 }
 
 export function registerAssignmentPolicies(router: GraphRouter): void {
   router
-    // Policies are seen by whoever holds a role in their catalog; the rest do not exist for them.
-    .add('GET', policies, (req) => listOf(req, typeName, context, catalogListScope(req.ctx.principal, 'catalogId')))
+    // Policies are seen by whoever holds a role in their catalog (bot/policies/visibility.ts); the rest do not exist for them.
+    .add('GET', policies, (req) => listOf(req, typeName, context))
     .add('POST', policies, async (req) => created(await present(req, await createAssignmentPolicy(req.ctx, parseBody(createPolicyBody, req.body, typeName)))))
-    .add('GET', `${policies}/{id}`, (req) => oneOf(req, typeName, req.params.id, context, catalogListScope(req.ctx.principal, 'catalogId')))
+    .add('GET', `${policies}/{id}`, (req) => oneOf(req, typeName, req.params.id, context))
     .add('PUT', `${policies}/{id}`, async (req) => ok(await present(req, await replaceAssignmentPolicy(req.ctx, req.params.id, parseBody(replacePolicyBody, req.body, typeName)))))
     .add('DELETE', `${policies}/{id}`, async (req) => {
       await deleteAssignmentPolicy(req.ctx, req.params.id);

@@ -1,9 +1,8 @@
 import { sql } from 'kysely';
-import { loadVisibleAssignment } from '../../../commands/assignments/loadAssignment';
-import { reprocessAssignmentDelivery } from '../../../commands/requests/manageRequest';
+import { reprocessAssignment } from '../../../commands/assignments/reprocessAssignment';
 import { subjectOfPrincipal } from '../../../commands/requests/subjects';
-import { ForbiddenError, NotFoundError, ValidationError } from '../../../domain/errors';
-import { can, catalogsWithRole, isAdmin } from '../../../policies';
+import { NotFoundError, ValidationError } from '../../../domain/errors';
+import { can } from '../../../policies';
 import type { Scope } from '../../odata/engine';
 import { GraphRequest, GraphRouter } from '../../router';
 import { listOf, oneOf } from '../helpers';
@@ -12,20 +11,6 @@ import { em } from '../paths';
 const assignments = `${em}/assignments`;
 const context = 'identityGovernance/entitlementManagement/assignments';
 const addTypes = ['userAdd', 'adminAdd'];
-
-/** Assignments the caller may read: all (administrators), their catalogs' (catalog roles), and their own. */
-async function visibleAssignments(req: GraphRequest): Promise<Scope | undefined> {
-  const p = req.ctx.principal;
-  if (isAdmin(p)) return undefined;
-  const catalogs = catalogsWithRole(p);
-  const mine = await subjectOfPrincipal(req.ctx.db, p);
-  return (alias) => {
-    const parts = [];
-    if (catalogs.length > 0) parts.push(sql`${sql.ref(`${alias}.catalogId`)} in (${sql.join(catalogs)})`);
-    if (mine) parts.push(sql`${sql.ref(`${alias}.targetId`)} = ${mine.id}`);
-    return parts.length === 0 ? sql`1 = 0` : sql`(${sql.join(parts, sql` or `)})`;
-  };
-}
 
 /**
  * `filterByCurrentUser(on='target'|'createdBy')`: the caller's own assignments, or those created by
@@ -62,16 +47,12 @@ async function additionalAccessScope(req: GraphRequest): Promise<Scope> {
 /** Access package assignments: read (with the caller's visibility), the current user's, additional access, reprocess. */
 export function registerAssignments(router: GraphRouter): void {
   router
-    .add('GET', assignments, async (req) => listOf(req, 'accessPackageAssignment', context, await visibleAssignments(req)))
+    .add('GET', assignments, async (req) => listOf(req, 'accessPackageAssignment', context))
     .add('GET', `${assignments}/filterByCurrentUser()`, async (req) => listOf(req, 'accessPackageAssignment', context, await currentUserScope(req)))
     .add('GET', `${assignments}/additionalAccess()`, async (req) => listOf(req, 'accessPackageAssignment', context, await additionalAccessScope(req)))
-    .add('GET', `${assignments}/{id}`, async (req) => oneOf(req, 'accessPackageAssignment', req.params.id, context, await visibleAssignments(req)))
+    .add('GET', `${assignments}/{id}`, async (req) => oneOf(req, 'accessPackageAssignment', req.params.id, context))
     .add('POST', `${assignments}/{id}/reprocess`, async (req) => {
-      const { assignment, own } = await loadVisibleAssignment(req.ctx, req.params.id);
-      if (!own && !can(req.ctx.principal, 'assignment.manage', { catalogId: assignment.catalogId })) {
-        throw new ForbiddenError('Only the assignment\'s target or an assignment manager can reprocess it.');
-      }
-      await reprocessAssignmentDelivery(req.ctx, assignment.id, null);
+      await reprocessAssignment(req.ctx, req.params.id);
       return { status: 202 };
     });
 }

@@ -5,14 +5,15 @@ import { deleteConnectedOrganization } from '../../../commands/connectedOrganiza
 import { removeSponsor } from '../../../commands/connectedOrganizations/removeSponsor';
 import { createConnectedOrganizationBody, updateConnectedOrganizationBody } from '../../../commands/connectedOrganizations/schemas';
 import { updateConnectedOrganization } from '../../../commands/connectedOrganizations/updateConnectedOrganization';
-import { ValidationError } from '../../../domain/errors';
-import { authorize, requireVisible } from '../../../policies';
+import { NotFoundError, ValidationError } from '../../../domain/errors';
+import { authorize } from '../../../policies';
+import { readScopes, requireReadable } from '../../../policies/visibility';
 import { presentRows } from '../../odata/engine';
 import { entity } from '../../odata/model';
 import { parseExpand } from '../../odata/parse';
 import { created, GraphRequest, GraphResponse, GraphRouter, noContent, ok } from '../../router';
 import { idFromODataRef, parseBody } from '../../validate';
-import { listOf, oneOf } from '../helpers';
+import { listOf, oneOf, presentOne } from '../helpers';
 import { asDirectoryObjects } from '../directory/shared';
 import { em } from '../paths';
 
@@ -48,8 +49,12 @@ async function withGroupSponsors(req: GraphRequest, response: GraphResponse): Pr
     const kind: SponsorKind = item.navigation === 'internalSponsors' ? 'internal' : 'external';
     const links = await req.ctx.db.selectFrom('connected_organization_group_sponsors').select(['connectedOrganizationId', 'groupId']).where('connectedOrganizationId', 'in', ids).where('kind', '=', kind).execute();
     if (links.length === 0) continue;
-    const rows = await req.ctx.db.selectFrom('groups').selectAll().where('id', 'in', [...new Set(links.map((l) => l.groupId))]).orderBy('id').execute();
-    const presented = await presentRows(req.ctx.db, entity('group'), rows as unknown as Array<Record<string, unknown>>, { select: item.options.select, expand: item.options.expand });
+    // Sponsoring groups are shown only to callers who may read them, like every other expansion.
+    const visibility = readScopes(req.ctx);
+    const all = await req.ctx.db.selectFrom('groups').selectAll().where('id', 'in', [...new Set(links.map((l) => l.groupId))]).orderBy('id').execute();
+    const rows = [];
+    for (const row of all) if (await visibility.isReadable('group', row.id)) rows.push(row);
+    const presented = await presentRows(req.ctx.db, entity('group'), rows as unknown as Array<Record<string, unknown>>, { select: item.options.select, expand: item.options.expand }, visibility);
     const byId = new Map(presented.map((g) => [String(g.id), { '@odata.type': '#microsoft.graph.group', ...g }]));
     for (const organization of organizations) {
       const list = organization[item.navigation];
@@ -68,13 +73,10 @@ export function registerConnectedOrganizations(router: GraphRouter): void {
     })
     .add('POST', organizations, async (req) => {
       const row = await createConnectedOrganization(req.ctx, parseBody(createConnectedOrganizationBody, req.body, typeName));
-      const [value] = await presentRows(req.ctx.db, entity(typeName), [row as unknown as Record<string, unknown>]);
+      const value = await presentOne(req, typeName, row, {});
       return created({ '@odata.context': `${req.serviceRoot}/$metadata#${context}/$entity`, ...value });
     })
-    .add('GET', `${organizations}/{id}`, async (req) => {
-      requireVisible(req.ctx.principal, 'connectedOrganization.read', {}, 'Connected organization');
-      return withGroupSponsors(req, await oneOf(req, typeName, req.params.id, context));
-    })
+    .add('GET', `${organizations}/{id}`, async (req) => withGroupSponsors(req, await oneOf(req, typeName, req.params.id, context)))
     .add('PATCH', `${organizations}/{id}`, async (req) => {
       await updateConnectedOrganization(req.ctx, req.params.id, parseBody(updateConnectedOrganizationBody, req.body, typeName));
       return noContent();
@@ -90,8 +92,7 @@ export function registerConnectedOrganizations(router: GraphRouter): void {
   ] as const satisfies ReadonlyArray<readonly [string, SponsorKind]>) {
     router
       .add('GET', `${organizations}/{id}/${segment}`, async (req) => {
-        requireVisible(req.ctx.principal, 'connectedOrganization.read', {}, 'Connected organization');
-        await oneOf({ ...req, options: { select: 'id' } }, typeName, req.params.id, context);
+        await requireReadable(req.ctx, typeName, req.params.id, () => new NotFoundError(`No connectedOrganization with id '${req.params.id}' was found.`));
         const id = req.params.id;
         const users = asDirectoryObjects(
           await listOf(req, 'user', 'directoryObjects', (alias) =>

@@ -21,7 +21,7 @@ function objectIdOf(req: GraphRequest): string {
 export function registerSubjects(router: GraphRouter): void {
   router
     .add('GET', subject, async (req) => {
-      const row = await loadSubjectByObjectId(req.ctx.db, req.ctx.principal, objectIdOf(req));
+      const row = await loadSubjectByObjectId(req.ctx, objectIdOf(req));
       return oneOf(req, typeName, row.id, context);
     })
     .add('PATCH', subject, async (req) => {

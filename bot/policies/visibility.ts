@@ -1,0 +1,278 @@
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Principal } from '../auth/principal';
+import type { Tx } from '../context';
+import { catalogScope, catalogScopedRoles } from '../domain/roles';
+import type { Database } from '../store/schema';
+import type { Cardinality, Scope, Visibility } from '../graph/odata/engine';
+import { requestablePolicies } from '../commands/requests/applicablePolicies';
+import { requesterOfPrincipal, subjectOfPrincipal } from '../commands/requests/subjects';
+import { can, catalogsWithRole, isAdmin } from './index';
+
+/**
+ * Read visibility, in one place: per entity type, the SQL condition on its rows that the caller may
+ * read. Every read uses it — the root of a Graph read, every `$expand` level (the OData engine asks
+ * for it), and commands that must answer "not found" for what the caller may not see (`isReadable`).
+ * What the caller may not read does not exist for them: it is left out of lists and expansions, and
+ * a read or write by id answers 404, exactly like an unknown id.
+ *
+ * The engine says whether it reads one object (by id, or a single-valued navigation) or a
+ * collection; today every rule is the same for both, so what an expansion shows is exactly what the
+ * caller could read by id.
+ */
+
+type Db = Kysely<Database> | Tx;
+type Condition = RawBuilder<unknown>;
+
+export interface ReadContext {
+  db: Db;
+  principal: Principal;
+}
+
+const none: Scope = () => sql`1 = 0`;
+
+/** `a or b or …`; absent parts are skipped, nothing left is `none`. */
+function anyOf(...scopes: Array<Scope | null | undefined | false | ''>): Scope {
+  const parts = scopes.filter((s): s is Scope => !!s);
+  if (parts.length === 0) return none;
+  return (alias) => sql`(${sql.join(
+    parts.map((p) => sql`(${p(alias)})`),
+    sql` or `,
+  )})`;
+}
+
+const col = (alias: string, column: string): Condition => sql.ref(`${alias}.${column}`);
+
+function inCatalogs(column: string, catalogIds: readonly string[]): Scope | null {
+  if (catalogIds.length === 0) return null;
+  return (alias) => sql`${col(alias, column)} in (${sql.join([...catalogIds])})`;
+}
+
+/** Per-request facts the scopes need, each loaded at most once and only when a scope needs it. */
+class Facts {
+  private subject?: Promise<string | null>;
+  private requestable?: Promise<string[]>;
+  constructor(private readonly ctx: ReadContext) {}
+
+  /** The caller's accessPackageSubject id (requests and assignments are theirs through it). */
+  subjectId(): Promise<string | null> {
+    this.subject ??= subjectOfPrincipal(this.ctx.db, this.ctx.principal).then((s) => s?.id ?? null);
+    return this.subject;
+  }
+
+  /** Packages a policy lets the caller request (the direct link works for them, hidden or not). */
+  requestablePackageIds(): Promise<string[]> {
+    this.requestable ??= (async () => {
+      if (this.ctx.principal.userType === 'System') return [];
+      const requester = await requesterOfPrincipal(this.ctx.db, this.ctx.principal);
+      return [...(await requestablePolicies(this.ctx.db, requester)).keys()];
+    })();
+    return this.requestable;
+  }
+}
+
+/** Requests the caller is (or was) asked to approve. */
+function approverRequests(userId: string | null): Scope | null {
+  if (!userId) return null;
+  return (alias) => sql`${col(alias, 'id')} in (select ${sql.ref('ap.requestId')} from ${sql.table('approval_stage_approvers')} as ${sql.ref('ap')} where ${sql.ref('ap.userId')} = ${userId})`;
+}
+
+type ScopeRule = (p: Principal, facts: Facts, cardinality: Cardinality) => Promise<Scope | undefined> | Scope | undefined;
+
+/** Directory users: members read the directory; guests themselves, their sponsors and manager, and the people of their groups. */
+const userScope: ScopeRule = (p) => {
+  if (can(p, 'directory.read')) return undefined;
+  const me = p.userId;
+  if (!me) return none;
+  return (alias) => sql`(${col(alias, 'id')} = ${me}
+    or ${col(alias, 'id')} in (select ${sql.ref('us.sponsorId')} from ${sql.table('user_sponsors')} as ${sql.ref('us')} where ${sql.ref('us.userId')} = ${me})
+    or ${col(alias, 'id')} in (select ${sql.ref('um.managerId')} from ${sql.table('users')} as ${sql.ref('um')} where ${sql.ref('um.id')} = ${me})
+    or ${col(alias, 'id')} in (select ${sql.ref('gm2.memberId')} from ${sql.table('group_members')} as ${sql.ref('gm1')} join ${sql.table('group_members')} as ${sql.ref('gm2')} on ${sql.ref('gm2.groupId')} = ${sql.ref('gm1.groupId')} where ${sql.ref('gm1.memberId')} = ${me})
+    or ${col(alias, 'id')} in (select ${sql.ref('go.ownerId')} from ${sql.table('group_members')} as ${sql.ref('gm3')} join ${sql.table('group_owners')} as ${sql.ref('go')} on ${sql.ref('go.groupId')} = ${sql.ref('gm3.groupId')} where ${sql.ref('gm3.memberId')} = ${me}))`;
+};
+
+/** Groups: all for members, the groups they belong to for guests. */
+const groupScope: ScopeRule = (p) => {
+  if (can(p, 'directory.read')) return undefined;
+  if (!p.userId) return none;
+  const me = p.userId;
+  return (alias) => sql`${col(alias, 'id')} in (select ${sql.ref('gm.groupId')} from ${sql.table('group_members')} as ${sql.ref('gm')} where ${sql.ref('gm.memberId')} = ${me})`;
+};
+
+/** Sites: all for members, the sites of their groups for guests. */
+const siteScope: ScopeRule = (p) => {
+  if (can(p, 'directory.read')) return undefined;
+  if (!p.userId) return none;
+  const me = p.userId;
+  return (alias) => sql`${col(alias, 'groupId')} in (select ${sql.ref('gm.groupId')} from ${sql.table('group_members')} as ${sql.ref('gm')} where ${sql.ref('gm.memberId')} = ${me})`;
+};
+
+/** Entitlement-management role assignments: administrators all; other members those of their catalogs, and their own. */
+const roleAssignmentScope: ScopeRule = (p) => {
+  if (!can(p, 'roleAssignment.read')) return none;
+  if (isAdmin(p)) return undefined;
+  const scopes = catalogsWithRole(p, catalogScopedRoles).map(catalogScope);
+  const me = p.userId ?? '';
+  return anyOf((alias) => sql`${col(alias, 'principalId')} = ${me}`, scopes.length > 0 && ((alias) => sql`${col(alias, 'appScopeId')} in (${sql.join(scopes)})`));
+};
+
+/** Rows of the catalogs the caller holds a role in (all for administrators); `column` holds the catalog id. */
+function staffOnly(column: string): ScopeRule {
+  return (p) => (isAdmin(p) ? undefined : anyOf(inCatalogs(column, catalogsWithRole(p))));
+}
+
+/**
+ * Access packages: catalog staff read their catalogs' packages; anyone reads a package they may
+ * request (its direct link), and the packages of their own requests and assignments and of the
+ * requests they approve. (Hidden only keeps a package out of the lists for requestors —
+ * `GET accessPackages` is the staff's, `filterByCurrentUser(on='allowedRequestor')` leaves hidden ones
+ * out — not out of what its link lets people read.)
+ */
+const accessPackageScope: ScopeRule = async (p, facts) => {
+  if (isAdmin(p)) return undefined;
+  const subjectId = await facts.subjectId();
+  const requestable = await facts.requestablePackageIds();
+  const link: Scope | null = requestable.length === 0 ? null : (alias) => sql`${col(alias, 'id')} in (${sql.join(requestable)})`;
+  const approves = approverRequests(p.userId);
+  return anyOf(
+    inCatalogs('catalogId', catalogsWithRole(p)),
+    link,
+    subjectId &&
+      ((alias) => sql`(${col(alias, 'id')} in (select ${sql.ref('pr.accessPackageId')} from ${sql.table('assignment_requests')} as ${sql.ref('pr')} where ${sql.ref('pr.targetId')} = ${subjectId} or ${sql.ref('pr.requestorId')} = ${subjectId})
+        or ${col(alias, 'id')} in (select ${sql.ref('pa.accessPackageId')} from ${sql.table('assignments')} as ${sql.ref('pa')} where ${sql.ref('pa.targetId')} = ${subjectId}))`),
+    approves && ((alias) => sql`${col(alias, 'id')} in (select ${sql.ref('rq.accessPackageId')} from ${sql.table('assignment_requests')} as ${sql.ref('rq')} where ${approves('rq')})`),
+  );
+};
+
+/** Requests: their catalogs' for staff, their own (as target or requestor), and those they are asked to approve. */
+const requestScope: ScopeRule = async (p, facts) => {
+  if (isAdmin(p)) return undefined;
+  const subjectId = await facts.subjectId();
+  return anyOf(
+    inCatalogs('catalogId', catalogsWithRole(p)),
+    subjectId && ((alias) => sql`(${col(alias, 'targetId')} = ${subjectId} or ${col(alias, 'requestorId')} = ${subjectId})`),
+    approverRequests(p.userId),
+  );
+};
+
+/** Assignments: their catalogs' for staff, and their own. */
+const assignmentScope: ScopeRule = async (p, facts) => {
+  if (isAdmin(p)) return undefined;
+  const subjectId = await facts.subjectId();
+  return anyOf(inCatalogs('catalogId', catalogsWithRole(p)), subjectId && ((alias) => sql`${col(alias, 'targetId')} = ${subjectId}`));
+};
+
+/** Subjects: members read them all (they read the directory); others their own and the requestors of what they approve. */
+const subjectScope: ScopeRule = async (p, facts) => {
+  if (can(p, 'directory.read')) return undefined;
+  const subjectId = await facts.subjectId();
+  const approves = approverRequests(p.userId);
+  return anyOf(
+    subjectId && ((alias) => sql`${col(alias, 'id')} = ${subjectId}`),
+    approves &&
+      ((alias) => sql`(${col(alias, 'id')} in (select ${sql.ref('sr.targetId')} from ${sql.table('assignment_requests')} as ${sql.ref('sr')} where ${approves('sr')})
+        or ${col(alias, 'id')} in (select ${sql.ref('sq.requestorId')} from ${sql.table('assignment_requests')} as ${sql.ref('sq')} where ${approves('sq')}))`),
+  );
+};
+
+/** Reviews: staff of the catalog read all of its reviews; reviewers what they review (decisions: only their own). */
+function reviewScope(catalogOf: (alias: string) => Condition, reviewerColumn: 'instanceId' | 'decisionId' | 'definition'): ScopeRule {
+  return (p) => {
+    if (isAdmin(p)) return undefined;
+    const catalogs = catalogsWithRole(p);
+    const me = p.userId;
+    return anyOf(
+      catalogs.length > 0 && ((alias) => sql`${catalogOf(alias)} in (${sql.join(catalogs)})`),
+      me &&
+        (reviewerColumn === 'definition'
+          ? (alias) =>
+              sql`exists (select 1 from ${sql.table('access_review_reviewers')} as ${sql.ref('rr')} join ${sql.table('access_review_instances')} as ${sql.ref('ri')} on ${sql.ref('ri.id')} = ${sql.ref('rr.instanceId')} where ${sql.ref('rr.userId')} = ${me} and ${sql.ref('ri.definitionId')} = ${col(alias, 'id')})`
+          : (alias) => sql`exists (select 1 from ${sql.table('access_review_reviewers')} as ${sql.ref('rr')} where ${sql.ref('rr.userId')} = ${me} and ${sql.ref(`rr.${reviewerColumn}`)} = ${col(alias, 'id')})`),
+    );
+  };
+}
+
+const definitionCatalog = (column: string) => (alias: string) =>
+  sql`(select ${sql.ref('dc.catalogId')} from ${sql.table('access_review_definitions')} as ${sql.ref('dc')} where ${sql.ref('dc.id')} = ${col(alias, column)})`;
+
+const allowedIf =
+  (check: (p: Principal) => boolean): ScopeRule =>
+  (p) =>
+    check(p) ? undefined : none;
+
+/** The rule of each entity type (Graph type names). A type not listed here is read by nobody. */
+const rules: Record<string, { table: keyof Database; rule: ScopeRule }> = {
+  user: { table: 'users', rule: userScope },
+  group: { table: 'groups', rule: groupScope },
+  site: { table: 'sites', rule: siteScope },
+  organization: { table: 'tenants', rule: () => undefined },
+  unifiedRoleDefinition: { table: 'role_definitions', rule: allowedIf((p) => can(p, 'roleAssignment.read')) },
+  unifiedRoleAssignment: { table: 'role_assignments', rule: roleAssignmentScope },
+  directoryAudit: { table: 'directory_audits', rule: allowedIf((p) => can(p, 'audit.read')) },
+  accessPackageCatalog: { table: 'catalogs', rule: staffOnly('id') },
+  accessPackageResource: { table: 'resources', rule: staffOnly('catalogId') },
+  accessPackageResourceRole: { table: 'resource_roles', rule: staffOnly('catalogId') },
+  accessPackageResourceScope: { table: 'resource_scopes', rule: staffOnly('catalogId') },
+  accessPackageResourceRequest: { table: 'resource_requests', rule: staffOnly('catalogId') },
+  accessPackageAssignmentPolicy: { table: 'assignment_policies', rule: staffOnly('catalogId') },
+  accessPackageResourceRoleScope: {
+    table: 'resource_role_scopes',
+    rule: (p) => {
+      if (isAdmin(p)) return undefined;
+      const catalogs = catalogsWithRole(p);
+      if (catalogs.length === 0) return none;
+      return (alias) => sql`${col(alias, 'accessPackageId')} in (select ${sql.ref('rp.id')} from ${sql.table('access_packages')} as ${sql.ref('rp')} where ${sql.ref('rp.catalogId')} in (${sql.join(catalogs)}))`;
+    },
+  },
+  accessPackage: { table: 'access_packages', rule: accessPackageScope },
+  accessPackageAssignmentRequest: { table: 'assignment_requests', rule: requestScope },
+  accessPackageAssignment: { table: 'assignments', rule: assignmentScope },
+  accessPackageSubject: { table: 'subjects', rule: subjectScope },
+  connectedOrganization: { table: 'connected_organizations', rule: allowedIf((p) => can(p, 'connectedOrganization.read')) },
+  entitlementManagementSettings: { table: 'entitlement_settings', rule: allowedIf((p) => can(p, 'settings.read')) },
+  accessReviewScheduleDefinition: { table: 'access_review_definitions', rule: reviewScope((alias) => col(alias, 'catalogId'), 'definition') },
+  accessReviewInstance: { table: 'access_review_instances', rule: reviewScope(definitionCatalog('definitionId'), 'instanceId') },
+  accessReviewInstanceDecisionItem: { table: 'access_review_decisions', rule: reviewScope(definitionCatalog('definitionId'), 'decisionId') },
+};
+
+export type ReadableType = keyof typeof rules;
+
+/** The read rules of one caller, with the facts they need loaded once per request. */
+export class ReadScopes implements Visibility {
+  private readonly facts: Facts;
+  constructor(private readonly ctx: ReadContext) {
+    this.facts = new Facts(ctx);
+  }
+
+  /** The SQL scope of `type` for this caller: undefined when they read every row. */
+  async scopeOf(type: string, cardinality: Cardinality = 'one'): Promise<Scope | undefined> {
+    const entry = rules[type];
+    if (!entry) return none;
+    if (this.ctx.principal.userType === 'System') return none;
+    return entry.rule(this.ctx.principal, this.facts, cardinality);
+  }
+
+  /** For the OData engine: the scope of every level it loads. */
+  scope(entity: { type: string }, cardinality: Cardinality): Promise<Scope | undefined> {
+    return this.scopeOf(entity.type, cardinality);
+  }
+
+  /** Whether object `id` of `type` exists and the caller may read it (one indexed query). */
+  async isReadable(type: string, id: string): Promise<boolean> {
+    const entry = rules[type];
+    if (!entry) return false;
+    const scope = await this.scopeOf(type, 'one');
+    const condition = scope ? sql`and (${scope('v')})` : sql``;
+    const row = await sql<{ one: number }>`select 1 as ${sql.ref('one')} from ${sql.table(entry.table)} as ${sql.ref('v')} where ${sql.ref('v.id')} = ${id} ${condition}`.execute(this.ctx.db);
+    return row.rows.length > 0;
+  }
+}
+
+/** The read rules for the caller of `ctx`; each instance loads its facts (subject, requestable packages) at most once. */
+export function readScopes(ctx: ReadContext): ReadScopes {
+  return new ReadScopes(ctx);
+}
+
+/** Throws `notFound()` unless the caller may read object `id` of `type`. */
+export async function requireReadable(ctx: ReadContext, type: ReadableType, id: string, notFound: () => Error): Promise<void> {
+  if (!(await readScopes(ctx).isReadable(type, id))) throw notFound();
+}
