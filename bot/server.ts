@@ -148,11 +148,14 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
  */
 async function publicConfig(config: Config, store: Store): Promise<Record<string, unknown>> {
   const graphBaseUrl = '/graph/';
-  if (config.authMode === 'dev') return { authMode: 'dev', graphBaseUrl, devAccounts: await listDevAccounts(store.db) };
+  // Direct links to packages are built on PUBLIC_URL (DESIGN §4), which may differ from the page's origin.
+  const publicUrl = config.publicUrl;
+  if (config.authMode === 'dev') return { authMode: 'dev', graphBaseUrl, publicUrl, devAccounts: await listDevAccounts(store.db) };
   const clientId = config.aad.clientId;
   return {
     authMode: 'entra',
     graphBaseUrl,
+    publicUrl,
     clientId,
     // Multi-tenant: a partner signs in with their home organization.
     authority: `${config.aad.authorityHost.replace(/\/$/, '')}/organizations`,

@@ -62,6 +62,8 @@ describe('serving the tabs', () => {
     const body = (await res.json()) as { authMode: string; graphBaseUrl: string; devAccounts: { upn: string; organization: string }[] };
     expect(body.authMode).toBe('dev');
     expect(body.graphBaseUrl).toBe('/graph/');
+    // The base of direct links to packages (PUBLIC_URL).
+    expect(body).toHaveProperty('publicUrl', portier.config.publicUrl);
     const upns = body.devAccounts.map((a) => a.upn);
     expect(upns).toEqual(expect.arrayContaining(['megan@contoso.test', 'ruth@fabrikam.test', 'pradeep@fabrikam.test', 'diego@litware.test']));
     expect(upns).not.toContain('ruth_fabrikam.test#EXT#@contoso.test');
@@ -88,6 +90,7 @@ describe('the tab configuration in entra mode', () => {
       expect(JSON.parse(text)).toEqual({
         authMode: 'entra',
         graphBaseUrl: '/graph/',
+        publicUrl: 'https://portier.example.com',
         clientId,
         authority: 'https://login.microsoftonline.com/organizations',
         scopes: [`api://portier.example.com/${clientId}/access_as_user`],

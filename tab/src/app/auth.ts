@@ -19,6 +19,8 @@ export interface PublicConfig {
   authMode: 'dev' | 'entra';
   /** Where Graph is, relative to the page or absolute (`/graph/` for the embedded Graph). */
   graphBaseUrl: string;
+  /** PUBLIC_URL: the base of the direct links to access packages. */
+  publicUrl?: string;
   clientId?: string;
   authority?: string;
   scopes?: string[];

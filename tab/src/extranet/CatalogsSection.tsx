@@ -50,6 +50,7 @@ const useStyles = makeStyles({
   form: { display: 'flex', flexDirection: 'column', gap: '12px', maxWidth: '640px' },
   row: { display: 'flex', gap: '8px', flexWrap: 'wrap', alignItems: 'center' },
   muted: { color: tokens.colorNeutralForeground3 },
+  badges: { display: 'flex', gap: '8px', flexWrap: 'wrap', whiteSpace: 'nowrap' },
   resources: { margin: 0, paddingLeft: '20px', display: 'flex', flexDirection: 'column', gap: '4px' },
 });
 
@@ -126,8 +127,8 @@ function CatalogCard(props: { catalog: Catalog; team: TeamResources; onChanged: 
           </Text>
         }
         description={catalog.description ? <Text className={styles.muted}>{catalog.description}</Text> : undefined}
-        action={
-          <div className={styles.row}>
+      />
+      <div className={styles.badges}>
             <Badge appearance="tint" color={catalog.state === 'published' ? 'success' : 'subtle'}>
               {t(catalog.state === 'published' ? 'catalogEnabled' : 'catalogDisabled')}
             </Badge>
@@ -136,9 +137,7 @@ function CatalogCard(props: { catalog: Catalog; team: TeamResources; onChanged: 
                 {t('catalogExternal')}
               </Badge>
             )}
-          </div>
-        }
-      />
+      </div>
       {editable && (
         <div className={styles.row}>
           <Switch label={t('enabled')} checked={catalog.state === 'published'} disabled={action.busy} onChange={(_, d) => patch({ state: d.checked ? 'published' : 'unpublished' })} />

@@ -306,7 +306,9 @@ function PackageDetail(props: { id: string; onBack: () => void }) {
                 ) : (
                   <ul className={styles.bullets} aria-label={t('resourceRoles')}>
                     {(pkg.resourceRoleScopes ?? []).map((rs) => {
-                      const resource = roles.find((r) => r.originId === rs.role.originId && r.originSystem === rs.role.originSystem)?.resource.displayName ?? rs.scope.displayName ?? '';
+                      const found = roles.find((r) => r.originId === rs.role.originId && r.originSystem === rs.role.originSystem && r.resource.originId === rs.scope.originId);
+                      const kind = t(rs.role.originSystem === 'SharePointOnline' ? 'kindSite' : 'kindGroup');
+                      const resource = `${found?.resource.displayName ?? rs.scope.displayName ?? ''} (${kind})`;
                       return (
                         <li key={rs.id}>
                           <div className={styles.row}>
@@ -430,7 +432,7 @@ function CopyLink(props: { id: string }) {
   const t = useT();
   const styles = useStyles();
   const { config } = useApp();
-  const publicUrl = 'publicUrl' in config && typeof config.publicUrl === 'string' && config.publicUrl ? config.publicUrl : location.origin;
+  const publicUrl = config.publicUrl || location.origin;
   const link = directLink(publicUrl, props.id);
   const input = useRef<HTMLInputElement>(null);
   const [status, setStatus] = useState<'copied' | 'failed'>();

@@ -151,6 +151,7 @@ export function PeoplePicker(props: {
   const [matches, setMatches] = useState<DirectoryUser[]>([]);
   const [searching, setSearching] = useState(false);
   const [failure, setFailure] = useState<string>();
+  const [open, setOpen] = useState(false);
   useEffect(() => {
     const q = query.trim();
     if (q.length < 2) {
@@ -199,8 +200,16 @@ export function PeoplePicker(props: {
           freeform
           value={query}
           placeholder={t('peoplePlaceholder')}
-          onChange={(e) => setQuery((e.target as HTMLInputElement).value)}
-          onOptionSelect={(_, data) => pick(data.optionValue)}
+          open={open && query.trim().length >= 2}
+          onOpenChange={(_, data) => setOpen(data.open)}
+          onChange={(e) => {
+            setQuery((e.target as HTMLInputElement).value);
+            setOpen(true);
+          }}
+          onOptionSelect={(_, data) => {
+            pick(data.optionValue);
+            setOpen(false);
+          }}
         >
           {searching && matches.length === 0 && (
             <Option disabled value="" text={t('searching')}>
