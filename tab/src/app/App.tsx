@@ -1,4 +1,4 @@
-import { Button, Card, Field, Input, makeStyles, MessageBar, MessageBarBody, Spinner, Text, Title2, tokens } from '@fluentui/react-components';
+import { Button, Card, Field, Input, Link, makeStyles, MessageBar, MessageBarBody, Spinner, Text, Title2, tokens } from '@fluentui/react-components';
 import { FormEvent, lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { AccessPackagePage, MyAccessPage } from '../myaccess';
 import { devSignIn, loadPublicConfig, msalSession, PublicConfig, Session, storedDevSession, teamsSession } from './auth';
@@ -126,7 +126,7 @@ function NotFound() {
     <main className={styles.center}>
       <Card className={styles.card}>
         <Text>{t('notFound')}</Text>
-        <a href={routeHash({ page: 'my-access', section: 'catalog' })}>{t('goHome')}</a>
+        <Link href={routeHash({ page: 'my-access', section: 'catalog' })}>{t('goHome')}</Link>
       </Card>
     </main>
   );
@@ -173,7 +173,7 @@ function SignIn(props: { config: PublicConfig; entraSignIn?: () => Promise<void>
             <ul className={styles.accounts} aria-label={t('signInTitle')}>
               {(props.config.devAccounts ?? []).map((account) => (
                 <li key={account.upn}>
-                  <Button className={styles.account} disabled={busy} onClick={() => void signIn(account.upn)} aria-label={t('signInAs', { name: `${account.displayName} (${account.upn})` })}>
+                  <Button className={styles.account} disabled={busy} onClick={() => void signIn(account.upn)}>
                     {account.displayName} <span className={styles.org}>&nbsp;· {account.organization} · {account.upn}</span>
                   </Button>
                 </li>

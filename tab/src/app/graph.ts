@@ -40,3 +40,15 @@ export function graphErrorCode(error: unknown): string | undefined {
 export function graphErrorStatus(error: unknown): number | undefined {
   return error instanceof GraphError && error.statusCode > 0 ? error.statusCode : undefined;
 }
+
+/**
+ * The path (with query) to give `client.api()` for an `@odata.nextLink`. The SDK takes absolute
+ * URLs only for https hosts, and the embedded Graph is http on localhost; a link that leaves Graph's
+ * base URL is refused, so a token is never sent elsewhere.
+ */
+export function nextLinkPath(nextLink: string, graphBaseUrl: string): string {
+  const base = new URL(graphBaseUrl, location.origin);
+  const link = new URL(nextLink, base);
+  if (link.origin !== base.origin || !link.pathname.startsWith(base.pathname)) throw new Error('The next page is not on Graph.');
+  return `/${link.pathname.slice(base.pathname.length).replace(/^v1\.0\//, '')}${link.search}`;
+}
