@@ -191,6 +191,77 @@ describe('the Extranet tab in Chromium', () => {
     await expectAccessible(page, 'package');
   });
 
+  it('lets Pradeep request the hidden package from the link, Ruth approve it, and Pradeep see it delivered', async () => {
+    expect(packageId).not.toBe('');
+    const pradeep = await newPage();
+    await pradeep.goto(`${server.url}/#/access-packages/${encodeURIComponent(packageId)}`);
+    await devSignIn(pradeep, 'pradeep@fabrikam.test');
+    await pradeep.getByRole('heading', { name: demo.packageName }).waitFor();
+    await pradeep.getByLabel('What will you work on in Project Falcon?').fill('Firmware for the test rig');
+    await pradeep.getByLabel(/Business justification/).fill('Falcon test rig integration');
+    await pradeep.getByRole('button', { name: 'Submit request' }).click();
+    await pradeep.getByText('Your request has been submitted.').waitFor();
+
+    const ruth = await newPage();
+    await ruth.goto(`${server.url}/#/my-access/approvals`);
+    await devSignIn(ruth, 'ruth@fabrikam.test');
+    await ruth.getByTestId('approval-list').getByText('Firmware for the test rig', { exact: false }).waitFor();
+    await ruth.getByRole('checkbox', { name: /Pradeep Gupta/ }).check();
+    await ruth.getByRole('button', { name: 'Approve selected' }).click();
+    await ruth.getByRole('dialog').getByLabel(/Justification/).fill('Known engineer');
+    await ruth.getByRole('dialog').getByRole('button', { name: 'Approve' }).click();
+    await ruth.getByText('1 decision(s) recorded.').waitFor();
+
+    await pradeep.goto(`${server.url}/#/my-access/requests`);
+    await pradeep.getByText('Delivered', { exact: true }).waitFor({ timeout: 30_000 });
+    await pradeep.getByRole('tab', { name: 'My access' }).click();
+    await pradeep.getByTestId('access-list').getByText(demo.packageName).waitFor();
+  });
+
+  it('shows Megan the request and Pradeep’s access, and lets her revoke it', async () => {
+    const page = await openAs(demo.users.megan.upn, 'requests');
+    const request = page.getByRole('row').filter({ hasText: 'Pradeep Gupta' }).filter({ hasText: 'Request' });
+    await request.getByText('Delivered').waitFor();
+    await request.getByText('Falcon test rig integration').waitFor();
+    await screenshot(page, 'extranet-requests-light');
+    await expectAccessible(page, 'requests');
+
+    await page.getByRole('tab', { name: 'Assignments' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'Pradeep Gupta' });
+    await row.getByText('Active').waitFor();
+    await screenshot(page, 'extranet-assignments-light');
+    await expectAccessible(page, 'assignments');
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('dialog').getByText(`Revoke ${demo.packageName} from Pradeep Gupta`).waitFor();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+    await page.getByText('Nobody has access yet.').waitFor({ timeout: 30_000 });
+    const assignments = await server.graph('GET', `${em}/assignments?$filter=state eq 'delivered'`, { as: demo.users.megan.upn });
+    expect(assignments.body.value).toEqual([]);
+    const removal = await server.graph('GET', `${em}/assignmentRequests?$filter=requestType eq 'adminRemove'`, { as: demo.users.megan.upn });
+    expect(removal.body.value).toHaveLength(1);
+  });
+
+  it('shows the administrator the audit log and lets them change the external user lifecycle', async () => {
+    const page = await openAs(demo.users.admin.upn, 'audit');
+    await page.getByRole('row').filter({ hasText: 'Megan Bowen' }).first().waitFor();
+    await page.getByRole('cell', { name: demo.packageName }).first().waitFor();
+    await screenshot(page, 'extranet-audit-light');
+    await expectAccessible(page, 'audit');
+
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    await page.getByRole('radio', { name: 'Block sign-in, then delete the guest' }).check();
+    await page.getByLabel('Delete after (days)').fill('0');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Enter a whole number of 1 or more.').waitFor();
+    await page.getByLabel('Delete after (days)').fill('45');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Settings saved.').waitFor();
+    const settings = await server.graph('GET', `${em}/settings`, { as: demo.users.admin.upn });
+    expect(settings.body).toMatchObject({ externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P45D' });
+    await screenshot(page, 'extranet-settings-light');
+    await expectAccessible(page, 'settings');
+  });
+
   it('shows the pages in the dark theme and in Dutch, accessible in both', async () => {
     const dark = await openAs(demo.users.megan.upn, 'packages', { colorScheme: 'dark' });
     await dark.getByRole('link', { name: demo.packageName }).or(dark.getByRole('button', { name: demo.packageName })).click();
@@ -215,7 +286,11 @@ describe('the Extranet tab in Chromium', () => {
     const page = await openAs(demo.users.alex.upn);
     await page.getByText('Nothing to manage here').waitFor();
     expect(await page.getByRole('tab').count()).toBe(0);
-    expect(await page.getByRole('button').count()).toBe(0);
+    // The only button is signing out: no management action at all.
+    expect(await page.getByRole('button').allTextContents()).toEqual(['Sign out']);
+    await page.goto(extranetUrl('settings'));
+    await page.getByText('Nothing to manage here').waitFor();
+    expect(await page.getByRole('button').allTextContents()).toEqual(['Sign out']);
     await screenshot(page, 'extranet-alex');
     await expectAccessible(page, 'no role');
   });

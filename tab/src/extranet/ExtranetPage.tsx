@@ -1,6 +1,6 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { GraphError } from '@microsoft/microsoft-graph-client';
-import { makeStyles, MessageBar, MessageBarBody, MessageBarTitle, Tab, TabList, Text, Title2, tokens } from '@fluentui/react-components';
+import { Button, makeStyles, MessageBar, MessageBarBody, MessageBarTitle, Tab, TabList, Text, Title2, tokens } from '@fluentui/react-components';
 import { createContext, useContext, useMemo } from 'react';
 import { useApp } from '../app/context';
 import { AssignmentsSection } from './AssignmentsSection';
@@ -71,7 +71,9 @@ export async function loadCapabilities(graph: Client): Promise<{ me: Me | undefi
 
 const useStyles = makeStyles({
   main: { padding: '16px 24px 48px', display: 'flex', flexDirection: 'column', gap: '16px', maxWidth: '1200px' },
-  header: { display: 'flex', flexDirection: 'column', gap: '4px' },
+  header: { display: 'flex', justifyContent: 'space-between', alignItems: 'flex-start', flexWrap: 'wrap', gap: '8px' },
+  heading: { display: 'flex', flexDirection: 'column', gap: '4px' },
+  user: { display: 'flex', alignItems: 'center', gap: '8px', color: tokens.colorNeutralForeground2 },
   subtitle: { color: tokens.colorNeutralForeground3 },
   tabs: { flexWrap: 'wrap' },
 });
@@ -85,7 +87,7 @@ function sectionOf(path: string): Section {
 export function ExtranetPage(props: { path: string }) {
   const t = useT();
   const styles = useStyles();
-  const { host } = useApp();
+  const { host, session } = useApp();
   const [load, reload] = useLoad(loadCapabilities, []);
   const teamGroupId = (host.kind === 'teams' ? host.context.team?.groupId : undefined) ?? groupIdFromHash(location.hash);
   const section = sectionOf(props.path);
@@ -96,10 +98,21 @@ export function ExtranetPage(props: { path: string }) {
   return (
     <main className={styles.main} aria-labelledby="extranet-title">
       <header className={styles.header}>
-        <Title2 as="h1" id="extranet-title">
-          {t('title')}
-        </Title2>
-        <Text className={styles.subtitle}>{t('subtitle')}</Text>
+        <div className={styles.heading}>
+          <Title2 as="h1" id="extranet-title">
+            {t('title')}
+          </Title2>
+          <Text className={styles.subtitle}>{t('subtitle')}</Text>
+        </div>
+        <div className={styles.user}>
+          <Text size={200}>{t('signedInAs', { name: session.user.displayName })}</Text>
+          {/* Inside Teams, Teams owns the sign-in: there is nothing to sign out of here. */}
+          {session.signOut && (
+            <Button size="small" appearance="subtle" onClick={session.signOut}>
+              {t('signOut')}
+            </Button>
+          )}
+        </div>
       </header>
       <Loaded load={load} onRetry={reload}>
         {({ me, caps }) => (
