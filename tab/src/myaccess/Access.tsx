@@ -5,7 +5,7 @@ import { em, graphErrorMessage, Page } from '../app/graph';
 import { formatDate } from '../app/i18n';
 import { Empty, ErrorBar, Loading, Notice, useLoad } from '../app/ui';
 import type { Assignment } from './model';
-import { useListStyles } from './Requests';
+import { useListStyles } from './listStyles';
 import { myAccessStrings } from './strings';
 
 type Action = { kind: 'extend' | 'leave'; assignment: Assignment };
@@ -96,7 +96,7 @@ export function Access() {
                       </div>
                     }
                     action={
-                      <div className={styles.row}>
+                      <div className={styles.actions}>
                         {end && settings?.enableTargetsToSelfUpdateAccess !== false && a.state === 'delivered' && (
                           <Button size="small" onClick={() => start({ kind: 'extend', assignment: a })}>
                             {t('extend')}

@@ -6,7 +6,7 @@ import { formatDate } from '../app/i18n';
 import { Empty, ErrorBar, Loading, Notice, useLoad } from '../app/ui';
 import type { Approval, ApprovalStage, AssignmentRequest } from './model';
 import { localized } from './requestForm';
-import { useListStyles } from './Requests';
+import { useListStyles } from './listStyles';
 import { myAccessStrings } from './strings';
 
 const useStyles = makeStyles({

@@ -1,19 +1,14 @@
-import { Badge, Button, Card, CardHeader, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, makeStyles, Text, tokens } from '@fluentui/react-components';
+import { Badge, Button, Card, CardHeader, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Text } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
 import { useApp, useLocale, useStrings } from '../app/context';
 import { em, graphErrorMessage, Page } from '../app/graph';
 import { formatDate } from '../app/i18n';
 import { Empty, ErrorBar, Loading, Notice, useLoad } from '../app/ui';
+import { useListStyles } from './listStyles';
 import type { AssignmentRequest } from './model';
 import { isCancellable, requestState } from './status';
 import { MyAccessKey, myAccessStrings } from './strings';
 
-export const useListStyles = makeStyles({
-  list: { listStyleType: 'none', margin: 0, padding: 0, display: 'flex', flexDirection: 'column', gap: '8px' },
-  meta: { color: tokens.colorNeutralForeground2 },
-  row: { display: 'flex', alignItems: 'center', gap: '8px', flexWrap: 'wrap' },
-  section: { display: 'flex', flexDirection: 'column', gap: '12px' },
-});
 
 /** How often an open request is re-read, so its status moves on screen. */
 const refreshMs = 4000;

@@ -5,7 +5,7 @@ import { graphErrorMessage, Page } from '../app/graph';
 import { formatDate } from '../app/i18n';
 import { Empty, ErrorBar, Loading, Notice, useLoad } from '../app/ui';
 import type { ReviewDecision, ReviewDefinition, ReviewInstance } from './model';
-import { useListStyles } from './Requests';
+import { useListStyles } from './listStyles';
 import { MyAccessKey, myAccessStrings } from './strings';
 
 const definitions = '/identityGovernance/accessReviews/definitions';
