@@ -241,6 +241,16 @@ describe('the Extranet tab in Chromium', () => {
     expect(removal.body.value).toHaveLength(1);
   });
 
+  it('shows Graph’s own message when the server refuses a change', async () => {
+    const page = await openAs(demo.users.megan.upn, 'catalogs');
+    const card = page.getByRole('listitem').filter({ hasText: demo.catalogName });
+    await card.getByRole('listitem').filter({ hasText: 'Project Falcon · team / group' }).getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+    // The package still hands out the team's Member role, so the engine refuses (409 ResourceInUse) and says why.
+    await card.getByRole('alert').getByText(`The resource 'Project Falcon' is used by access package '${demo.packageName}'; remove its roles from the access packages first.`).waitFor();
+    await card.getByText('Project Falcon · team / group').waitFor();
+  });
+
   it('shows the administrator the audit log and lets them change the external user lifecycle', async () => {
     const page = await openAs(demo.users.admin.upn, 'audit');
     await page.getByRole('row').filter({ hasText: 'Megan Bowen' }).first().waitFor();

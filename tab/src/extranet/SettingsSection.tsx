@@ -52,7 +52,7 @@ function SettingsForm(props: { settings: Settings; onSaved: () => void }) {
   const [problems, setProblems] = useState<FormProblems>({});
   const [saved, setSaved] = useState(false);
   const action = useAction();
-  // eslint-disable-next-line react-hooks/exhaustive-deps
+  // Saved settings come back from Graph as a new object: start the form again from them.
   useEffect(() => setDraft(initial()), [props.settings]);
   const readOnly = !caps.writeSettings;
   const submit = (event: FormEvent) => {

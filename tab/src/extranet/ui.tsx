@@ -40,7 +40,7 @@ export function useLoad<T>(load: (graph: Client) => Promise<T>, deps: readonly u
     return () => {
       active = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `load` is read through a ref: callers pass a new closure each render, and `deps` say when to load again.
   }, [graph, version, ...deps]);
   const reload = useCallback(() => setVersion((v) => v + 1), []);
   return [result, reload];
