@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext } from 'playwright-core';
@@ -37,7 +37,7 @@ async function runTabBenchmark(): Promise<void> {
   }
   const target = benchDatabase();
   out(`database: ${target.describe}`);
-  out(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
+  out(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${loadavg()[0].toFixed(1)}`);
   const config = loadConfig({ PORT: '0', DATABASE_URL: target.url, LOG_LEVEL: 'silent', PORTIER_SEED: 'demo' }, 'bench');
   if (!config.ok) throw new Error(config.errors.join('\n'));
   let portier: Portier | undefined;
