@@ -88,10 +88,11 @@ describe('My access in Chromium (demo tenant)', () => {
   async function checkAccessibility(page: Page, label: string): Promise<void> {
     await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
     const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (context: Document, options: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+      // Runs in the page; this file is typed without the DOM library.
+      const axe = (globalThis as unknown as { axe: { run: (context: unknown, options: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
       // Tabster's focus sentinels (Fluent's arrow-key navigation) are aria-hidden elements that pass
       // focus on at once; axe reports them as focusable hidden content, a known false positive.
-      const result = await axe.run({ exclude: [['[data-tabster-dummy]']] } as unknown as Document, { resultTypes: ['violations'] });
+      const result = await axe.run({ exclude: [['[data-tabster-dummy]']] }, { resultTypes: ['violations'] });
       return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
     });
     const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
@@ -149,7 +150,7 @@ describe('My access in Chromium (demo tenant)', () => {
 
     await signIn.getByRole('searchbox').fill('lab');
     await signIn.getByRole('link', { name: 'Lab equipment' }).waitFor();
-    await signIn.waitForFunction(() => document.querySelectorAll('[data-testid="package-list"] li').length === 1);
+    await signIn.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('[data-testid="package-list"] li').length === 1);
 
     await signIn.goto(`${server.url}/#/my-access/access`);
     await signIn.getByTestId('access-list').waitFor();
@@ -177,6 +178,34 @@ describe('My access in Chromium (demo tenant)', () => {
     await snapshot(diego, 'package-not-for-you', variant);
   });
 
+  it('Alex extends and then leaves a package; Isabel cancels her request', async () => {
+    const alex = await signedIn('alex@contoso.test', '#/my-access/access');
+    await alex.getByTestId('access-list').getByText('Lab equipment').waitFor();
+    await alex.getByRole('button', { name: 'Extend' }).click();
+    const extend = alex.getByRole('dialog');
+    await extend.getByRole('button', { name: 'Request extension' }).click();
+    await extend.getByText('This field is required.').waitFor();
+    await extend.getByLabel(/Why do you need it longer/).fill('Longer project');
+    await extend.getByRole('button', { name: 'Request extension' }).click();
+    await alex.getByText('Your extension was requested.').waitFor();
+
+    await alex.getByRole('button', { name: 'Leave' }).click();
+    await alex.getByRole('dialog').getByRole('button', { name: 'Leave' }).click();
+    await alex.getByText('You are leaving Lab equipment.').waitFor();
+
+    const { body: requirements } = await server.graph('POST', `${em}/accessPackages/${hiddenPackageId}/getApplicablePolicyRequirements`, { as: 'isabel@fabrikam.test' });
+    const submitted = await server.graph('POST', `${em}/assignmentRequests`, {
+      as: 'isabel@fabrikam.test',
+      body: { requestType: 'userAdd', assignment: { accessPackageId: hiddenPackageId }, justification: 'QA', answers: [{ '@odata.type': '#microsoft.graph.accessPackageAnswerString', value: 'QA', answeredQuestion: { id: requirements.value[0].questions[0].id } }] },
+    });
+    expect(submitted.status).toBe(201);
+    const isabel = await signedIn('isabel@fabrikam.test', '#/my-access/requests');
+    await isabel.getByRole('button', { name: 'Cancel request' }).click();
+    await isabel.getByRole('dialog').getByRole('button', { name: 'Cancel request' }).click();
+    await isabel.getByText('The request was cancelled.').waitFor();
+    await isabel.getByTestId('request-state').getByText('Cancelled').waitFor();
+  });
+
   it('Ruth approves on her approvals page; Pradeep sees his access delivered', async () => {
     const ruth = await signedIn('ruth@fabrikam.test', '#/my-access/approvals');
     const list = ruth.getByTestId('approval-list');
@@ -196,5 +225,17 @@ describe('My access in Chromium (demo tenant)', () => {
     await pradeep.getByTestId('access-list').getByText('Project Falcon – partner access').waitFor();
     await pradeep.getByTestId('access-state').getByText('Active').waitFor();
     await snapshot(pradeep, 'my-access-delivered');
+
+    // Asking again for what he has: the form is complete, so Graph judges, and its reason is shown.
+    await pradeep.goto(`${server.url}/#/access-packages/${hiddenPackageId}`);
+    await pradeep.getByLabel('What will you work on in Project Falcon?').fill('More firmware');
+    await pradeep.getByLabel(/Business justification/).fill('Again');
+    await pradeep.getByRole('button', { name: 'Submit request' }).click();
+    const refusal = pradeep.getByText(/^Your request was not accepted: .+/);
+    await refusal.waitFor();
+    const message = (await refusal.textContent()) ?? '';
+    expect(message).toMatch(/already has access package 'Project Falcon – partner access'/);
+    expect(message).not.toMatch(/\{|"code"|Error:|[0-9a-f]{8}-[0-9a-f]{4}-/);
+    await snapshot(pradeep, 'package-refused');
   });
 });

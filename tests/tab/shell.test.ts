@@ -1,3 +1,4 @@
+import { withoutIds } from '../../tab/src/app/messages';
 import { detectHost, mayBeTeams, TeamsContext } from '../../tab/src/app/host';
 import { formatDate, pickLocale, translator } from '../../tab/src/app/i18n';
 import { parseRoute, routeHash } from '../../tab/src/app/route';
@@ -91,5 +92,13 @@ describe(parseRoute.name, () => {
     for (const hash of ['#/my-access', '#/my-access/reviews', '#/access-packages/abc-1', '#/extranet', '#/extranet/configure']) {
       expect(routeHash(parseRoute(hash))).toBe(hash);
     }
+  });
+});
+
+describe(withoutIds.name, () => {
+  it("keeps Graph's words and drops the ids in them", () => {
+    expect(withoutIds("This user already has access package 'Falcon' (assignment 01a23174-0fa3-7b06-b29a-001c040861b2).")).toBe("This user already has access package 'Falcon'.");
+    expect(withoutIds("No accessPackage with id '01a23174-0fa3-7b06-b29a-001c040861b2' was found.")).toBe('No accessPackage with id … was found.');
+    expect(withoutIds('Property justification is required.')).toBe('Property justification is required.');
   });
 });

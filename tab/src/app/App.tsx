@@ -39,7 +39,7 @@ function localeOf(host: HostInfo | undefined): Locale {
 
 /** The whole tab: detect the host, sign in, then render the page of the hash route. */
 export function App() {
-  const [boot_, setBoot] = useState<Boot>({ state: 'starting' });
+  const [state, setBoot] = useState<Boot>({ state: 'starting' });
   const [attempt, setAttempt] = useState(0);
   useEffect(() => {
     let active = true;
@@ -51,16 +51,16 @@ export function App() {
       active = false;
     };
   }, [attempt]);
-  const host = boot_.state === 'signIn' || boot_.state === 'ready' ? boot_.host : undefined;
+  const host = state.state === 'signIn' || state.state === 'ready' ? state.host : undefined;
   const locale = useMemo(() => localeOf(host), [host]);
   const theme = useThemeName(host);
   return (
     <LocaleContext.Provider value={locale}>
       <ThemeRoot name={theme} lang={locale.tag}>
-        {boot_.state === 'starting' && <Starting />}
-        {boot_.state === 'failed' && <StartFailed onRetry={() => setAttempt((n) => n + 1)} />}
-        {boot_.state === 'signIn' && <SignIn config={boot_.config} entraSignIn={boot_.entraSignIn} onSignedIn={(session) => setBoot({ ...boot_, state: 'ready', session })} />}
-        {boot_.state === 'ready' && <Ready host={boot_.host} config={boot_.config} session={boot_.session} locale={locale} />}
+        {state.state === 'starting' && <Starting />}
+        {state.state === 'failed' && <StartFailed onRetry={() => setAttempt((n) => n + 1)} />}
+        {state.state === 'signIn' && <SignIn config={state.config} entraSignIn={state.entraSignIn} onSignedIn={(session) => setBoot({ ...state, state: 'ready', session })} />}
+        {state.state === 'ready' && <Ready host={state.host} config={state.config} session={state.session} locale={locale} />}
       </ThemeRoot>
     </LocaleContext.Provider>
   );

@@ -1,6 +1,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import { createGraphClient } from '../../../bot/graph/client';
+import { withoutIds } from './messages';
 
 /**
  * The Graph client of the tabs: the same `@microsoft/microsoft-graph-client` the bot uses, with
@@ -27,7 +28,7 @@ export interface Page<T> {
  * generic sentence for network failures. Never a stack trace or a raw body.
  */
 export function graphErrorMessage(error: unknown, fallback: string): string {
-  if (error instanceof GraphError && error.message && error.statusCode > 0) return error.message;
+  if (error instanceof GraphError && error.message && error.statusCode > 0) return withoutIds(error.message);
   return fallback;
 }
 

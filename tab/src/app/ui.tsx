@@ -24,7 +24,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: DependencyList, fallbac
     return () => {
       active = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `deps` are the caller's: `load` is read through a ref so a new closure each render does not reload.
   }, [...deps, attempt]);
   const reload = useCallback(() => setAttempt((n) => n + 1), []);
   return { ...state, reload };

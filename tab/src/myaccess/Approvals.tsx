@@ -146,7 +146,7 @@ export function Approvals() {
                     <div className={styles.body}>
                       <Text weight="semibold">{what}</Text>
                       <Text size={200} className={list.meta}>
-                        {t('requestedBy', { name: who })} · {p.request?.requestor?.email ?? ''} · {formatDate(p.request?.createdDateTime, locale, true)} · {p.stage.displayName ?? ''}
+                        {t('requestedBy', { name: who })} · {p.request?.requestor?.email ?? ''} · {formatDate(p.request?.createdDateTime, locale, true)} · {t('stage', { n: p.approval.stages.indexOf(p.stage) + 1 })}
                       </Text>
                       {p.request?.justification && <Text size={200}>{t('theirJustification', { text: p.request.justification })}</Text>}
                       {(p.request?.answers ?? []).length > 0 && (

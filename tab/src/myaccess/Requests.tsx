@@ -85,7 +85,7 @@ export function Requests() {
                     }
                     action={
                       isCancellable(r.state) ? (
-                        <Button size="small" onClick={() => setConfirm(r)}>
+                        <Button size="small" className={styles.nowrap} onClick={() => setConfirm(r)}>
                           {t('cancel')}
                         </Button>
                       ) : undefined

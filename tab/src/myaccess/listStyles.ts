@@ -6,5 +6,6 @@ export const useListStyles = makeStyles({
   meta: { color: tokens.colorNeutralForeground2 },
   row: { display: 'flex', alignItems: 'center', gap: '8px', flexWrap: 'wrap' },
   actions: { display: 'flex', alignItems: 'center', gap: '8px', flexWrap: 'nowrap' },
+  nowrap: { whiteSpace: 'nowrap' },
   section: { display: 'flex', flexDirection: 'column', gap: '12px' },
 });

@@ -133,7 +133,7 @@ const en = {
   requestedBy: 'Requested by {name}',
   answers: 'Answers',
   theirJustification: 'Justification: {text}',
-  stage: '{stage}',
+  stage: 'Stage {n}',
   decidedBy: 'Decided by {name}',
   // Reviews
   reviewsIntro: 'Access reviews you are asked to answer: does each person still need their access?',
@@ -280,7 +280,7 @@ const nl: Record<Key, string> = {
   requestedBy: 'Aangevraagd door {name}',
   answers: 'Antwoorden',
   theirJustification: 'Reden: {text}',
-  stage: '{stage}',
+  stage: 'Fase {n}',
   decidedBy: 'Besloten door {name}',
   reviewsIntro: 'Toegangsbeoordelingen die u moet beantwoorden: heeft ieder zijn toegang nog nodig?',
   reviewsEmpty: 'Er wachten geen toegangsbeoordelingen op u.',
