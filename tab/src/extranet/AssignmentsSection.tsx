@@ -1,4 +1,5 @@
 import { makeStyles, Text, tokens } from '@fluentui/react-components';
+import { useEffect, useState } from 'react';
 import { useLocale } from '../app/context';
 import { em } from '../app/graph';
 import { formatDate } from '../app/i18n';
@@ -27,6 +28,23 @@ export function AssignmentsSection() {
   const locale = useLocale();
   const { caps } = useExtranet();
   const action = useAction();
+  // A revocation is a request the engine carries out right after it commits: until the list no longer
+  // shows the assignment, its row says so and the list is read again every second (20 s at most).
+  const [removing, setRemoving] = useState<ReadonlySet<string>>(new Set());
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    if (removing.size === 0) return;
+    let rounds = 0;
+    const timer = setInterval(() => {
+      rounds += 1;
+      setTick((n) => n + 1);
+      if (rounds >= 20) {
+        clearInterval(timer);
+        setRemoving(new Set());
+      }
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [removing]);
   return (
     <div className={styles.column}>
       <Text as="h2" size={500} weight="semibold">
@@ -45,7 +63,7 @@ export function AssignmentsSection() {
             .top(25)
             .get()
         }
-        deps={[]}
+        deps={[tick]}
         rowKey={(a) => a.id}
         empty={<Empty>{t('noAssignments')}</Empty>}
         row={(a, reload) => [
@@ -53,7 +71,9 @@ export function AssignmentsSection() {
           a.accessPackage?.displayName ?? '',
           enumText(t, 'assignment_', a.state),
           a.schedule?.expiration?.endDateTime ? formatDate(a.schedule.expiration.endDateTime, locale) : t('never'),
-          a.accessPackage?.catalog && caps.manageAssignments(a.accessPackage.catalog.id) && a.state === 'delivered' ? (
+          removing.has(a.id) ? (
+            t('removing')
+          ) : a.accessPackage?.catalog && caps.manageAssignments(a.accessPackage.catalog.id) && a.state === 'delivered' ? (
             <ConfirmButton
               label={t('revoke')}
               title={t('revokeTitle', { name: a.target?.displayName ?? '', package: a.accessPackage?.displayName ?? '' })}
@@ -61,7 +81,15 @@ export function AssignmentsSection() {
               confirm={t('revoke')}
               cancel={t('cancel')}
               busy={action.busy}
-              onConfirm={() => action.run((graph) => graph.api(`${em}/assignmentRequests`).post({ requestType: 'adminRemove', assignment: { id: a.id } }), reload)}
+              onConfirm={() =>
+                action.run(
+                  (graph) => graph.api(`${em}/assignmentRequests`).post({ requestType: 'adminRemove', assignment: { id: a.id } }),
+                  () => {
+                    setRemoving((ids) => new Set([...ids, a.id]));
+                    reload();
+                  },
+                )
+              }
             />
           ) : (
             ''
