@@ -205,7 +205,7 @@ const codeNames = ['Bri', 'Cor', 'Dra', 'Fel', 'Gun', 'Hes', 'Kip', 'Lom', 'Nar'
 const audiences = ['partner access', 'contractors', 'supplier portal', 'joint engineering', 'read-only reviewers', 'sales collaboration', 'support escalation'];
 const partners = ['Fabrikam', 'Litware', 'Northwind', 'Tailspin', 'Woodgrove', 'Adatum', 'Proseware', 'Wingtip'];
 
-interface Seeded {
+export interface Seeded {
   catalogIds: string[];
   counts: Record<string, number>;
 }
@@ -271,7 +271,7 @@ async function insertBatched<T extends keyof Database & string>(tx: Transaction<
  * one or two of those roles, one policy per package, and the audit records and resource requests
  * the commands would have written. Batched inserts, 20 catalogs per transaction.
  */
-async function seedCatalogs(portier: Portier, principal: Principal): Promise<Seeded> {
+export async function seedCatalogs(portier: Portier, principal: Principal): Promise<Seeded> {
   const db = portier.store.db;
   const random = seededRandom(20_000);
   const templates = policyTemplates();

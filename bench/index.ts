@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { catalogBenchmark } from './catalog';
+import { tabBenchmark } from './tab';
 import { lifecycleBenchmark } from './lifecycle';
 import { type BenchModule, heading } from './lib';
 
@@ -8,7 +9,7 @@ import { type BenchModule, heading } from './lib';
  * printed, not fatal (figures vary with the machine); a benchmark that cannot run exits 1.
  * Add new benchmark files to this list.
  */
-const benchmarks: BenchModule[] = [catalogBenchmark, lifecycleBenchmark];
+const benchmarks: BenchModule[] = [catalogBenchmark, lifecycleBenchmark, tabBenchmark];
 
 async function main(): Promise<number> {
   let failed = 0;

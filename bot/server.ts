@@ -3,13 +3,14 @@ import type { AddressInfo } from 'node:net';
 import pino, { Logger } from 'pino';
 import restify from 'restify';
 import { principalResolver } from './auth/principal';
-import { devTokenVerifier, entraTokenVerifier, issueDevToken, TokenVerifier } from './auth/tokens';
+import { devTokenVerifier, entraTokenVerifier, issueDevToken, listDevAccounts, TokenVerifier } from './auth/tokens';
 import type { Config } from './config';
 import { Clock, EngineDeps, systemClock } from './context';
 import { DomainError, ValidationError } from './domain/errors';
 import { buildGraphRouter } from './graph/routes';
 import { errorBody, graphBasePath, send, serveGraph, statusOf } from './graph/service';
 import { readJsonBody } from './http/body';
+import { defaultTabDirectory, staticTab } from './http/staticTab';
 import { JobRunner } from './jobs/runner';
 import type { EventConsumer } from './events/consumer';
 import { builtInConsumers, ensureRecurringTimers, timerAbandonHandlers, timerHandlers } from './lifecycle';
@@ -34,6 +35,8 @@ export interface StartOptions {
   store?: Store;
   /** Extra outbox consumers by name, beside the built-in ones (tests observe events this way). */
   consumers?: Readonly<Record<string, EventConsumer>>;
+  /** Where the built tabs are (default: `dist/tab` beside the server). */
+  tabDirectory?: string;
   /** The time budget of one read (default 1 s; tests shorten it to prove the deadline). */
   readTimeoutMs?: number;
 }
@@ -59,6 +62,8 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
   const router = buildGraphRouter();
   const graphDeps = { store, verifier, resolvePrincipal: principalResolver(store.db), clock, router, publicUrl: config.publicUrl, log, subscriptions, wake };
   const server = restify.createServer({ name: 'portier', handleUncaughtExceptions: false });
+  const tab = staticTab(options.tabDirectory ?? defaultTabDirectory(__dirname));
+  if (!tab.available) log.warn('The tabs are not built (run `npm run build`); only the API is served.');
 
   // Graph paths carry function segments (`filterByCurrentUser(on='target')`) that restify's router
   // cannot express, so they are served before routing.
@@ -71,7 +76,23 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
       );
       return;
     }
+    // The built tabs at `/` (everything but the API and the health check).
+    if (path !== '/healthz' && path !== '/api' && !path.startsWith('/api/') && tab.serve(req as IncomingMessage, res as unknown as ServerResponse, path)) {
+      next(false);
+      return;
+    }
     next();
+  });
+
+  server.get('/api/config', (_req: restify.Request, res: restify.Response, next: restify.Next) => {
+    publicConfig(config, store).then(
+      (body) => {
+        res.setHeader('Cache-Control', 'no-store');
+        send(res as unknown as ServerResponse, 200, body);
+        next();
+      },
+      (error: unknown) => next(error as Error),
+    );
   });
 
   // Errors restify answers itself (unknown path, method not allowed, an unexpected failure) use Graph's
@@ -134,6 +155,27 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
       server.close();
       if (!options.store) await store.close();
     },
+  };
+}
+
+/**
+ * What the tab needs before anyone signs in (`GET /api/config`): how to sign in and where Graph is.
+ * Public values only; the dev accounts are listed only in dev mode, which binds to loopback.
+ */
+async function publicConfig(config: Config, store: Store): Promise<Record<string, unknown>> {
+  const graphBaseUrl = '/graph/';
+  // Direct links to packages are built on PUBLIC_URL (DESIGN §4), which may differ from the page's origin.
+  const publicUrl = config.publicUrl;
+  if (config.authMode === 'dev') return { authMode: 'dev', graphBaseUrl, publicUrl, devAccounts: await listDevAccounts(store.db) };
+  const clientId = config.aad.clientId;
+  return {
+    authMode: 'entra',
+    graphBaseUrl,
+    publicUrl,
+    clientId,
+    // Multi-tenant: a partner signs in with their home organization.
+    authority: `${config.aad.authorityHost.replace(/\/$/, '')}/organizations`,
+    scopes: [`api://${new URL(config.publicUrl).host}/${clientId}/access_as_user`],
   };
 }
 

@@ -181,3 +181,39 @@ function identityFrom(payload: JWTPayload): VerifiedIdentity {
     email: text(payload.email),
   };
 }
+
+/** An account the dev sign-in picker offers. */
+export interface DevAccount {
+  upn: string;
+  displayName: string;
+  organization: string;
+}
+
+/**
+ * The accounts the tab's dev sign-in picker offers: the home tenant's members, then the partners'
+ * home accounts (people who sign in from their own organization). Guests are left out: a partner
+ * signs in with the home account, and the guest object follows from it. Dev mode only.
+ */
+export async function listDevAccounts(db: Kysely<Database>, limit = 50): Promise<DevAccount[]> {
+  const home = await db.selectFrom('tenants').select(['displayName']).where('isHome', '=', 1).executeTakeFirst();
+  const members = await db
+    .selectFrom('users')
+    .select(['userPrincipalName', 'displayName'])
+    .where('userType', '=', 'Member')
+    .where('accountEnabled', '=', 1)
+    .orderBy('userPrincipalName')
+    .limit(limit)
+    .execute();
+  const partners = await db
+    .selectFrom('external_accounts')
+    .innerJoin('tenants', 'tenants.id', 'external_accounts.tenantId')
+    .select(['external_accounts.userPrincipalName', 'external_accounts.displayName', 'tenants.displayName as organization'])
+    .orderBy('tenants.displayName')
+    .orderBy('external_accounts.userPrincipalName')
+    .limit(limit)
+    .execute();
+  return [
+    ...members.map((m) => ({ upn: m.userPrincipalName, displayName: m.displayName, organization: home?.displayName ?? '' })),
+    ...partners.map((p) => ({ upn: p.userPrincipalName, displayName: p.displayName, organization: p.organization })),
+  ];
+}

@@ -1,0 +1,152 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { resolvePrincipal } from '../bot/auth/principal';
+import { loadConfig } from '../bot/config';
+import { demo } from '../bot/seed/tenant';
+import { type Portier, startPortier } from '../bot/server';
+import { launchChromium } from '../tests/helpers/browser';
+import { type ServerProcess, startServerProcess } from '../tests/helpers/process';
+import { seedCatalogs } from './catalog';
+import { benchDatabase, type BenchModule, fmt, printTable, summarize, timed } from './lib';
+
+/**
+ * The personal tab in headless Chromium on localhost, with 20,000 packages in the database (the
+ * catalog benchmark's seed): the gzipped JavaScript its first page loads, the time from navigation
+ * to the first rendered package list, and to the package page's form. Cold runs use a new browser
+ * context each time (nothing cached); warm runs reload in one context (assets from the cache, as
+ * a person opening the tab again). The person is already signed in (dev token in the session).
+ */
+const runs = 7;
+const targets = { jsGzipKb: 350, listMs: 1500, packageMs: 1000 };
+const distTab = join(__dirname, '..', 'dist', 'tab');
+
+export const tabBenchmark: BenchModule = {
+  name: 'Personal tab in Chromium: 20,000 access packages',
+  run: runTabBenchmark,
+};
+
+async function runTabBenchmark(): Promise<void> {
+  const out = console.log;
+  if (!existsSync(join(distTab, 'index.html'))) {
+    out('building the tab (vite build)…');
+    execFileSync(process.execPath, [require.resolve('vite/bin/vite.js'), 'build', '--config', 'tab/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit', cwd: join(__dirname, '..') });
+  }
+  const target = benchDatabase();
+  out(`database: ${target.describe}`);
+  out(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${loadavg()[0].toFixed(1)}`);
+  const config = loadConfig({ PORT: '0', DATABASE_URL: target.url, LOG_LEVEL: 'silent', PORTIER_SEED: 'demo' }, 'bench');
+  if (!config.ok) throw new Error(config.errors.join('\n'));
+  let portier: Portier | undefined;
+  let server: ServerProcess | undefined;
+  let browser: Browser | undefined;
+  try {
+    portier = await startPortier(config.config);
+    const principal = await resolvePrincipal(portier.store.db, { objectId: demo.users.admin.id, tenantId: demo.contoso.id, userPrincipalName: demo.users.admin.upn, displayName: demo.users.admin.name, email: demo.users.admin.upn });
+    const seeding = await timed(() => seedCatalogs(portier as Portier, principal));
+    out(`seeded ${seeding.result.counts.access_packages?.toLocaleString('en-US')} packages in ${(seeding.ms / 1000).toFixed(1)} s`);
+    await portier.close();
+    portier = undefined;
+
+    // The server in its own process, as in production; the browser is the client.
+    server = await startServerProcess({ DATABASE_URL: target.url, PORTIER_SEED: 'demo', AUTH_MODE: 'dev', PORTIER_JOB_INTERVAL_MS: '60000' });
+    const base = server.url;
+    const person = demo.users.alex;
+    const tokenResponse = await fetch(`${base}/api/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ upn: person.upn }) });
+    const { access_token: token, expires_in: expiresIn } = (await tokenResponse.json()) as { access_token: string; expires_in: number };
+    const session = JSON.stringify({ token, expiresAt: Date.now() + expiresIn * 1000, user: { displayName: person.name, userPrincipalName: person.upn } });
+    const requestable = (await (
+      await fetch(`${base}/graph/v1.0/identityGovernance/entitlementManagement/accessPackages/filterByCurrentUser(on='allowedRequestor')?$top=1&$count=true&$select=id`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as { '@odata.count': number; value: { id: string }[] };
+    out(`${person.upn} may request ${requestable['@odata.count'].toLocaleString('en-US')} of them`);
+    const packageId = requestable.value[0].id;
+
+    browser = await launchChromium();
+    const newContext = async (): Promise<BrowserContext> => {
+      const context = await (browser as Browser).newContext({ viewport: { width: 1100, height: 800 } });
+      // Runs in the page (this file is typed without the DOM library, hence the cast).
+      await context.addInitScript((value) => (globalThis as unknown as { sessionStorage: { setItem(key: string, value: string): void } }).sessionStorage.setItem('portier.devSession', value), session);
+      return context;
+    };
+
+    // What the first page loads: every script response, gzipped as the server sends it.
+    const sizing = await newContext();
+    const page = await sizing.newPage();
+    const scripts = new Map<string, number>();
+    page.on('response', (response) => {
+      if (response.request().resourceType() !== 'script') return;
+      void response.body().then((body) => scripts.set(new URL(response.url()).pathname, gzipSync(body, { level: 9 }).length), () => undefined);
+    });
+    await page.goto(`${base}/#/my-access`);
+    await page.waitForSelector('[data-testid="package-list"] li');
+    await page.waitForLoadState('networkidle');
+    await sizing.close();
+    const jsKb = [...scripts.values()].reduce((sum, n) => sum + n, 0) / 1024;
+
+    const graphMs: number[] = [];
+    const timeTo = async (context: BrowserContext, hash: string, selector: string, reuse?: import('playwright-core').Page): Promise<number> => {
+      const p = reuse ?? (await context.newPage());
+      await p.goto('about:blank');
+      await p.goto(`${base}/${hash}`);
+      await p.waitForSelector(selector);
+      // Milliseconds since this navigation started, read in the page once the element is there, and
+      // how long the page waited for Graph (resource timing), to tell the server's share from the page's.
+      const [ms, graph] = await p.evaluate(() => {
+        const entries = performance.getEntriesByType('resource').filter((e) => e.name.includes('/graph/v1.0/'));
+        return [performance.now(), entries.reduce((sum, e) => Math.max(sum, e.duration), 0)] as const;
+      });
+      if (hash === '#/my-access') graphMs.push(graph);
+      return ms;
+    };
+    const list = '[data-testid="package-list"] li';
+    const form = 'form[aria-label]';
+    const cold = { list: [] as number[], pkg: [] as number[] };
+    for (let i = 0; i < runs; i++) {
+      const c1 = await newContext();
+      cold.list.push(await timeTo(c1, '#/my-access', list));
+      await c1.close();
+      const c2 = await newContext();
+      cold.pkg.push(await timeTo(c2, `#/access-packages/${packageId}`, form));
+      await c2.close();
+    }
+    const warmContext = await newContext();
+    const warmPage = await warmContext.newPage();
+    await timeTo(warmContext, '#/my-access', list, warmPage);
+    const warm = { list: [] as number[], pkg: [] as number[] };
+    for (let i = 0; i < runs; i++) {
+      warm.list.push(await timeTo(warmContext, '#/my-access', list, warmPage));
+      warm.pkg.push(await timeTo(warmContext, `#/access-packages/${packageId}`, form, warmPage));
+    }
+    await warmContext.close();
+
+    const verdict = (value: number, limit: number) => (value <= limit ? 'ok' : 'MISSED');
+    printTable(
+      ['figure', 'value', 'target', ''],
+      [
+        ['JS loaded by the first page (gzip)', `${fmt(jsKb, 1)} KB in ${scripts.size} files`, `≤ ${targets.jsGzipKb} KB`, verdict(jsKb, targets.jsGzipKb)],
+        ...(
+          [
+            ['package list, cold (p50 / max)', cold.list, targets.listMs],
+            ['package list, warm (p50 / max)', warm.list, targets.listMs],
+            ['package page form, cold (p50 / max)', cold.pkg, targets.packageMs],
+            ['package page form, warm (p50 / max)', warm.pkg, targets.packageMs],
+          ] as const
+        ).map(([label, values, limit]) => {
+          const s = summarize(values);
+          const max = Math.max(...values);
+          return [label, `${fmt(s.p50, 0)} / ${fmt(max, 0)} ms`, `< ${limit} ms`, verdict(max, limit)];
+        }),
+      ],
+    );
+    out(`of which the Graph call of the package list took ${fmt(summarize(graphMs).p50, 0)} ms (p50 over ${graphMs.length} loads)`);
+    for (const [path, size] of [...scripts.entries()].sort((a, b) => b[1] - a[1])) out(`  ${path}: ${fmt(size / 1024, 1)} KB gzip`);
+  } finally {
+    await browser?.close();
+    await server?.stop();
+    await portier?.close();
+    await target.cleanup();
+  }
+}

@@ -1,0 +1,45 @@
+import { Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, DialogTrigger } from '@fluentui/react-components';
+import { useState } from 'react';
+import type { FormProblem } from './forms';
+import type { DraftProblem } from './policyWizard';
+import type { useT } from './ui';
+
+type T = ReturnType<typeof useT>;
+
+/** The words of a validation problem, or undefined when the field is fine. */
+export function problemText(t: T, problem: FormProblem | DraftProblem | undefined): string | undefined {
+  return problem ? t(`problem_${problem}`) : undefined;
+}
+
+/** A button that asks before doing something that cannot be undone (delete, revoke). */
+export function ConfirmButton(props: { label: string; title: string; body: string; confirm: string; cancel: string; busy?: boolean; onConfirm: () => Promise<unknown> | void }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <Dialog open={open} onOpenChange={(_, data) => setOpen(data.open)}>
+      <DialogTrigger disableButtonEnhancement>
+        <Button disabled={props.busy}>{props.label}</Button>
+      </DialogTrigger>
+      <DialogSurface>
+        <DialogBody>
+          <DialogTitle>{props.title}</DialogTitle>
+          <DialogContent>{props.body}</DialogContent>
+          <DialogActions>
+            <DialogTrigger disableButtonEnhancement>
+              <Button appearance="secondary">{props.cancel}</Button>
+            </DialogTrigger>
+            <Button
+              appearance="primary"
+              onClick={async () => {
+                setOpen(false);
+                await props.onConfirm();
+              }}
+            >
+              {props.confirm}
+            </Button>
+          </DialogActions>
+        </DialogBody>
+      </DialogSurface>
+    </Dialog>
+  );
+}
+
