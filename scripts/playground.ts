@@ -197,6 +197,8 @@ export interface Child {
   name: string;
   pid: number;
   output(): string;
+  /** Resolves when the child has exited, with its exit code (null when a signal ended it). */
+  exited: Promise<number | null>;
   /** Stops the whole group (SIGTERM, then SIGKILL after `graceMs`) and resolves when the child has exited. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -212,7 +214,7 @@ function startChild(name: string, command: string, args: string[], env: NodeJS.P
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   const signalGroup = (signal: NodeJS.Signals) => {
     try {
       if (child.pid) process.kill(-child.pid, signal);
@@ -226,6 +228,7 @@ function startChild(name: string, command: string, args: string[], env: NodeJS.P
       name,
       pid: child.pid ?? -1,
       output: () => output,
+      exited,
       async stop(graceMs = 5000) {
         if (child.exitCode !== null || child.signalCode !== null) {
           signalGroup('SIGKILL'); // grandchildren, if any outlived it
@@ -386,6 +389,16 @@ and approve the card that arrives in your chat.   Ctrl+C stops both.`);
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+  // One without the other is of no use: when either ends, both go.
+  void Promise.race([run.portier.exited.then(() => run.portier), run.playground.exited.then(() => run.playground)]).then((ended) => {
+    if (stopping) return;
+    console.error(`${ended.name} stopped:\n${ended.output().slice(-2000)}`);
+    stopping = true;
+    run.stop().then(
+      () => process.exit(1),
+      () => process.exit(1),
+    );
+  });
 }
 
 if (require.main === module) {
