@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import pino, { Logger } from 'pino';
 import restify from 'restify';
 import { principalResolver } from './auth/principal';
-import { devTokenVerifier, entraTokenVerifier, issueDevToken, TokenVerifier } from './auth/tokens';
+import { devTokenVerifier, entraTokenVerifier, issueDevToken, TokenVerifier, withOnBehalfTokens } from './auth/tokens';
 import type { Config } from './config';
 import { Clock, EngineDeps, systemClock } from './context';
 import { DomainError, ValidationError } from './domain/errors';
@@ -15,6 +15,7 @@ import type { EventConsumer } from './events/consumer';
 import { builtInConsumers, ensureRecurringTimers, timerHandlers } from './lifecycle';
 import { seedDemoTenant } from './seed/demo';
 import { openStore, Store } from './store/db';
+import { mountBot } from './teams';
 import { z } from 'zod';
 import { randomUUID } from 'node:crypto';
 
@@ -53,7 +54,9 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
   const wake = () => jobs?.wake();
   const engine: EngineDeps = { db: store.db, dialect: store.dialect, clock, publicUrl: config.publicUrl, subscriptions, wake };
 
-  const verifier: TokenVerifier = config.authMode === 'dev' ? devTokenVerifier(store.db) : entraTokenVerifier(config, store.db);
+  const userVerifier: TokenVerifier = config.authMode === 'dev' ? devTokenVerifier(store.db) : entraTokenVerifier(config, store.db);
+  // The Teams bot reaches the embedded Graph as the person who wrote or clicked, with tokens Portier issues itself.
+  const verifier: TokenVerifier = config.graph === 'embedded' ? withOnBehalfTokens(userVerifier, store.db) : userVerifier;
   const router = buildGraphRouter();
   const graphDeps = { store, verifier, resolvePrincipal: principalResolver(store.db), clock, router, publicUrl: config.publicUrl, log, subscriptions, wake };
   const server = restify.createServer({ name: 'portier', handleUncaughtExceptions: false });
@@ -87,6 +90,10 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
     );
   });
 
+  // The Teams bot on POST /api/messages; it reaches Portier's Graph over HTTP once the server listens.
+  let url = '';
+  const bot = mountBot(server, { config, db: store.db, dialect: store.dialect, clock, log, graphBaseUrl: () => `${url}/graph/` });
+
   // Every timer kind of the entitlement engine, and the consumers of its events.
   const runner = new JobRunner({
     store,
@@ -94,16 +101,17 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
     log,
     timers: timerHandlers(engine),
     consumers: Object.fromEntries(Object.entries(consumers).map(([name, c]) => [name, c.handle])),
+    workers: [() => bot.sendNotices()],
     intervalMs: config.jobIntervalMs,
   });
   jobs = runner;
   await ensureRecurringTimers(store.db, clock.now());
 
   await new Promise<void>((resolve) => server.listen(config.port, config.host, () => resolve()));
-  runner.start();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  runner.start();
   if (config.authMode === 'dev') {
     log.warn(`DEV MODE: Portier accepts unsigned dev tokens from POST /api/dev/token and listens on ${config.host} only. Never expose this to a network.`);
   }
