@@ -123,8 +123,10 @@ describe('Agents Playground: Ruth approves a partner request in her Teams chat',
     await card.getByRole('button', { name: 'Approve' }).click();
 
     // The invoke answers with the refreshed card: decided, by Ruth, no buttons left.
-    const decided = chat().locator('.ac-adaptiveCard', { hasText: demo.partners.pradeep.name }).last();
-    await decided.getByText(/approved/i).first().waitFor({ timeout: 60_000 });
+    const decided = chat().locator('.ac-adaptiveCard', { hasText: `Approved by ${demo.ruthGuest.name}` }).last();
+    await decided.waitFor({ timeout: 60_000 });
+    await shot('3-approved.png');
+    await decided.getByText(demo.partners.pradeep.name).first().waitFor();
     expect(await decided.getByRole('button', { name: 'Approve' }).count()).toBe(0);
 
     // The engine delivers: Pradeep becomes a guest with the package (read through Graph as the admin).
@@ -140,6 +142,5 @@ describe('Agents Playground: Ruth approves a partner request in her Teams chat',
     expect(state).toBe('delivered');
     const stages = await graph('admin@contoso.test', 'GET', `${em}/accessPackageAssignmentApprovals/${requestId}/stages`);
     expect(stages.body.value[0]).toMatchObject({ reviewResult: 'Approve', reviewedBy: { id: demo.ruthGuest.id } });
-    await shot('3-approved.png');
   });
 });
