@@ -7,6 +7,7 @@ import { activity, people, postActivity } from '../helpers/teams';
 
 const botId = '7e570000-0000-4000-8000-00000000b07d';
 const issuer = 'https://api.botframework.com';
+type SigningKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
 /**
  * The authenticated path, offline: botbuilder's configuration points at stand-ins of the test's own
@@ -19,14 +20,14 @@ describe('bot authentication (BOT_ID set)', () => {
   let connector: ConnectorStandIn;
   let identity: Server;
   let identityUrl: string;
-  let key: CryptoKey;
-  let otherKey: CryptoKey;
+  let key: SigningKey;
+  let otherKey: SigningKey;
   const tokenRequests: string[] = [];
 
   beforeAll(async () => {
     const pair = await generateKeyPair('RS256', { extractable: true });
-    key = pair.privateKey as CryptoKey;
-    otherKey = (await generateKeyPair('RS256')).privateKey as CryptoKey;
+    key = pair.privateKey;
+    otherKey = (await generateKeyPair('RS256')).privateKey;
     const jwk: JWK = { ...(await exportJWK(pair.publicKey)), kid: 'test-key', use: 'sig', alg: 'RS256' };
     identity = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -67,7 +68,7 @@ describe('bot authentication (BOT_ID set)', () => {
     };
   }
 
-  const sign = (claims: Record<string, unknown>, signingKey: CryptoKey = key, expires = '5m') =>
+  const sign = (claims: Record<string, unknown>, signingKey: SigningKey = key, expires = '5m') =>
     new SignJWT({ serviceurl: connector.url, ...claims }).setProtectedHeader({ alg: 'RS256', kid: 'test-key', typ: 'JWT' }).setIssuer(issuer).setAudience(botId).setIssuedAt().setNotBefore('-1m').setExpirationTime(expires).sign(signingKey);
 
   it('serves a correctly signed activity; the reply reaches the connector with the bot token', async () => {

@@ -3,7 +3,7 @@ import { approvalCard, type ApprovalView } from '../../bot/teams/cards/approval'
 import type { AdaptiveCard } from '../../bot/teams/cards/card';
 import { helpCard, messageCard, welcomeCard } from '../../bot/teams/cards/help';
 import { noticeCard, reviewCard } from '../../bot/teams/cards/notices';
-import { myAccessCard, myRequestsCard, noApprovalsCard, packagesCard, requestFormCard, requestStatusCard, waitingCard } from '../../bot/teams/cards/requests';
+import { changeFormCard, myAccessCard, myRequestsCard, noApprovalsCard, packagesCard, requestFormCard, requestStatusCard, waitingCard } from '../../bot/teams/cards/requests';
 import { stringsFor } from '../../bot/teams/strings';
 import { verbs } from '../../bot/teams/verbs';
 
@@ -72,6 +72,7 @@ function everyCard(): Array<[string, AdaptiveCard]> {
     add('my requests', myRequestsCard([{ id: id(6), packageName: 'P', state: 'submitted', created: 'now', cancelable: true }], s));
     add('my access', myAccessCard([{ assignmentId: id(7), accessPackageId: id(3), packageName: 'P', ends: 'soon', canExtend: true, canLeave: true }], s));
     add('no approvals', noApprovalsCard(s));
+    add('extend form', changeFormCard({ assignmentId: id(7), packageName: 'P', verb: verbs.extend, title: s.extend, justificationRequired: true, notice: 'n' }, s));
     add('waiting', waitingCard({ approvals: 2, requests: 1 }, s));
     add('notice', noticeCard({ title: 'Portier', lines: [s.expiringSoon('P', 'soon')], tone: 'Warning', facts: [[s.reason, 'r']], actions: [{ type: 'Action.Execute', title: s.extend, verb: verbs.extend, data: { assignmentId: id(7) } }] }));
     add(
