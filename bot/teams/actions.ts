@@ -110,11 +110,11 @@ export class Actions {
   }
 
   /** The approval card as `ctx.user` sees it now; their own notice on top. */
-  async approvalFor(ctx: ActionContext, ids: { requestId: string; stageId: string }, notice: string | null): Promise<AdaptiveCard> {
-    const stored = await this.deps.cards.find('approval', `${ids.requestId}/${ids.stageId}`, ctx.user.aadObjectId.toLowerCase());
+  async approvalFor(ctx: ActionContext, ids: { requestId: string; stageId: string }, notice: string | null, facts?: ApprovalFacts): Promise<AdaptiveCard> {
+    const stored = facts ? undefined : await this.deps.cards.find('approval', `${ids.requestId}/${ids.stageId}`, ctx.user.aadObjectId.toLowerCase());
     try {
       const approvers = await this.approverMris(ids.requestId, ids.stageId);
-      const view = await loadApprovalView(ctx.graph, ids, { s: ctx.s, locale: ctx.locale, facts: (stored?.factsObject ?? {}) as ApprovalFacts, refreshUserIds: approvers, notice });
+      const view = await loadApprovalView(ctx.graph, ids, { s: ctx.s, locale: ctx.locale, facts: facts ?? ((stored?.factsObject ?? {}) as ApprovalFacts), refreshUserIds: approvers, notice });
       return approvalCard(view, ctx.s);
     } catch (error) {
       // Someone who may not see the request at all gets only the refusal.

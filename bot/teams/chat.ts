@@ -8,6 +8,7 @@ import { localized } from './approvals';
 import { attachment, type AdaptiveCard } from './cards/card';
 import { messageCard } from './cards/help';
 import {
+  changeFormCard,
   myAccessCard,
   myRequestsCard,
   noApprovalsCard,
@@ -73,8 +74,9 @@ export class Chat {
         return requestStatusCard(this.requestItem(await engine.request(ctx.graph, data.requestId), ctx.s, ctx.locale), ctx.s, notice);
       },
     });
-    register(verbs.extend, { data: z.object({ assignmentId: id }), handle: (ctx, data) => this.change(ctx, data.assignmentId, 'userUpdate') });
-    register(verbs.leave, { data: z.object({ assignmentId: id }), handle: (ctx, data) => this.change(ctx, data.assignmentId, 'userRemove') });
+    const change = z.object({ assignmentId: id, justification: z.string().max(2000).optional() });
+    register(verbs.extend, { data: change, handle: (ctx, data) => this.change(ctx, data.assignmentId, 'userUpdate', data.justification) });
+    register(verbs.leave, { data: change, handle: (ctx, data) => this.change(ctx, data.assignmentId, 'userRemove', data.justification) });
   }
 
   async command(user: TeamsUser, locale: string | undefined, command: CommandName, rest: string): Promise<AdaptiveCard[]> {
@@ -207,14 +209,20 @@ export class Chat {
     }
   }
 
-  private async change(ctx: ActionContext, assignmentId: string, requestType: 'userUpdate' | 'userRemove'): Promise<AdaptiveCard> {
+  private async change(ctx: ActionContext, assignmentId: string, requestType: 'userUpdate' | 'userRemove', justification: string | undefined): Promise<AdaptiveCard> {
     const assignment = await engine.assignment(ctx.graph, assignmentId);
     const name = assignment.accessPackage?.displayName ?? '—';
+    const required = requestType === 'userUpdate' && assignment.assignmentPolicy?.requestApprovalSettings?.isRequestorJustificationRequired === true;
+    const form = (notice: string | null) =>
+      changeFormCard({ assignmentId, packageName: name, verb: requestType === 'userUpdate' ? verbs.extend : verbs.leave, title: requestType === 'userUpdate' ? ctx.s.extend : ctx.s.leave, justificationRequired: required, notice }, ctx.s);
+    // The policy asks why: the click opens the form first, and the form's click sends it.
+    if (required && !justification?.trim()) return form(null);
     try {
-      await engine.submit(ctx.graph, { requestType, assignment: { id: assignmentId }, justification: '' });
+      await engine.submit(ctx.graph, { requestType, assignment: { id: assignmentId }, justification: justification?.trim() ?? '' });
     } catch (error) {
       const status = graphStatus(error);
-      if (status === 400 || status === 403 || status === 409) return messageCard(name, `${ctx.s.invalidAction} ${sanitize(error)}`, 'Attention');
+      if (status === 400) return form(`${ctx.s.invalidAction} ${sanitize(error)}`);
+      if (status === 403 || status === 409) return messageCard(name, `${ctx.s.invalidAction} ${sanitize(error)}`, 'Attention');
       throw error;
     }
     return messageCard(name, requestType === 'userUpdate' ? ctx.s.extendRequested(name) : ctx.s.leaveRequested(name), 'Good');

@@ -208,7 +208,7 @@ export class NoticeSender {
     const requestId = str(d.requestId);
 
     const approvalCardFor = async (stageId: string, facts: ApprovalFacts) =>
-      this.deps.actions.approvalFor({ graph, user, locale, s }, { requestId, stageId }, null).then((card) => ({ card, facts }));
+      this.deps.actions.approvalFor({ graph, user, locale, s }, { requestId, stageId }, null, facts).then((card) => ({ card, facts }));
     const updateApprovalCards = async (stageId?: string): Promise<Delivery> => {
       const stored = stageId ? [await this.deps.cards.find('approval', `${requestId}/${stageId}`, notice.recipientId)].filter((c) => c !== undefined) : await this.deps.cards.findByPrefix('approval', `${requestId}/`, notice.recipientId);
       if (stored.length === 0) return { kind: 'none', reason: 'no approval card to update' };

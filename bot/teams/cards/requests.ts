@@ -137,6 +137,15 @@ export function myAccessCard(items: AccessItem[], s: Strings): AdaptiveCard {
   return card(body);
 }
 
+/** Extending (or leaving) with the justification the policy asks for. */
+export function changeFormCard(v: { assignmentId: string; packageName: string; verb: string; title: string; justificationRequired: boolean; notice: string | null }, s: Strings): AdaptiveCard {
+  const body: CardElement[] = [];
+  if (v.notice) body.push(text(v.notice, { color: 'Attention', weight: 'Bolder' }));
+  body.push(heading(plain(v.packageName)));
+  body.push({ type: 'Input.Text', id: 'justification', label: s.justification, isMultiline: true, maxLength: 2000, ...(v.justificationRequired ? { isRequired: true, errorMessage: s.required } : {}) });
+  return card(body, { actions: [execute(v.title, v.verb, { assignmentId: v.assignmentId }, { style: 'positive', associatedInputs: 'auto' })] });
+}
+
 /** First contact after notices were kept: what waits, instead of replaying old notices. */
 export function waitingCard(counts: { approvals: number; requests: number }, s: Strings): AdaptiveCard {
   const body: CardElement[] = [heading(s.waitingTitle)];
