@@ -31,9 +31,11 @@ export class PortierBot extends TeamsActivityHandler {
       await this.answerMessage(context, first);
       await next();
     });
+    // Teams sends both installationUpdate and conversationUpdate on install: the welcome goes out once, for a new conversation.
     this.onInstallationUpdateAdd(async (context, next) => {
+      const fresh = await this.isNewConversation(context);
       await this.remember(context);
-      await this.welcome(context);
+      if (fresh) await this.welcome(context);
       await next();
     });
     this.onInstallationUpdateRemove(async (context, next) => {
@@ -46,8 +48,9 @@ export class PortierBot extends TeamsActivityHandler {
       if (botRemoved) {
         await deps.conversations.remove(context.activity.conversation.id);
       } else {
+        const fresh = await this.isNewConversation(context);
         await this.remember(context);
-        if (botAdded) await this.welcome(context);
+        if (botAdded && fresh) await this.welcome(context);
       }
       await next();
     });
@@ -62,8 +65,25 @@ export class PortierBot extends TeamsActivityHandler {
     return record.conversationType === 'personal' && !known;
   }
 
+  private async isNewConversation(context: TurnContext): Promise<boolean> {
+    const record = conversationOf(context);
+    return !!record && !(await this.deps.conversations.exists(record.id));
+  }
+
+  /** The welcome, and in a personal chat what already waits for the person (notices kept while we could not reach them). */
   private async welcome(context: TurnContext): Promise<void> {
-    await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(welcomeCard(stringsFor(context.activity.locale)))));
+    const s = stringsFor(context.activity.locale);
+    const user = teamsUserOf(context);
+    const personal = (context.activity.conversation.conversationType ?? 'personal') === 'personal';
+    let waiting: AdaptiveCard[] = [];
+    if (personal && user) {
+      try {
+        waiting = await this.deps.chat.waiting(user, context.activity.locale);
+      } catch (error) {
+        if (!(error instanceof NotActingUserError)) throw error;
+      }
+    }
+    for (const content of [welcomeCard(s), ...waiting]) await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(content)));
   }
 
   private async answerMessage(context: TurnContext, firstContact: boolean): Promise<void> {

@@ -240,7 +240,8 @@ export class NoticeSender {
       case eventTypes.stageStarted:
       case eventTypes.stageEscalated: {
         const stageId = str(d.stageId);
-        const facts: ApprovalFacts = { due: str(d.dueDateTime) || null, askedAs: notice.eventType === eventTypes.stageEscalated ? 'escalation' : d.usedFallback === true ? 'fallback' : 'primary' };
+        const approverIds = Array.isArray(d.approverIds) ? d.approverIds.filter((a): a is string => typeof a === 'string') : [];
+        const facts: ApprovalFacts = { due: str(d.dueDateTime) || null, askedAs: notice.eventType === eventTypes.stageEscalated ? 'escalation' : d.usedFallback === true ? 'fallback' : 'primary', approverIds };
         // The card must know its own holder before it is built (refresh lists the approvers that hold one).
         const { card } = await approvalCardFor(stageId, facts);
         return { kind: 'send', card, remember: { kind: 'approval', subjectId: `${requestId}/${stageId}`, facts } };
