@@ -39,14 +39,14 @@ export class PortierBot extends TeamsActivityHandler {
       await next();
     });
     this.onInstallationUpdateRemove(async (context, next) => {
-      await deps.conversations.remove(context.activity.conversation.id);
+      await deps.conversations.remove(conversationOf(context)?.id ?? context.activity.conversation.id);
       await next();
     });
     this.onConversationUpdate(async (context, next) => {
       const botAdded = (context.activity.membersAdded ?? []).some((m) => m.id === context.activity.recipient.id);
       const botRemoved = (context.activity.membersRemoved ?? []).some((m) => m.id === context.activity.recipient.id);
       if (botRemoved) {
-        await deps.conversations.remove(context.activity.conversation.id);
+        await deps.conversations.remove(conversationOf(context)?.id ?? context.activity.conversation.id);
       } else {
         const fresh = await this.isNewConversation(context);
         await this.remember(context);
@@ -119,7 +119,7 @@ export class PortierBot extends TeamsActivityHandler {
       return;
     }
     // In a team or group chat the answer is personal: it goes to the 1:1 chat, the channel gets a pointer.
-    await this.deps.chat.sendPersonally(user as TeamsUser, conversationOf(context), cards);
+    await this.deps.chat.sendPersonally(user as TeamsUser, activity.from.id, conversationOf(context), cards);
     await context.sendActivity(MessageFactory.text(s.movedToPersonal));
   }
 
