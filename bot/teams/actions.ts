@@ -113,8 +113,9 @@ export class Actions {
   async approvalFor(ctx: ActionContext, ids: { requestId: string; stageId: string }, notice: string | null, facts?: ApprovalFacts): Promise<AdaptiveCard> {
     const stored = facts ? undefined : await this.deps.cards.find('approval', `${ids.requestId}/${ids.stageId}`, ctx.user.aadObjectId.toLowerCase());
     try {
-      const approvers = await this.approverMris(ids.requestId, ids.stageId);
-      const view = await loadApprovalView(ctx.graph, ids, { s: ctx.s, locale: ctx.locale, facts: facts ?? ((stored?.factsObject ?? {}) as ApprovalFacts), refreshUserIds: approvers, notice });
+      const known = facts ?? ((stored?.factsObject ?? {}) as ApprovalFacts);
+      const approvers = await this.approverMris(ids.requestId, ids.stageId, known.approverIds ?? []);
+      const view = await loadApprovalView(ctx.graph, ids, { s: ctx.s, locale: ctx.locale, facts: known, refreshUserIds: approvers, notice });
       return approvalCard(view, ctx.s);
     } catch (error) {
       // Someone who may not see the request at all gets only the refusal.
@@ -123,9 +124,10 @@ export class Actions {
     }
   }
 
-  private async approverMris(requestId: string, stageId: string): Promise<string[]> {
-    const users = await this.deps.cards.holders('approval', `${requestId}/${stageId}`);
-    return [...(await this.deps.conversations.mris(users)).values()];
+  /** Teams ids of the stage's approvers the bot can reach: those the engine named, and those holding a card. */
+  private async approverMris(requestId: string, stageId: string, named: readonly string[]): Promise<string[]> {
+    const users = new Set([...named.map((u) => u.toLowerCase()), ...(await this.deps.cards.holders('approval', `${requestId}/${stageId}`))]);
+    return [...new Set((await this.deps.conversations.mris([...users])).values())];
   }
 }
 

@@ -8,6 +8,8 @@ export interface ApprovalFacts {
   due?: string | null;
   askedAs?: 'primary' | 'fallback' | 'escalation';
   reminder?: boolean;
+  /** The stage's approvers as the engine named them (for `refresh.userIds`). */
+  approverIds?: string[];
 }
 
 /**

@@ -31,23 +31,26 @@ export class PortierBot extends TeamsActivityHandler {
       await this.answerMessage(context, first);
       await next();
     });
+    // Teams sends both installationUpdate and conversationUpdate on install: the welcome goes out once, for a new conversation.
     this.onInstallationUpdateAdd(async (context, next) => {
+      const fresh = await this.isNewConversation(context);
       await this.remember(context);
-      await this.welcome(context);
+      if (fresh) await this.welcome(context);
       await next();
     });
     this.onInstallationUpdateRemove(async (context, next) => {
-      await deps.conversations.remove(context.activity.conversation.id);
+      await deps.conversations.remove(conversationOf(context)?.id ?? context.activity.conversation.id);
       await next();
     });
     this.onConversationUpdate(async (context, next) => {
       const botAdded = (context.activity.membersAdded ?? []).some((m) => m.id === context.activity.recipient.id);
       const botRemoved = (context.activity.membersRemoved ?? []).some((m) => m.id === context.activity.recipient.id);
       if (botRemoved) {
-        await deps.conversations.remove(context.activity.conversation.id);
+        await deps.conversations.remove(conversationOf(context)?.id ?? context.activity.conversation.id);
       } else {
+        const fresh = await this.isNewConversation(context);
         await this.remember(context);
-        if (botAdded) await this.welcome(context);
+        if (botAdded && fresh) await this.welcome(context);
       }
       await next();
     });
@@ -62,8 +65,25 @@ export class PortierBot extends TeamsActivityHandler {
     return record.conversationType === 'personal' && !known;
   }
 
+  private async isNewConversation(context: TurnContext): Promise<boolean> {
+    const record = conversationOf(context);
+    return !!record && !(await this.deps.conversations.exists(record.id));
+  }
+
+  /** The welcome, and in a personal chat what already waits for the person (notices kept while we could not reach them). */
   private async welcome(context: TurnContext): Promise<void> {
-    await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(welcomeCard(stringsFor(context.activity.locale)))));
+    const s = stringsFor(context.activity.locale);
+    const user = teamsUserOf(context);
+    const personal = (context.activity.conversation.conversationType ?? 'personal') === 'personal';
+    let waiting: AdaptiveCard[] = [];
+    if (personal && user) {
+      try {
+        waiting = await this.deps.chat.waiting(user, context.activity.locale);
+      } catch (error) {
+        if (!(error instanceof NotActingUserError)) throw error;
+      }
+    }
+    for (const content of [welcomeCard(s), ...waiting]) await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(content)));
   }
 
   private async answerMessage(context: TurnContext, firstContact: boolean): Promise<void> {
@@ -99,7 +119,7 @@ export class PortierBot extends TeamsActivityHandler {
       return;
     }
     // In a team or group chat the answer is personal: it goes to the 1:1 chat, the channel gets a pointer.
-    await this.deps.chat.sendPersonally(user as TeamsUser, conversationOf(context), cards);
+    await this.deps.chat.sendPersonally(user as TeamsUser, activity.from.id, conversationOf(context), cards);
     await context.sendActivity(MessageFactory.text(s.movedToPersonal));
   }
 

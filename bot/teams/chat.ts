@@ -134,12 +134,12 @@ export class Chat {
   }
 
   /** Answers asked for in a team or group chat go to the person's personal chat (created if needed). */
-  async sendPersonally(user: TeamsUser, from: ConversationRecord | undefined, cards: AdaptiveCard[]): Promise<void> {
+  async sendPersonally(user: TeamsUser, memberId: string, from: ConversationRecord | undefined, cards: AdaptiveCard[]): Promise<void> {
     const userId = user.aadObjectId.toLowerCase();
     let personal = await this.deps.conversations.personal(userId);
     if (!personal && from) {
-      const created = await this.deps.connector.createPersonalConversation(from.serviceUrl, { botId: from.botId, memberId: user.aadObjectId, tenantId: user.tenantId });
-      personal = { ...from, id: created.id, conversationType: 'personal', userId, userMri: null, teamId: null, aadGroupId: null };
+      const created = await this.deps.connector.createPersonalConversation(from.serviceUrl, { botId: from.botId, memberId, tenantId: user.tenantId });
+      personal = { ...from, id: created.id, conversationType: 'personal', userId, userMri: memberId, teamId: null, aadGroupId: null };
       await this.deps.conversations.save(personal, this.deps.clock.now());
     }
     if (!personal) return;

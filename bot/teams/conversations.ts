@@ -43,6 +43,10 @@ export class ConversationStore {
       .execute();
   }
 
+  async exists(conversationId: string): Promise<boolean> {
+    return (await this.db.selectFrom('teams_conversations').select('id').where('id', '=', conversationId).executeTakeFirst()) !== undefined;
+  }
+
   async remove(conversationId: string): Promise<void> {
     await this.db.deleteFrom('teams_cards').where('conversationId', '=', conversationId).execute();
     await this.db.deleteFrom('teams_conversations').where('id', '=', conversationId).execute();

@@ -6,17 +6,8 @@ import type { Config } from '../config';
 import type { Clock } from '../context';
 import type { Dialect } from '../store/db';
 import type { Database } from '../store/schema';
-import { Actions } from './actions';
-import { createBotFramework } from './adapter';
-import { PortierBot } from './bot';
-import { Chat } from './chat';
-import { Connector } from './connector';
-import { ConversationStore } from './conversations';
-import { handleMessages } from './endpoint';
-import { embeddedTokenProvider, graphFor, type GraphTokenProvider } from './graphAccess';
-import { Reviews } from './reviews';
-import { NoticeSender } from './sender';
-import { SentCards } from './sentCards';
+import type { GraphTokenProvider } from './graphAccess';
+import type { BotRuntime } from './runtime';
 
 export interface BotMountDeps {
   config: Config;
@@ -33,39 +24,51 @@ export interface BotMountDeps {
 export interface MountedBot {
   /** Sends due notices (a job-runner worker): returns how many it handled. */
   sendNotices(): Promise<number>;
+  /** Loads the bot now instead of on its first activity or notice. */
+  warm(): Promise<void>;
 }
 
 /**
  * Mounts the Teams bot on `POST /api/messages` of Portier's restify server and returns its notice
- * sender for the job runner. botbuilder stays inside `bot/teams/`: this is the folder's only seam.
+ * sender for the job runner. This is the folder's only seam: botbuilder's types and modules stay
+ * inside `bot/teams/`, and are loaded once, after the server listens (botbuilder takes a second of
+ * CPU to load, which start-up and a configuration check should not wait for).
  */
 export function mountBot(server: restify.Server, deps: BotMountDeps): MountedBot {
-  const log = deps.log.child({ component: 'teams' });
-  const framework = createBotFramework(deps.config);
-  const tokens = deps.tokens ?? embeddedTokenProvider(deps.db);
-  const conversations = new ConversationStore(deps.db);
-  const cards = new SentCards(deps.db);
-  const connector = new Connector(() => framework.connectorCredentials());
-  const graph = (user: Parameters<GraphTokenProvider['tokenFor']>[0]) => graphFor(deps.graphBaseUrl, tokens, user);
-  const actions = new Actions({ graphFor: graph, conversations, cards, log });
-  const chat = new Chat({ db: deps.db, clock: deps.clock, log, graphFor: graph, conversations, connector, actions, botId: () => framework.appId });
-  const bot = new PortierBot({ clock: deps.clock, log, conversations, actions, chat });
-  const reviews = new Reviews(actions);
-  const sender = new NoticeSender({ db: deps.db, dialect: deps.dialect, clock: deps.clock, log, conversations, cards, connector, graphFor: graph, actions, reviews, botId: framework.appId });
+  let runtime: Promise<BotRuntime> | undefined;
+  const load = (): Promise<BotRuntime> => (runtime ??= import('./runtime').then((m) => m.createBotRuntime(deps)));
 
   server.post('/api/messages', (req: restify.Request, res: restify.Response, next: restify.Next) => {
-    handleMessages(framework, bot, log, req as IncomingMessage, res as unknown as ServerResponse).then(
-      () => next(false),
-      (error: unknown) => {
-        log.error({ err: error }, 'bot activity failed');
-        const raw = res as unknown as ServerResponse;
-        if (!raw.headersSent) {
-          raw.writeHead(500, { 'content-type': 'application/json' });
-          raw.end(JSON.stringify({ error: { code: 'InternalServerError', message: 'The activity could not be handled.' } }));
-        }
-        next(false);
-      },
-    );
+    load()
+      .then((bot) => bot.handle(req as IncomingMessage, res as unknown as ServerResponse))
+      .then(
+        () => next(false),
+        (error: unknown) => {
+          deps.log.error({ err: error }, 'bot activity failed');
+          const raw = res as unknown as ServerResponse;
+          if (!raw.headersSent) {
+            raw.writeHead(500, { 'content-type': 'application/json' });
+            raw.end(JSON.stringify({ error: { code: 'InternalServerError', message: 'The activity could not be handled.' } }));
+          }
+          next(false);
+        },
+      );
   });
-  return { sendNotices: () => sender.runOnce() };
+  return {
+    async sendNotices() {
+      // Nothing due (the usual pass): no need to load the bot for it.
+      const due = await deps.db
+        .selectFrom('notifications')
+        .select('id')
+        .where('teamsState', '=', 'pending')
+        .where((eb) => eb.or([eb('teamsNextAttemptDateTime', 'is', null), eb('teamsNextAttemptDateTime', '<=', deps.clock.now().toISOString())]))
+        .limit(1)
+        .executeTakeFirst();
+      if (!due) return 0;
+      return (await load()).sendNotices();
+    },
+    async warm() {
+      await load();
+    },
+  };
 }

@@ -240,7 +240,8 @@ export class NoticeSender {
       case eventTypes.stageStarted:
       case eventTypes.stageEscalated: {
         const stageId = str(d.stageId);
-        const facts: ApprovalFacts = { due: str(d.dueDateTime) || null, askedAs: notice.eventType === eventTypes.stageEscalated ? 'escalation' : d.usedFallback === true ? 'fallback' : 'primary' };
+        const approverIds = Array.isArray(d.approverIds) ? d.approverIds.filter((a): a is string => typeof a === 'string') : [];
+        const facts: ApprovalFacts = { due: str(d.dueDateTime) || null, askedAs: notice.eventType === eventTypes.stageEscalated ? 'escalation' : d.usedFallback === true ? 'fallback' : 'primary', approverIds };
         // The card must know its own holder before it is built (refresh lists the approvers that hold one).
         const { card } = await approvalCardFor(stageId, facts);
         return { kind: 'send', card, remember: { kind: 'approval', subjectId: `${requestId}/${stageId}`, facts } };
@@ -249,7 +250,6 @@ export class NoticeSender {
         const stageId = str(d.stageId);
         const stored = await this.deps.cards.find('approval', `${requestId}/${stageId}`, notice.recipientId);
         const facts: ApprovalFacts = { ...((stored?.factsObject ?? {}) as ApprovalFacts), due: str(d.dueDateTime) || null, reminder: true };
-        await this.deps.cards.save({ kind: 'approval', subjectId: `${requestId}/${stageId}`, userId: notice.recipientId, conversationId: stored?.conversationId ?? conversation.id, activityId: stored?.activityId ?? '', facts }, this.deps.clock.now());
         const { card } = await approvalCardFor(stageId, facts);
         // A reminder is a new message (it should be seen); the old card stays true through updates.
         return { kind: 'send', card, remember: { kind: 'approval', subjectId: `${requestId}/${stageId}`, facts } };

@@ -69,7 +69,7 @@ describe('bot endpoint (dev mode)', () => {
     expect((await postActivity(server.url, team)).status).toBe(200);
     const created = connector.created();
     expect(created).toHaveLength(1);
-    expect(created[0].body.members[0].id).toBe(people.adele.aadObjectId);
+    expect(created[0].body.members[0].id).toBe(people.adele.mri);
     const personalId = (await server.portier.store.db.selectFrom('teams_conversations').select('id').where('userId', '=', people.adele.aadObjectId).executeTakeFirstOrThrow()).id;
     expect(cardText(cardOf(connector.sent(personalId)[0]))).toMatch(/request access/);
     expect(connector.sent('19:general@thread.tacv2')[0].body.text).toMatch(/personal chat/);

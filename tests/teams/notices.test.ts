@@ -39,6 +39,12 @@ describe('notices in Teams', () => {
     const ruthTexts = () => connector.sent(people.ruth.conversationId).map((c) => cardText(cardOf(c)));
     expect(ruthTexts().join('\n')).toMatch(/You now have access to \*\*Project Falcon/);
 
+    await postActivity(server.url, activity(connector.url, people.ruth, { text: 'my access' }));
+    const mine = cardOf(connector.sent(people.ruth.conversationId).at(-1));
+    expect(cardText(mine)).toContain(demo.packageName);
+    expect(JSON.stringify(mine)).toMatch(/"verb":"assignment.extend"/);
+    expect(JSON.stringify(mine)).toMatch(/"verb":"assignment.leave"/);
+
     clock.t += 89 * 24 * 3600 * 1000;
     await server.portier.jobs.runOnce();
     const expiring = connector.sent(people.ruth.conversationId).map(cardOf).find((c) => /Your access to .* ends on/.test(cardText(c)) && c.actions);
