@@ -8,11 +8,11 @@ import type { Config } from './config';
 import { Clock, EngineDeps, systemClock } from './context';
 import { DomainError, ValidationError } from './domain/errors';
 import { buildGraphRouter } from './graph/routes';
-import { errorBody, graphBasePath, send, serveGraph } from './graph/service';
+import { errorBody, graphBasePath, send, serveGraph, statusOf } from './graph/service';
 import { readJsonBody } from './http/body';
 import { JobRunner } from './jobs/runner';
 import type { EventConsumer } from './events/consumer';
-import { builtInConsumers, ensureRecurringTimers, timerHandlers } from './lifecycle';
+import { builtInConsumers, ensureRecurringTimers, timerAbandonHandlers, timerHandlers } from './lifecycle';
 import { seedDemoTenant } from './seed/demo';
 import { openStore, Store } from './store/db';
 import { mountBot } from './teams';
@@ -35,6 +35,8 @@ export interface StartOptions {
   store?: Store;
   /** Extra outbox consumers by name, beside the built-in ones (tests observe events this way). */
   consumers?: Readonly<Record<string, EventConsumer>>;
+  /** The time budget of one read (default 1 s; tests shorten it to prove the deadline). */
+  readTimeoutMs?: number;
 }
 
 /**
@@ -44,7 +46,7 @@ export interface StartOptions {
 export async function startPortier(config: Config, options: StartOptions = {}): Promise<Portier> {
   const log = options.log ?? pino({ level: config.logLevel, name: 'portier' });
   const clock = options.clock ?? systemClock;
-  const store = options.store ?? (await openStore(config.databaseUrl));
+  const store = options.store ?? (await openStore(config.databaseUrl, { readTimeoutMs: options.readTimeoutMs }));
   if (config.seed !== 'none') await seedDemoTenant(store.db, store.dialect, clock, { entitlements: config.seed === 'demo' });
 
   // Consumers are known before anything is written: an event gets one delivery row per subscriber.
@@ -75,13 +77,25 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
     next();
   });
 
+  // Errors restify answers itself (unknown path, method not allowed, an unexpected failure) use Graph's
+  // error body too, and never carry an internal error's text.
+  server.on('restifyError', (req: restify.Request, _res: restify.Response, err: Error & { statusCode?: number; body?: unknown; toJSON?: () => unknown }, callback: () => void) => {
+    const status = err.statusCode ?? 500;
+    const requestId = randomUUID();
+    if (status >= 500) log.error({ err, requestId, url: req.url }, 'request failed');
+    const code = status === 404 ? 'Request_ResourceNotFound' : status === 405 ? 'Request_BadRequest' : status >= 500 ? 'InternalServerError' : 'BadRequest';
+    const message = status >= 500 ? 'An internal error occurred. Use the request-id to find it in the server log.' : status === 405 ? `The ${req.method} method is not supported on this resource.` : status === 404 ? `Resource not found for the segment '${(req.url ?? '').split('?')[0].split('/').pop() ?? ''}'.` : 'The request is not valid.';
+    err.toJSON = () => errorBody(code, message, requestId);
+    callback();
+  });
+
   server.get('/healthz', (_req: restify.Request, res: restify.Response, next: restify.Next) => {
     send(res as unknown as ServerResponse, 200, { status: 'ok', version: config.version, storage: store.dialect, migration: store.migration, graph: config.graph, authMode: config.authMode });
     next();
   });
 
   server.post('/api/dev/token', (req: restify.Request, res: restify.Response, next: restify.Next) => {
-    handleDevToken(config, store, req as IncomingMessage).then(
+    handleDevToken(config, store, req as IncomingMessage, log).then(
       (result) => {
         send(res as unknown as ServerResponse, result.status, result.body);
         next();
@@ -100,6 +114,8 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
     clock,
     log,
     timers: timerHandlers(engine),
+    abandon: timerAbandonHandlers(engine),
+    subscriptions,
     consumers: Object.fromEntries(Object.entries(consumers).map(([name, c]) => [name, c.handle])),
     workers: [() => bot.sendNotices()],
     intervalMs: config.jobIntervalMs,
@@ -136,7 +152,7 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
 
 const devTokenBody = z.strictObject({ upn: z.string().trim().min(3).max(320) });
 
-async function handleDevToken(config: Config, store: Store, req: IncomingMessage): Promise<{ status: number; body: unknown }> {
+async function handleDevToken(config: Config, store: Store, req: IncomingMessage, log: Logger): Promise<{ status: number; body: unknown }> {
   const requestId = randomUUID();
   try {
     if (config.authMode !== 'dev') {
@@ -146,10 +162,9 @@ async function handleDevToken(config: Config, store: Store, req: IncomingMessage
     if (!parsed.success) throw new ValidationError("The body must be {\"upn\": \"user@domain\"}.", 'upn');
     return { status: 200, body: await issueDevToken(store.db, parsed.data.upn) };
   } catch (error) {
-    if (error instanceof DomainError) {
-      const status = { validation: 400, notFound: 404, tooLarge: 413 }[error.kind as 'validation'] ?? 400;
-      return { status, body: errorBody(error.code, error.message, requestId) };
-    }
-    throw error;
+    if (error instanceof DomainError) return { status: statusOf[error.kind], body: errorBody(error.code, error.message, requestId) };
+    // Never the database's text: it is for the log (an unauthenticated endpoint would show it to anyone).
+    log.error({ err: error, requestId }, 'dev sign-in failed');
+    return { status: 500, body: errorBody('InternalServerError', 'An internal error occurred. Use the request-id to find it in the server log.', requestId) };
   }
 }

@@ -3,7 +3,7 @@
  * (bot/graph/http.ts), the bot maps them to cards.
  */
 export abstract class DomainError extends Error {
-  abstract readonly kind: 'validation' | 'notFound' | 'forbidden' | 'conflict' | 'unauthorized' | 'tooLarge';
+  abstract readonly kind: 'validation' | 'notFound' | 'forbidden' | 'conflict' | 'unauthorized' | 'tooLarge' | 'unsupportedMediaType';
   constructor(
     /** Stable, Graph-like error code, e.g. `InvalidRequest`, `ResourceNotFound`. */
     readonly code: string,
@@ -54,10 +54,28 @@ export class UnauthorizedError extends DomainError {
   }
 }
 
+/** The request body is not in a format we read (415): only `application/json`. */
+export class UnsupportedMediaTypeError extends DomainError {
+  readonly kind = 'unsupportedMediaType' as const;
+  constructor(message: string) {
+    super('UnsupportedMediaType', message);
+  }
+}
+
 /** The request body is larger than we accept (413). */
 export class PayloadTooLargeError extends DomainError {
   readonly kind = 'tooLarge' as const;
   constructor(message: string) {
     super('RequestEntityTooLarge', message);
+  }
+}
+
+/**
+ * A read did not finish within its time budget and was stopped (400): the query is too expensive
+ * for one request (Graph refuses queries it cannot serve with `Request_UnsupportedQuery`).
+ */
+export class QueryTimeoutError extends ValidationError {
+  constructor(timeoutMs: number, message = `The query did not finish within ${timeoutMs} ms and was stopped. Narrow it with a more selective $filter, fewer $expand levels or a smaller $top.`) {
+    super(message, undefined, 'Request_UnsupportedQuery');
   }
 }

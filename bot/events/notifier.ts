@@ -105,6 +105,9 @@ export async function recipientsOf(tx: Tx, type: EventType, payload: Payload): P
       // The guest's account is gone: nobody can reach them in Teams any more; the sponsors learn it.
       add(ids(payload.sponsorIds) ?? [], 'sponsor');
       break;
+    case eventTypes.timerFailed:
+      // For operators: the item the timer worked on has its own event (e.g. assignment.deliveryFailed).
+      break;
     default: {
       const unknown: never = type;
       void unknown;

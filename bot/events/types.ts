@@ -49,6 +49,8 @@ export const eventTypes = {
   guestDeleted: 'guest.deleted',
   /** A governed guest got access again in time and is kept (unblocked if needed). subjectId: user. payload: userId. */
   guestKept: 'guest.kept',
+  /** A timer failed for good (a permanent error, or too many attempts) and was given up; its item ended failed. subjectId: the timer's subject. payload: kind, subjectId, error, attempts. */
+  timerFailed: 'timer.failed',
 } as const;
 
 export type EventType = (typeof eventTypes)[keyof typeof eventTypes];

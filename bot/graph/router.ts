@@ -60,11 +60,37 @@ export class GraphRouter {
       const matched = matchSegments(route.segments, path);
       if (!matched) continue;
       pathMatched = true;
-      if (route.method === method) return { handler: route.handler, ...matched };
+      if (route.method === method) {
+        checkIds(route.segments, matched.params);
+        return { handler: route.handler, ...matched };
+      }
     }
     if (pathMatched) throw new ValidationError(`The ${method} method is not supported on this resource.`, undefined, 'Request_BadRequest');
     throw new NotFoundError(`Resource not found for the segment '${path.at(-1) ?? ''}'.`, 'Request_ResourceNotFound');
   }
+}
+
+const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Path ids that are not GUIDs in Graph: a user is addressed by id or userPrincipalName, a site by its
+ * composite id (`host,siteCollectionId,webId`), a directory audit by ids such as `Directory_…`.
+ * Keyed by the (lower-cased) literal segment before the parameter.
+ */
+const nonGuidParams = new Set(['users/id', 'sites/siteId', 'directoryaudits/id']);
+
+/**
+ * Every other `{…}` of a path is a GUID, as in Graph: a malformed one is a 400 (the request cannot
+ * name anything), a well-formed one that names nothing the caller may see stays a 404.
+ */
+function checkIds(pattern: Segment[], params: Record<string, string>): void {
+  pattern.forEach((seg, i) => {
+    if (seg.kind !== 'param') return;
+    const before = pattern[i - 1];
+    if (before?.kind === 'literal' && nonGuidParams.has(`${before.value}/${seg.name}`)) return;
+    const value = params[seg.name];
+    if (!guidPattern.test(value)) throw new ValidationError(`Invalid object identifier '${value}'.`, seg.name, 'Request_BadRequest');
+  });
 }
 
 function matchSegments(pattern: Segment[], path: string[]): { params: Record<string, string>; functionArgs: Record<string, string> } | null {
@@ -82,21 +108,51 @@ function matchSegments(pattern: Segment[], path: string[]): { params: Record<str
     } else {
       const call = /^([A-Za-z]+)\((.*)\)$/.exec(part);
       if (!call || call[1].toLowerCase() !== seg.name) return null;
-      functionArgs = parseFunctionArgs(call[2]);
+      functionArgs = parseFunctionArgs(call[2], seg.name);
     }
   }
   return { params, functionArgs };
 }
 
-function parseFunctionArgs(source: string): Record<string, string> {
+/**
+ * The parameters of each function Graph defines on these paths: an argument that is not one of them,
+ * or given twice, is refused (Graph answers 400) rather than ignored.
+ */
+const functionParameters: Readonly<Record<string, readonly string[]>> = {
+  filterbycurrentuser: ['on'],
+  additionalaccess: ['accessPackageId', 'incompatibleAccessPackageId'],
+  subjects: ['objectId'],
+};
+
+function parseFunctionArgs(source: string, functionName: string): Record<string, string> {
   const args: Record<string, string> = {};
   if (source.trim() === '') return args;
-  for (const part of source.split(',')) {
+  const allowed = functionParameters[functionName] ?? [];
+  for (const part of splitArguments(source)) {
     const m = /^\s*([A-Za-z]+)\s*=\s*'((?:[^']|'')*)'\s*$/.exec(part);
     if (!m) throw new ValidationError(`Invalid function parameter '${part.trim()}'; use name='value'.`);
-    args[m[1]] = m[2].replace(/''/g, "'");
+    const name = allowed.find((p) => p.toLowerCase() === m[1].toLowerCase());
+    if (!name) throw new ValidationError(`'${m[1]}' is not a parameter of function '${functionName}'${allowed.length > 0 ? `; expected ${allowed.join(', ')}` : ''}.`, m[1]);
+    if (name in args) throw new ValidationError(`Function parameter '${name}' is given more than once.`, name);
+    args[name] = m[2].replace(/''/g, "'");
   }
   return args;
+}
+
+/** Splits `a='x,y',b='z'` on the commas outside quotes. */
+function splitArguments(source: string): string[] {
+  const parts: string[] = [];
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < source.length; i++) {
+    if (source[i] === "'") quoted = !quoted;
+    else if (source[i] === ',' && !quoted) {
+      parts.push(source.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(source.slice(start));
+  return parts;
 }
 
 export const ok = (body: unknown): GraphResponse => ({ status: 200, body });

@@ -4,11 +4,13 @@ import type { Logger } from 'pino';
 import type { Principal, VerifiedIdentity } from '../auth/principal';
 import type { TokenVerifier } from '../auth/tokens';
 import type { Clock, CommandContext } from '../context';
-import { DomainError, UnauthorizedError, ValidationError } from '../domain/errors';
+import { DomainError, QueryTimeoutError, UnauthorizedError, ValidationError } from '../domain/errors';
 import { readJsonBody } from '../http/body';
+import { isStorableText } from '../http/text';
 import type { Store } from '../store/db';
+import { isStatementTimeout, withReadDeadline } from '../store/deadline';
 import type { Subscriptions } from '../jobs/outbox';
-import { readQueryOptions } from './odata/engine';
+import { maxResponseObjects, readQueryOptions } from './odata/engine';
 import type { GraphRouter } from './router';
 
 export interface GraphServiceDeps {
@@ -26,13 +28,14 @@ export interface GraphServiceDeps {
 
 export const graphBasePath = '/graph/v1.0';
 
-const statusOf: Record<DomainError['kind'], number> = {
+export const statusOf: Record<DomainError['kind'], number> = {
   validation: 400,
   unauthorized: 401,
   forbidden: 403,
   notFound: 404,
   conflict: 409,
   tooLarge: 413,
+  unsupportedMediaType: 415,
 };
 
 /**
@@ -47,12 +50,17 @@ export async function serveGraph(deps: GraphServiceDeps, req: IncomingMessage, r
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
     const rest = url.pathname.slice(graphBasePath.length).replace(/^\/+|\/+$/g, '');
     const path = rest === '' ? [] : rest.split('/').map(decodeSegment);
+    for (const [name, value] of url.searchParams) {
+      if (!isStorableText(name) || !isStorableText(value)) throw new ValidationError(`Query option '${isStorableText(name) ? name : '?'}' contains a NUL character or an unpaired UTF-16 surrogate, which is not accepted.`, undefined, 'BadRequest');
+    }
     const method = (req.method ?? 'GET').toUpperCase();
     const principal = await authenticate(deps, req);
     const { handler, params, functionArgs } = deps.router.match(method, path);
     const body = method === 'GET' || method === 'DELETE' ? undefined : await readJsonBody(req);
+    // Reads run against the read connection with a deadline (store/deadline.ts): no GET holds the server.
+    const read = method === 'GET';
     const ctx: CommandContext = {
-      db: deps.store.db,
+      db: read ? deps.store.readDb : deps.store.db,
       dialect: deps.store.dialect,
       principal,
       clock: deps.clock,
@@ -62,7 +70,10 @@ export async function serveGraph(deps: GraphServiceDeps, req: IncomingMessage, r
       wake: deps.wake,
     };
     const serviceRoot = `${url.protocol}//${url.host}${graphBasePath}`;
-    const response = await handler({ method, params, functionArgs, options: readQueryOptions(url.searchParams), body, url, serviceRoot, ctx });
+    const options = readQueryOptions(url.searchParams);
+    const run = () => handler({ method, params, functionArgs, options, body, url, serviceRoot, ctx });
+    const response = read ? await withReadDeadline({ timeoutMs: deps.store.readTimeoutMs, inQueryGuard: deps.store.dialect === 'sqlite' }, run).catch(timeoutAsDomainError(deps.store.readTimeoutMs)) : await run();
+    if (read) checkResponseSize(response.body, deps.store.readTimeoutMs);
     send(res, response.status, response.body, { ...headers, ...response.headers });
   } catch (error) {
     if (error instanceof DomainError) {
@@ -76,12 +87,38 @@ export async function serveGraph(deps: GraphServiceDeps, req: IncomingMessage, r
   }
 }
 
+/**
+ * Nested `$expand` shares loaded rows between parents, so a response can be far larger than what was
+ * read; serializing it would hold the event loop. Refused before `JSON.stringify` (see `maxResponseObjects`).
+ */
+function checkResponseSize(body: unknown, timeoutMs: number): void {
+  let count = 0;
+  const stack: unknown[] = [body];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value !== 'object' || value === null) continue;
+    count += 1;
+    if (count > maxResponseObjects) throw new QueryTimeoutError(timeoutMs, `The response would hold more than ${maxResponseObjects} objects. Narrow it with $top, $select or fewer $expand levels.`);
+    for (const child of Array.isArray(value) ? value : Object.values(value)) if (typeof child === 'object' && child !== null) stack.push(child);
+  }
+}
+
+/** PostgreSQL's `statement_timeout` cancellation is the read deadline, refused like the SQLite one. */
+function timeoutAsDomainError(timeoutMs: number) {
+  return (error: unknown): never => {
+    throw isStatementTimeout(error) ? new QueryTimeoutError(timeoutMs) : error;
+  };
+}
+
 function decodeSegment(segment: string): string {
+  let decoded: string;
   try {
-    return decodeURIComponent(segment);
+    decoded = decodeURIComponent(segment);
   } catch {
     throw new ValidationError(`The path segment '${segment}' is not valid percent-encoding.`, undefined, 'BadRequest');
   }
+  if (!isStorableText(decoded)) throw new ValidationError(`The path segment '${segment}' contains a NUL character, which is not accepted.`, undefined, 'BadRequest');
+  return decoded;
 }
 
 async function authenticate(deps: GraphServiceDeps, req: IncomingMessage) {

@@ -39,7 +39,7 @@ export function graphObject<T extends z.ZodRawShape>(typeName: string, shape: T)
   return z.strictObject({ ...shape, '@odata.type': z.literal(`#microsoft.graph.${typeName}`).optional() });
 }
 
-/** ISO 8601 duration such as P90D, PT4H, PT30S. Any length is accepted (demos use seconds). */
+/** ISO 8601 duration such as P90D, PT4H, PT30S (seconds are fine: demos use them). Bounds per field: `boundedDuration`. */
 export const isoDuration = z
   .string()
   .regex(/^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/, 'must be an ISO 8601 duration such as P90D or PT1H');

@@ -4,11 +4,18 @@ import type { Logger } from 'pino';
 import type { Clock, Tx } from '../context';
 import type { Store } from '../store/db';
 import type { OutboxEventsTable, TimersTable } from '../store/schema';
-import { claimDeliveries, completeDelivery, failDelivery } from './outbox';
+import { DomainError } from '../domain/errors';
+import { claimDeliveries, completeDelivery, emitEvent, failDelivery, type Subscriptions } from './outbox';
 import { claimDueTimers, completeTimer, failTimer } from './timers';
 
 /** Does the work of one due timer inside `tx`; throwing rolls it back and retries later. */
 export type TimerHandler = (timer: TimersTable & { data: Record<string, unknown> }, context: { tx: Tx; now: Date }) => Promise<void>;
+
+/**
+ * Ends the item of a timer that failed for good (see `JobRunner`), inside `tx`: e.g. a delivery ends
+ * `deliveryFailed` with its event instead of staying `delivering`.
+ */
+export type TimerAbandonHandler = (timer: TimersTable & { data: Record<string, unknown> }, reason: string, context: { tx: Tx; now: Date }) => Promise<void>;
 
 /** Handles one event for one consumer inside `tx`; side effects outside the database must be idempotent by event id. */
 export type EventHandler = (event: OutboxEventsTable & { data: Record<string, unknown> }, context: { tx: Tx; now: Date }) => Promise<void>;
@@ -24,6 +31,12 @@ export interface JobRunnerOptions {
    * sender): each claims its own rows with leases and returns how many it handled.
    */
   workers?: ReadonlyArray<() => Promise<number>>;
+  /** Per timer kind: how its item ends when the timer fails for good. */
+  abandon?: Readonly<Record<string, TimerAbandonHandler>>;
+  /** Who hears of `timer.failed`. */
+  subscriptions?: Subscriptions;
+  /** Attempts after which a failing timer is given up (default 20: about a day of back-off). */
+  maxTimerAttempts?: number;
   intervalMs: number;
   /** How long a claim holds before another instance may take the work over. */
   leaseMs?: number;
@@ -150,11 +163,39 @@ export class JobRunner {
         await handler({ ...timer, data: JSON.parse(timer.payload) as Record<string, unknown> }, { tx, now: clock.now() });
       },
       async (timer, error) => {
+        if (isPermanentFailure(error) || timer.attempts >= (this.options.maxTimerAttempts ?? 20)) {
+          await this.abandonTimer(timer, error);
+          return;
+        }
         log.warn({ err: error, timer: { id: timer.id, kind: timer.kind, subjectId: timer.subjectId, attempts: timer.attempts } }, 'timer failed; it will be retried');
         await failTimer(store.db, timer, describe(error), new Date(clock.now().getTime() + backoffMs(timer.attempts)));
       },
     );
     return claimed.length;
+  }
+
+  /**
+   * Gives a failing timer up: removes it, lets its kind end the item failed, and emits `timer.failed`,
+   * in one transaction. Should the kind's own ending fail too, the timer is still removed with its event.
+   */
+  private async abandonTimer(timer: TimersTable, error: unknown): Promise<void> {
+    const { store, clock, log } = this.options;
+    const reason = describe(error);
+    log.error({ err: error, timer: { id: timer.id, kind: timer.kind, subjectId: timer.subjectId, attempts: timer.attempts } }, 'timer failed for good; it is given up');
+    const giveUp = (withHandler: boolean) =>
+      store.db.transaction().execute(async (tx) => {
+        if (!(await completeTimer(tx, timer))) return;
+        const now = clock.now();
+        const handler = withHandler ? this.options.abandon?.[timer.kind] : undefined;
+        if (handler) await handler({ ...timer, data: parsePayload(timer.payload) }, reason, { tx, now });
+        await emitEvent(tx, { type: 'timer.failed', subjectId: timer.subjectId, payload: { kind: timer.kind, subjectId: timer.subjectId, error: reason, attempts: timer.attempts } }, { now, subscriptions: this.options.subscriptions ?? {} });
+      });
+    try {
+      await giveUp(true);
+    } catch (handlerError) {
+      log.error({ err: handlerError, timer: { id: timer.id, kind: timer.kind } }, 'ending the item of a failed timer failed; the timer is given up without it');
+      await giveUp(false);
+    }
   }
 
   private async runDeliveries(): Promise<number> {
@@ -237,6 +278,23 @@ class BatchItemFailed extends Error {
 
 /** Another instance took the work over after our lease ran out; it does the work, we roll back. */
 class LeaseLostError extends Error {}
+
+/**
+ * Errors that retrying cannot fix: arithmetic out of range (a date beyond year 275760), malformed
+ * stored JSON, a rule of the domain. Anything else (a busy or lost database, a directory that does not
+ * answer) may pass and is retried with back-off.
+ */
+function isPermanentFailure(error: unknown): boolean {
+  return error instanceof RangeError || error instanceof SyntaxError || error instanceof DomainError;
+}
+
+function parsePayload(payload: string): Record<string, unknown> {
+  try {
+    return JSON.parse(payload) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -1,14 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { EngineDeps } from '../context';
 import type { EventConsumer } from '../events/consumer';
-import type { TimerHandler } from '../jobs/runner';
+import type { TimerAbandonHandler, TimerHandler } from '../jobs/runner';
 import type { Database } from '../store/schema';
 import { approvalTimers } from '../commands/approvals/timers';
 import { requestTimers } from '../commands/requests/timers';
 import { assignmentTimers, recurringAssignmentTimers } from '../commands/assignments/timers';
 import { reviewTimers, recurringReviewTimers } from '../commands/reviews/timers';
 import { guestTimers } from '../commands/guests/timers';
-import { deliveryTimers } from '../commands/delivery/timers';
+import { deliveryAbandonHandlers, deliveryTimers } from '../commands/delivery/timers';
 import { notifierConsumer } from '../events/notifier';
 
 /**
@@ -17,6 +17,14 @@ import { notifierConsumer } from '../events/notifier';
  */
 export function timerHandlers(deps: EngineDeps): Record<string, TimerHandler> {
   return { ...requestTimers(deps), ...approvalTimers(deps), ...deliveryTimers(deps), ...assignmentTimers(deps), ...reviewTimers(deps), ...guestTimers(deps) };
+}
+
+/**
+ * How the item of a timer kind ends when the timer fails for good (a permanent error, or too many
+ * attempts). Kinds not listed are removed with their `timer.failed` event only.
+ */
+export function timerAbandonHandlers(deps: EngineDeps): Record<string, TimerAbandonHandler> {
+  return { ...deliveryAbandonHandlers(deps) };
 }
 
 /** The consumers every Portier runs. The bot adds its own when it starts. */

@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, PostgresIntrospector, SqliteDialect, sql } from 'kysely';
 import type { DatabaseIntrospector, DatabaseMetadataOptions, SchemaMetadata, TableMetadata } from 'kysely';
 import { Pool } from 'pg';
+import { defaultReadTimeoutMs, readDeadlinePlugin, registerDeadlineFunction } from './deadline';
 import { migrateToLatest } from './migrations';
 import type { Database } from './schema';
 
@@ -12,6 +13,14 @@ export type Dialect = 'sqlite' | 'postgres';
 /** An open database: Kysely over better-sqlite3 (WAL) or pg. */
 export interface Store {
   db: Kysely<Database>;
+  /**
+   * For the reads of a request (`serveGraph`): no statement starts after the read's deadline; on
+   * PostgreSQL its own pool, whose sessions carry `statement_timeout`, on SQLite the same connection
+   * (filters carry the deadline inside the query, see `deadline.ts`).
+   */
+  readDb: Kysely<Database>;
+  /** The time budget of one read (ms). */
+  readTimeoutMs: number;
   dialect: Dialect;
   /** Name of the newest migration applied. */
   migration: string;
@@ -23,18 +32,30 @@ export interface Store {
  * A PostgreSQL URL may carry `?schema=<name>`: the schema is created if needed and used as search
  * path, which lets tests and benchmarks share one database without seeing each other.
  */
-export async function openStore(url: string): Promise<Store> {
-  const { db, dialect, schema } = url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length)) : await openPostgres(url);
+export async function openStore(url: string, options: { readTimeoutMs?: number } = {}): Promise<Store> {
+  const readTimeoutMs = options.readTimeoutMs ?? defaultReadTimeoutMs;
+  const { db, readDb, dialect, schema } = url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length)) : await openPostgres(url, readTimeoutMs);
+  const close = async () => {
+    if (readDb !== db) await readDb.destroy();
+    await db.destroy();
+  };
   try {
     const migration = await migrateToLatest(db, { schema, dialect });
-    return { db, dialect, migration, close: () => db.destroy() };
+    return { db, readDb: readDb === db ? db.withPlugin(readDeadlinePlugin) : readDb, readTimeoutMs, dialect, migration, close };
   } catch (error) {
-    await db.destroy();
+    await close();
     throw error;
   }
 }
 
-function openSqlite(file: string): { db: Kysely<Database>; dialect: Dialect; schema?: string } {
+interface Opened {
+  db: Kysely<Database>;
+  readDb: Kysely<Database>;
+  dialect: Dialect;
+  schema?: string;
+}
+
+function openSqlite(file: string): Opened {
   if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
   const connection = new BetterSqlite3(file);
   connection.pragma('journal_mode = WAL');
@@ -45,10 +66,12 @@ function openSqlite(file: string): { db: Kysely<Database>; dialect: Dialect; sch
   connection.pragma('cache_size = -65536');
   connection.pragma('temp_store = MEMORY');
   tuneForKysely(connection);
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) }), dialect: 'sqlite' };
+  registerDeadlineFunction(connection);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  return { db, readDb: db, dialect: 'sqlite' };
 }
 
-async function openPostgres(url: string): Promise<{ db: Kysely<Database>; dialect: Dialect; schema?: string }> {
+async function openPostgres(url: string, readTimeoutMs: number): Promise<Opened> {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema');
   parsed.searchParams.delete('schema');
@@ -70,7 +93,15 @@ async function openPostgres(url: string): Promise<{ db: Kysely<Database>; dialec
   });
   const db = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool }) });
   await sql`select 1`.execute(db);
-  return { db, dialect: 'postgres', schema: schema ?? undefined };
+  // Reads get their own, smaller pool: its sessions stop any statement after the read budget, and
+  // runaway reads cannot take the connections the writes and the job runner need. Connections open lazily.
+  const readPool = new Pool({
+    connectionString: parsed.toString(),
+    max: 5,
+    options: [schema ? `-c search_path="${schema}"` : '', `-c statement_timeout=${Math.max(1, Math.ceil(readTimeoutMs))}`].filter(Boolean).join(' '),
+  });
+  const readDb = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool: readPool }), plugins: [readDeadlinePlugin] });
+  return { db, readDb, dialect: 'postgres', schema: schema ?? undefined };
 }
 
 /**

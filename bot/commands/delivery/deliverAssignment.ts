@@ -134,3 +134,36 @@ export async function deliverAssignment(tx: Tx, ctx: CommandContext, assignmentI
   await emit(tx, ctx, eventTypes.deliveryFailed, assignment.id, { assignmentId: assignment.id, requestId: request?.id ?? null, accessPackageId: assignment.accessPackageId, targetId: subject.id, targetUserId: userId, error: failure, attempts, nextAttemptDateTime: retryAt?.toISOString() ?? null });
   await writeAudit(tx, ctx, { activityDisplayName: 'Access package assignment delivery failed', operationType: 'Assign', targets: auditTargets, result: 'failure', resultReason: failure, details: { attempts: String(attempts) } });
 }
+
+/**
+ * Ends a delivery that failed for good (its timer hit a permanent error, see `JobRunner`): the
+ * assignment and its request end `deliveryFailed` with the reason, and `assignment.deliveryFailed`
+ * says no retry follows. `reprocess` may still try again later.
+ */
+export async function abandonDelivery(tx: Tx, ctx: CommandContext, assignmentId: string, reason: string): Promise<void> {
+  const assignment = await tx
+    .selectFrom('assignments')
+    .selectAll()
+    .where('id', '=', assignmentId)
+    .where('activeKey', 'is not', null)
+    .where('state', 'in', ['delivering', 'deliveryFailed', 'partiallyDelivered'])
+    .executeTakeFirst();
+  if (!assignment) return;
+  const failure = `Delivery failed and will not be retried automatically: ${reason}`;
+  const attempts = assignment.deliveryAttempts + 1;
+  await tx.updateTable('assignments').set({ state: 'deliveryFailed', status: 'DeliveryFailed', deliveryAttempts: attempts }).where('id', '=', assignment.id).execute();
+  if (assignment.requestId) await tx.updateTable('assignment_requests').set({ state: 'deliveryFailed', status: 'DeliveryFailed', resultReason: failure }).where('id', '=', assignment.requestId).execute();
+  const subject = await tx.selectFrom('subjects').select(['id', 'objectId', 'displayName']).where('id', '=', assignment.targetId).executeTakeFirst();
+  await emit(tx, ctx, eventTypes.deliveryFailed, assignment.id, { assignmentId: assignment.id, requestId: assignment.requestId, accessPackageId: assignment.accessPackageId, targetId: assignment.targetId, targetUserId: subject?.objectId ?? null, error: failure, attempts, nextAttemptDateTime: null });
+  await writeAudit(tx, ctx, {
+    activityDisplayName: 'Access package assignment delivery failed',
+    operationType: 'Assign',
+    targets: [
+      { id: assignment.id, displayName: null, type: 'AccessPackageAssignment' },
+      { id: assignment.targetId, displayName: subject?.displayName ?? null, type: 'AccessPackageSubject' },
+    ],
+    result: 'failure',
+    resultReason: failure,
+    details: { attempts: String(attempts) },
+  });
+}

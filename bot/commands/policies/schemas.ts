@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { allowedTargetScopes } from '../../graph/odata/model';
 import { dateTimeOffset, description, displayName, graphObject, guid, isoDuration } from '../../graph/validate';
-import { durationToMilliseconds } from './durations';
+import { answerPatternProblem } from './answerPattern';
+import { durationLimits, durationProblem, durationToMilliseconds } from './durations';
 
 /**
  * The complex types of an `accessPackageAssignmentPolicy`, after Graph v1.0. Every object is strict
@@ -9,6 +10,15 @@ import { durationToMilliseconds } from './durations';
  * Graph accepts with or without the leading `#` and which we always store with it. Parsing fills
  * Graph's defaults, so what is stored (and read back) is the complete object.
  */
+
+
+/** An ISO 8601 duration within `max`, and longer than zero when `positive` (see `durationLimits`). */
+export function boundedDuration(max: string, positive = true) {
+  return isoDuration.superRefine((value, ctx) => {
+    const problem = durationProblem(value, { max, positive });
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
 
 // ---- subjectSet ------------------------------------------------------------------------------------
 
@@ -55,20 +65,26 @@ export type SubjectSet = z.infer<typeof subjectSet>;
 
 // ---- expirationPattern -----------------------------------------------------------------------------
 
-export const expirationPattern = graphObject('expirationPattern', {
-  type: z.enum(['notSpecified', 'noExpiration', 'afterDateTime', 'afterDuration']),
-  endDateTime: dateTimeOffset.nullable().optional(),
-  duration: isoDuration.nullable().optional(),
-})
-  .superRefine((value, ctx) => {
-    if (value.type === 'afterDuration' && !value.duration) ctx.addIssue({ code: 'custom', path: ['duration'], message: "is required when type is 'afterDuration'" });
-    if (value.type === 'afterDateTime' && !value.endDateTime) ctx.addIssue({ code: 'custom', path: ['endDateTime'], message: "is required when type is 'afterDateTime'" });
+/** An `expirationPattern` whose duration lasts at most `max`. */
+function expirationPatternUpTo(max: string) {
+  return graphObject('expirationPattern', {
+    type: z.enum(['notSpecified', 'noExpiration', 'afterDateTime', 'afterDuration']),
+    endDateTime: dateTimeOffset.nullable().optional(),
+    duration: boundedDuration(max).nullable().optional(),
   })
-  .transform(({ type, endDateTime, duration }) => ({
-    type,
-    endDateTime: type === 'afterDateTime' ? (endDateTime ?? null) : null,
-    duration: type === 'afterDuration' ? (duration ?? null) : null,
-  }));
+    .superRefine((value, ctx) => {
+      if (value.type === 'afterDuration' && !value.duration) ctx.addIssue({ code: 'custom', path: ['duration'], message: "is required when type is 'afterDuration'" });
+      if (value.type === 'afterDateTime' && !value.endDateTime) ctx.addIssue({ code: 'custom', path: ['endDateTime'], message: "is required when type is 'afterDateTime'" });
+    })
+    .transform(({ type, endDateTime, duration }) => ({
+      type,
+      endDateTime: type === 'afterDateTime' ? (endDateTime ?? null) : null,
+      duration: type === 'afterDuration' ? (duration ?? null) : null,
+    }));
+}
+
+/** How long an assignment lasts (policy `expiration`, a request's `schedule`). */
+export const expirationPattern = expirationPatternUpTo(durationLimits.assignment);
 
 export type ExpirationPattern = z.infer<typeof expirationPattern>;
 
@@ -88,10 +104,10 @@ export const requestorSettings = graphObject('accessPackageAssignmentRequestorSe
 // ---- approval settings -----------------------------------------------------------------------------
 
 export const approvalStage = graphObject('accessPackageApprovalStage', {
-  durationBeforeAutomaticDenial: isoDuration.default('P14D'),
+  durationBeforeAutomaticDenial: boundedDuration(durationLimits.decision).default('P14D'),
   isApproverJustificationRequired: z.boolean().default(false),
   isEscalationEnabled: z.boolean().default(false),
-  durationBeforeEscalation: isoDuration.nullable().default(null),
+  durationBeforeEscalation: boundedDuration(durationLimits.decision).nullable().default(null),
   primaryApprovers: z.array(approverSubject).max(25).default([]),
   fallbackPrimaryApprovers: z.array(fallbackSubject).max(25).default([]),
   escalationApprovers: z.array(approverSubject).max(25).default([]),
@@ -164,13 +180,20 @@ export const entitlementManagementSchedule = graphObject('entitlementManagementS
   recurrence: patternedRecurrence.nullable().optional(),
 });
 
+/** A review's schedule: each instance lasts at most `durationLimits.review`. */
+const reviewSchedule = graphObject('entitlementManagementSchedule', {
+  startDateTime: dateTimeOffset.nullable().optional(),
+  expiration: expirationPatternUpTo(durationLimits.review).nullable().optional(),
+  recurrence: patternedRecurrence.nullable().optional(),
+});
+
 export const reviewSettings = graphObject('accessPackageAssignmentReviewSettings', {
   isEnabled: z.boolean().default(false),
   expirationBehavior: z.enum(['keepAccess', 'removeAccess', 'acceptAccessRecommendation']).default('keepAccess'),
   isRecommendationEnabled: z.boolean().default(false),
   isReviewerJustificationRequired: z.boolean().default(false),
   isSelfReview: z.boolean().default(false),
-  schedule: entitlementManagementSchedule.nullable().default(null),
+  schedule: reviewSchedule.nullable().default(null),
   primaryReviewers: z.array(approverSubject).max(25).default([]),
   fallbackReviewers: z.array(fallbackSubject).max(25).default([]),
 }).superRefine((review, ctx) => {
@@ -216,14 +239,11 @@ export const textInputQuestion = z.strictObject({
   regexPattern: z
     .string()
     .max(1024)
-    .refine((pattern) => {
-      try {
-        new RegExp(pattern);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'must be a valid regular expression')
+    .superRefine((pattern, ctx) => {
+      // Answers are matched with RE2 (linear time, see answerPattern.ts): a pattern it cannot run is refused now.
+      const problem = answerPatternProblem(pattern);
+      if (problem) ctx.addIssue({ code: 'custom', message: `must be a regular expression that matches in linear time (RE2 syntax; no back-references or lookaround): ${problem}` });
+    })
     .nullable()
     .default(null),
 });
@@ -248,7 +268,8 @@ export type Question = z.infer<typeof question>;
 export const automaticRequestSettings = graphObject('accessPackageAutomaticRequestSettings', {
   requestAccessForAllowedTargets: z.boolean().default(false),
   removeAccessWhenTargetLeavesAllowedTargets: z.boolean().default(false),
-  gracePeriodBeforeAccessRemoval: isoDuration.nullable().default(null),
+  // Zero is meaningful here: remove access as soon as the target leaves the allowed targets.
+  gracePeriodBeforeAccessRemoval: boundedDuration(durationLimits.lifecycle, false).nullable().default(null),
 });
 
 // ---- the policy ------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import { ValidationError } from '../../domain/errors';
+import { answerMatches } from '../policies/answerPattern';
 import type { Question } from '../policies/schemas';
 import type { Answer } from './schemas';
 
@@ -21,7 +22,7 @@ export function validateAnswers(questions: Question[], answers: Answer[], option
     let displayValue = value;
     if (question['@odata.type'] === '#microsoft.graph.accessPackageTextInputQuestion') {
       if (question.isSingleLineQuestion && /[\r\n]/.test(value)) throw new ValidationError(`Invalid value for '${field}.value': the answer to '${question.text}' must be a single line.`, `${field}.value`);
-      if (value !== '' && question.regexPattern && !new RegExp(`^(?:${question.regexPattern})$`).test(value)) {
+      if (value !== '' && question.regexPattern && !matchesPattern(question.regexPattern, value)) {
         throw new ValidationError(`Invalid value for '${field}.value': the answer to '${question.text}' does not have the required format.`, `${field}.value`);
       }
     } else if (value !== '') {
@@ -41,4 +42,16 @@ export function validateAnswers(questions: Question[], answers: Answer[], option
     }
   }
   return stored;
+}
+
+/**
+ * Matches in linear time (RE2). A stored pattern RE2 cannot run (saved before patterns were checked)
+ * fails closed: the answer is refused rather than matched by a backtracking engine.
+ */
+function matchesPattern(pattern: string, value: string): boolean {
+  try {
+    return answerMatches(pattern, value);
+  } catch {
+    return false;
+  }
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { graphObject, isoDuration } from '../../graph/validate';
+import { graphObject } from '../../graph/validate';
+import { durationLimits } from '../policies/durations';
+import { boundedDuration } from '../policies/schemas';
 import type { EntitlementSettingsTable } from '../../store/schema';
 
 export const externalUserLifecycleActions = ['none', 'blockSignIn', 'blockSignInAndDelete', 'unknownFutureValue'] as const;
@@ -7,7 +9,8 @@ export const externalUserLifecycleActions = ['none', 'blockSignIn', 'blockSignIn
 /** PATCH …/entitlementManagement/settings. */
 export const updateSettingsBody = graphObject('entitlementManagementSettings', {
   externalUserLifecycleAction: z.enum(externalUserLifecycleActions).optional(),
-  durationUntilExternalUserDeletedAfterBlocked: isoDuration.optional(),
+  // Zero is meaningful: delete the guest as soon as sign-in is blocked.
+  durationUntilExternalUserDeletedAfterBlocked: boundedDuration(durationLimits.lifecycle, false).optional(),
 });
 
 export type UpdateSettingsInput = z.infer<typeof updateSettingsBody>;

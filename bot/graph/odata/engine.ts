@@ -1,5 +1,6 @@
 import { Kysely, RawBuilder, sql } from 'kysely';
 import { ValidationError } from '../../domain/errors';
+import { deadlineGuard } from '../../store/deadline';
 import type { Database } from '../../store/schema';
 import { EntityDef, NavDef, PropDef, PropKind, entity as entityOf } from './model';
 import {
@@ -27,6 +28,8 @@ type Condition = RawBuilder<unknown>;
 
 export const defaultPageSize = 100;
 export const maxPageSize = 999;
+/** The furthest a page may start: far beyond any collection, and within every database's integers. */
+export const maxOffset = 2 ** 31 - 1;
 
 /** A condition on the rows of `alias`, e.g. the caller's visibility or the parent of a nested collection. */
 export type Scope = (alias: string) => Condition;
@@ -68,10 +71,12 @@ export async function listCollection(db: Db, query: CollectionQuery): Promise<Co
   const { entity, options } = query;
   if (options.search !== undefined) throw new ValidationError('$search is not supported on this collection; use $filter with contains().', '$search');
   const top = parseIntOption(options.top, '$top', 0, maxPageSize) ?? defaultPageSize;
-  const skip = parseIntOption(options.skip, '$skip', 0, Number.MAX_SAFE_INTEGER) ?? 0;
+  const skip = parseIntOption(options.skip, '$skip', 0, maxOffset) ?? 0;
   const offset = skip + decodeSkipToken(options.skiptoken);
+  if (offset > maxOffset) throw new ValidationError(`$skip and $skiptoken together may skip at most ${maxOffset} items.`, '$skip');
   const count = parseCount(options.count);
   const plan = planQuery(entity, options);
+  checkFanOut(plan, top);
 
   const alias = 't0';
   const where = whereClause(entity, alias, plan.filter, query.scope);
@@ -100,6 +105,7 @@ export async function getEntity(db: Db, entity: EntityDef, id: string, options: 
     if (options[key] !== undefined) throw new ValidationError(`Query option '$${key}' is not allowed when reading a single object.`, `$${key}`);
   }
   const plan = planQuery(entity, options);
+  checkFanOut(plan, 1);
   const alias = 't0';
   const idCondition = sql`${sql.ref(`${alias}.id`)} = ${id}`;
   const where = scope ? sql`${idCondition} and (${scope(alias)})` : idCondition;
@@ -149,10 +155,34 @@ function planQuery(entity: EntityDef, options: RawQueryOptions, depth = 0): Quer
     if (nav.kind === 'one' && (item.options.filter || item.options.orderby || item.options.top)) {
       throw new ValidationError(`'${item.navigation}' is a single object; only $select and $expand apply to it.`, '$expand');
     }
-    const top = parseIntOption(item.options.top, '$top', 0, maxPageSize);
+    const given = parseIntOption(item.options.top, '$top', 0, maxPageSize);
+    // Graph returns at most 20 objects of an expanded directory-object relationship (members, memberOf, sponsors…).
+    const top = isDirectoryLink(nav) ? Math.min(given ?? maxDirectoryExpand, maxDirectoryExpand) : given;
     return { item, nav, plan: planQuery(target, item.options, depth + 1), top };
   });
   return { filter, orderBy, select, expand };
+}
+
+/**
+ * Most objects one response may hold. Nested `$expand` multiplies: a page of 999 groups, 20 members
+ * each, 20 groups of each member, 20 members of each is 8 million objects. Where every level has a
+ * known cap the worst case is refused before any SQL runs; the Graph edge checks the actual size too.
+ */
+export const maxResponseObjects = 100_000;
+
+function checkFanOut(plan: QueryPlan, rows: number): void {
+  const perRow = (p: QueryPlan): number => 1 + p.expand.reduce((sum, e) => sum + (e.nav.kind === 'one' ? 1 : (e.top ?? 1)) * perRow(e.plan), 0);
+  if (rows * perRow(plan) > maxResponseObjects) {
+    throw new ValidationError(`This $expand could return more than ${maxResponseObjects} objects. Use a smaller $top or fewer nested $expand levels.`, '$expand', 'Request_UnsupportedQuery');
+  }
+}
+
+/** Graph's cap on an expanded relationship of directory objects. */
+export const maxDirectoryExpand = 20;
+
+/** A relationship between directory objects (a user's groups and sponsors, a group's members and owners). */
+function isDirectoryLink(nav: NavDef): boolean {
+  return nav.kind === 'through' && ['group_members', 'group_owners', 'user_sponsors'].includes(nav.table);
 }
 
 function computedNames(entity: EntityDef): string[] {
@@ -162,7 +192,12 @@ function computedNames(entity: EntityDef): string[] {
 function whereClause(entity: EntityDef, alias: string, filter: FilterExpression | null, scope?: Scope): Condition {
   const parts: Condition[] = [];
   if (scope) parts.push(scope(alias));
-  if (filter) parts.push(compileFilter(entity, alias, filter, new FilterScope()));
+  if (filter) {
+    parts.push(compileFilter(entity, alias, filter, new FilterScope()));
+    // A filter costs per row; the guard lets the read's deadline stop the scan (SQLite, see deadline.ts).
+    const guard = deadlineGuard();
+    if (guard) parts.push(guard);
+  }
   return withFixed(entity, alias, parts.length === 0 ? sql`1 = 1` : sql.join(parts.map((p) => sql`(${p})`), sql` and `));
 }
 
@@ -183,12 +218,23 @@ function orderClause(entity: EntityDef, alias: string, items: OrderByItem[]): Co
 }
 
 function sortColumn(entity: EntityDef, path: string[]): string {
-  const prop = path.length === 1 ? entity.props[path[0]] : undefined;
-  if (!prop) {
+  const name = path.length === 1 ? canonicalKey(entity.props, path[0]) : null;
+  const prop = name ? entity.props[name] : undefined;
+  if (!prop || !name) {
     throw new ValidationError(`Could not find a property named '${path.join('/')}' on type 'microsoft.graph.${entity.type}' to order by.`, '$orderby');
   }
   if (prop.kind === 'json') throw new ValidationError(`Ordering by '${path[0]}' is not supported.`, '$orderby');
-  return prop.column ?? path[0];
+  return prop.column ?? name;
+}
+
+/**
+ * The model's spelling of a property or navigation name. Graph matches them case-insensitively in
+ * `$filter` and `$orderby` (its own examples write `target/objectid`).
+ */
+function canonicalKey(record: Readonly<Record<string, unknown>>, name: string): string | null {
+  if (Object.prototype.hasOwnProperty.call(record, name)) return name;
+  const lower = name.toLowerCase();
+  return Object.keys(record).find((key) => key.toLowerCase() === lower) ?? null;
 }
 
 // ---- $filter → SQL ------------------------------------------------------------------------------
@@ -198,11 +244,15 @@ interface Binding {
   alias: string;
 }
 
-/** Lambda variables in scope, and the alias counter of one compilation (aliases must not collide within it). */
+/**
+ * Lambda variables in scope, the alias counter of one compilation (aliases must not collide within
+ * it), and the lambdas this expression is nested in (their cost multiplies, see `compileLambda`).
+ */
 class FilterScope {
   constructor(
     private readonly bindings = new Map<string, Binding>(),
     private readonly counter = { n: 0 },
+    readonly enclosingLambdas: readonly NavDef[] = [],
   ) {}
 
   get(name: string): Binding | undefined {
@@ -210,7 +260,11 @@ class FilterScope {
   }
 
   with(name: string, binding: Binding): FilterScope {
-    return new FilterScope(new Map(this.bindings).set(name, binding), this.counter);
+    return new FilterScope(new Map(this.bindings).set(name, binding), this.counter, this.enclosingLambdas);
+  }
+
+  inside(nav: NavDef): FilterScope {
+    return new FilterScope(this.bindings, this.counter, [...this.enclosingLambdas, nav]);
   }
 
   alias(): string {
@@ -326,27 +380,28 @@ function resolveOn(
   const { entity, alias } = binding;
   const [head, ...rest] = path;
   const joined = path.join('/');
-  const special = entity.pathColumns?.[joined];
+  const special = entity.pathColumns ? entity.pathColumns[canonicalKey(entity.pathColumns, joined) ?? ''] : undefined;
   if (special) {
     const prop: PropDef = { kind: special.kind, column: special.column };
     return build(() => sql.ref(`${alias}.${special.column}`), prop, fns);
   }
-  const prop = entity.props[head];
-  if (prop && rest.length === 0) {
+  const propName = canonicalKey(entity.props, head);
+  const prop = propName ? entity.props[propName] : undefined;
+  if (prop && propName && rest.length === 0) {
     if (prop.kind === 'json') throw new ValidationError(`Filtering on '${fullPath}' is not supported.`, '$filter');
     const column: ColumnRef = (p, forEquality = true) => {
       if (forEquality && p.caseInsensitive) {
-        return p.lowerColumn ? sql.ref(`${alias}.${p.lowerColumn}`) : sql`lower(${sql.ref(`${alias}.${p.column ?? head}`)})`;
+        return p.lowerColumn ? sql.ref(`${alias}.${p.lowerColumn}`) : sql`lower(${sql.ref(`${alias}.${p.column ?? propName}`)})`;
       }
-      return sql.ref(`${alias}.${p.column ?? head}`);
+      return sql.ref(`${alias}.${p.column ?? propName}`);
     };
     return build(column, prop, fns);
   }
-  const nav = entity.navs[head];
+  const nav = entity.navs[canonicalKey(entity.navs, head) ?? ''];
   if (nav && rest.length > 0) {
     if (nav.kind !== 'one') throw new ValidationError(`'${head}' is a collection; use ${head}/any(x: …) in $filter.`, '$filter');
     const target = entityOf(nav.target);
-    if (rest.length === 1 && rest[0] === 'id') {
+    if (rest.length === 1 && rest[0].toLowerCase() === 'id') {
       return build(() => sql.ref(`${alias}.${nav.localKey}`), target.props.id, fns);
     }
     const inner = vars.alias();
@@ -365,16 +420,21 @@ function compileLambda(self: Binding, expr: Extract<FilterExpression, { type: 'l
     path = path.slice(1);
   }
   if (path.length !== 1) throw new ValidationError(`'${expr.path.join('/')}/${expr.quantifier}' must follow a collection of this object.`, '$filter');
-  const nav = binding.entity.navs[path[0]];
+  const nav = binding.entity.navs[canonicalKey(binding.entity.navs, path[0]) ?? ''];
   if (!nav || nav.kind === 'one') throw new ValidationError(`'${path[0]}' is not a collection that $filter can look into.`, '$filter');
+  checkLambdaNesting(nav, path[0], vars.enclosingLambdas);
   const target = entityOf(nav.target);
   const inner = vars.alias();
-  const innerVars = expr.variable ? vars.with(expr.variable, { entity: target, alias: inner }) : vars;
+  const scoped = vars.inside(nav);
+  const innerVars = expr.variable ? scoped.with(expr.variable, { entity: target, alias: inner }) : scoped;
   let predicate: Condition = sql`1 = 1`;
   if (expr.predicate) {
     const compiled = compileFilter(target, inner, expr.predicate, innerVars);
     predicate = expr.quantifier === 'all' ? sql`not (${compiled})` : compiled;
   }
+  // The subquery runs once per outer row: the guard lets the read's deadline stop it (SQLite).
+  const guard = deadlineGuard();
+  if (guard) predicate = sql`${predicate} and ${guard}`;
   let subquery: Condition;
   if (nav.kind === 'many') {
     subquery = sql`select 1 from ${sql.table(target.table)} as ${sql.ref(inner)} where ${sql.ref(`${inner}.${nav.foreignKey}`)} = ${sql.ref(`${binding.alias}.id`)} and ${withFixed(target, inner, predicate)}`;
@@ -384,6 +444,31 @@ function compileLambda(self: Binding, expr: Extract<FilterExpression, { type: 'l
     subquery = sql`select 1 from ${sql.table(nav.table)} as ${sql.ref(link)} join ${sql.table(target.table)} as ${sql.ref(inner)} on ${sql.ref(`${inner}.id`)} = ${sql.ref(`${link}.${nav.to}`)} where ${sql.ref(`${link}.${nav.from}`)} = ${sql.ref(`${binding.alias}.id`)}${sql.join(fixed, sql``)} and ${withFixed(target, inner, predicate)}`;
   }
   return expr.quantifier === 'all' ? sql`not exists (${subquery})` : sql`exists (${subquery})`;
+}
+
+/** Lambdas may nest at most this deep (one lambda inside another). */
+export const maxLambdaDepth = 2;
+
+/**
+ * Bounds what a lambda may cost. A lambda is a correlated subquery per outer row, so nested lambdas
+ * multiply: over a many-to-many link (members, memberOf, owners, sponsors, incompatible packages) the
+ * cost grows with (link size)^depth, and members/memberOf cycle back to the same tables. Graph does
+ * not allow nested lambdas over directory navigations; neither do we, for every many-to-many link.
+ * One-to-many navigations (a catalog's packages, a package's policies) follow a foreign key each way,
+ * so one level of nesting stays linear in the rows involved.
+ */
+function checkLambdaNesting(nav: NavDef, name: string, enclosing: readonly NavDef[]): void {
+  if (enclosing.length === 0) return;
+  if (nav.kind === 'through' || enclosing.some((outer) => outer.kind === 'through')) {
+    throw new ValidationError(
+      `Nested lambda operators are not supported over '${name}': any() and all() over directory objects and other many-to-many navigations cannot be nested in or contain another lambda.`,
+      '$filter',
+      'Request_UnsupportedQuery',
+    );
+  }
+  if (enclosing.length >= maxLambdaDepth) {
+    throw new ValidationError(`Lambda operators may be nested at most ${maxLambdaDepth} deep in $filter.`, '$filter', 'Request_UnsupportedQuery');
+  }
 }
 
 function applyFns(column: Condition, fns: Array<'tolower' | 'toupper'>): Condition {
@@ -407,8 +492,11 @@ function coerceLiteral(prop: PropDef, literal: Literal, fns: Array<'tolower' | '
     }
     case 'enum':
       if (literal.kind !== 'string') throw fail('string');
-      if (prop.values && !prop.values.includes(literal.value)) {
-        throw new ValidationError(`'${literal.value}' is not a valid value; expected one of ${prop.values.join(', ')}.`, '$filter');
+      if (prop.values) {
+        // Graph matches enum members case-insensitively (its own examples write `state eq 'Delivered'`).
+        const member = prop.values.find((v) => v.toLowerCase() === literal.value.toLowerCase());
+        if (!member) throw new ValidationError(`'${literal.value}' is not a valid value; expected one of ${prop.values.join(', ')}.`, '$filter');
+        return member;
       }
       return literal.value;
     default: {
@@ -445,7 +533,8 @@ function decodeSkipToken(token: string | undefined): number {
   if (token === undefined) return 0;
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { o?: unknown };
-    if (typeof parsed.o === 'number' && Number.isInteger(parsed.o) && parsed.o >= 0) return parsed.o;
+    // Only offsets a page could have reached: a crafted 1e300 is not an offset any SQL accepts.
+    if (typeof parsed.o === 'number' && Number.isSafeInteger(parsed.o) && parsed.o >= 0 && parsed.o <= maxOffset) return parsed.o;
   } catch {
     // fall through
   }
@@ -513,7 +602,7 @@ async function materialize(db: Db, entity: EntityDef, rows: Row[], plan: QueryPl
       children = await loadByColumn(db, target, nav.foreignKey, parentIds, childPlan.filter, childPlan.orderBy);
       parentKey = nav.foreignKey;
     } else {
-      children = await loadThrough(db, target, nav, parentIds, childPlan.filter, childPlan.orderBy);
+      children = await loadThrough(db, target, nav, parentIds, childPlan.filter, childPlan.orderBy, top);
       parentKey = '__parent';
     }
     const presented = await materialize(db, target, children, childPlan);
@@ -545,7 +634,9 @@ async function loadByColumn(db: Db, target: EntityDef, column: string, values: s
     if (chunk.length === 0) continue;
     const alias = 'c0';
     const base = sql`${sql.ref(`${alias}.${column}`)} in (${sql.join(chunk)})`;
-    const condition = filter ? sql`${base} and (${compileFilter(target, alias, filter, new FilterScope())})` : base;
+    const filtered = filter ? sql`${base} and (${compileFilter(target, alias, filter, new FilterScope())})` : base;
+    const guard = deadlineGuard();
+    const condition = guard ? sql`${filtered} and ${guard}` : filtered;
     const order = orderClause(target, alias, orderBy ?? []);
     const result = await sql<Row>`select ${sql.ref(alias)}.* from ${sql.table(target.table)} as ${sql.ref(alias)} where ${withFixed(target, alias, condition)} order by ${order}`.execute(db);
     out.push(...result.rows);
@@ -553,7 +644,7 @@ async function loadByColumn(db: Db, target: EntityDef, column: string, values: s
   return out;
 }
 
-async function loadThrough(db: Db, target: EntityDef, nav: Extract<NavDef, { kind: 'through' }>, parentIds: string[], filter: FilterExpression | null, orderBy: OrderByItem[] | null): Promise<Row[]> {
+async function loadThrough(db: Db, target: EntityDef, nav: Extract<NavDef, { kind: 'through' }>, parentIds: string[], filter: FilterExpression | null, orderBy: OrderByItem[] | null, top: number | null = null): Promise<Row[]> {
   const out: Row[] = [];
   for (let i = 0; i < parentIds.length; i += chunkSize) {
     const chunk = parentIds.slice(i, i + chunkSize);
@@ -562,8 +653,16 @@ async function loadThrough(db: Db, target: EntityDef, nav: Extract<NavDef, { kin
     const fixed = Object.entries(nav.fixed ?? {}).map(([c, v]) => sql` and ${sql.ref(`l.${c}`)} = ${v}`);
     let condition: Condition = sql`${sql.ref(`l.${nav.from}`)} in (${sql.join(chunk)})${sql.join(fixed, sql``)}`;
     if (filter) condition = sql`${condition} and (${compileFilter(target, alias, filter, new FilterScope())})`;
+    const guard = deadlineGuard();
+    if (guard) condition = sql`${condition} and ${guard}`;
     const order = orderClause(target, alias, orderBy ?? []);
-    const result = await sql<Row>`select ${sql.ref(`l.${nav.from}`)} as ${sql.ref('__parent')}, ${sql.ref(alias)}.* from ${sql.table(nav.table)} as ${sql.ref('l')} join ${sql.table(target.table)} as ${sql.ref(alias)} on ${sql.ref(`${alias}.id`)} = ${sql.ref(`l.${nav.to}`)} where ${withFixed(target, alias, condition)} order by ${order}`.execute(db);
+    const from = sql`from ${sql.table(nav.table)} as ${sql.ref('l')} join ${sql.table(target.table)} as ${sql.ref(alias)} on ${sql.ref(`${alias}.id`)} = ${sql.ref(`l.${nav.to}`)} where ${withFixed(target, alias, condition)}`;
+    // With a per-parent $top (always for directory relationships) only those rows are read: a group of
+    // thousands of members costs its first page, not all of them.
+    const result =
+      top === null
+        ? await sql<Row>`select ${sql.ref(`l.${nav.from}`)} as ${sql.ref('__parent')}, ${sql.ref(alias)}.* ${from} order by ${order}`.execute(db)
+        : await sql<Row>`select * from (select ${sql.ref(`l.${nav.from}`)} as ${sql.ref('__parent')}, ${sql.ref(alias)}.*, row_number() over (partition by ${sql.ref(`l.${nav.from}`)} order by ${order}) as ${sql.ref('__rank')} ${from}) as ${sql.ref('ranked')} where ${sql.ref('ranked.__rank')} <= ${sql.lit(top)} order by ${sql.ref('ranked.__parent')}, ${sql.ref('ranked.__rank')}`.execute(db);
     out.push(...result.rows);
   }
   return out;

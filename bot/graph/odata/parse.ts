@@ -114,8 +114,19 @@ function invalid(option: string, detail: string): ValidationError {
 
 const comparisonOperators = new Set(['eq', 'ne', 'gt', 'ge', 'lt', 'le']);
 
+/**
+ * Bounds of one `$filter`, so parsing, compiling and running it stay cheap whatever a client sends:
+ * parentheses, `not`, lambdas and function calls nest at most `maxFilterDepth` deep (the parser
+ * recurses, and SQLite refuses expression trees deeper than 1000), and an expression has at most
+ * `maxFilterNodes` operators and terms — Graph's OData stack refuses more than 100 nodes too.
+ */
+export const maxFilterDepth = 16;
+export const maxFilterNodes = 100;
+
 class FilterParser {
   private i = 0;
+  private depth = 0;
+  private nodes = 0;
   constructor(
     private readonly tokens: Token[],
     private readonly option: string,
@@ -130,6 +141,22 @@ class FilterParser {
   expectEnd(): void {
     const token = this.peek();
     if (token.t !== 'end') throw invalid(this.option, `unexpected ${describe(token)} at position ${token.pos}`);
+  }
+
+  /** Enters one level of nesting; `leave` must follow. */
+  private enter(): void {
+    this.depth += 1;
+    if (this.depth > maxFilterDepth) throw invalid(this.option, `the expression is nested more than ${maxFilterDepth} levels deep`);
+  }
+
+  private leave(): void {
+    this.depth -= 1;
+  }
+
+  /** Counts one operator or term. */
+  private node(): void {
+    this.nodes += 1;
+    if (this.nodes > maxFilterNodes) throw invalid(this.option, `the node count limit of '${maxFilterNodes}' has been exceeded`);
   }
 
   private peek(offset = 0): Token {
@@ -156,6 +183,7 @@ class FilterParser {
     let left = this.parseAnd();
     while (this.isKeyword('or')) {
       this.next();
+      this.node();
       left = { type: 'or', left, right: this.parseAnd() };
     }
     return left;
@@ -165,6 +193,7 @@ class FilterParser {
     let left = this.parseUnary();
     while (this.isKeyword('and')) {
       this.next();
+      this.node();
       left = { type: 'and', left, right: this.parseUnary() };
     }
     return left;
@@ -173,8 +202,13 @@ class FilterParser {
   private parseUnary(): FilterExpression {
     if (this.isKeyword('not')) {
       this.next();
-      return { type: 'not', expr: this.parseUnary() };
+      this.node();
+      this.enter();
+      const expr = this.parseUnary();
+      this.leave();
+      return { type: 'not', expr };
     }
+    this.node();
     return this.parsePrimary();
   }
 
@@ -182,7 +216,9 @@ class FilterParser {
     const token = this.peek();
     if (token.t === 'punct' && token.v === '(') {
       this.next();
+      this.enter();
       const inner = this.parseOr();
+      this.leave();
       this.expectPunct(')');
       return inner;
     }
@@ -255,7 +291,9 @@ class FilterParser {
     const variable = this.next();
     if (variable.t !== 'id') throw invalid(this.option, `expected a lambda variable at position ${variable.pos}`);
     this.expectPunct(':');
+    this.enter();
     const predicate = this.parseOr();
+    this.leave();
     this.expectPunct(')');
     return { type: 'lambda', quantifier: last, path, variable: variable.v, predicate };
   }
@@ -278,7 +316,9 @@ class FilterParser {
         const next = this.peek();
         if ((word === 'tolower' || word === 'toupper') && next.t === 'punct' && next.v === '(') {
           this.next();
+          this.enter();
           const arg = this.parseOperand();
+          this.leave();
           this.expectPunct(')');
           return { type: 'fn', name: word, arg };
         }
