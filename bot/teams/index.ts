@@ -6,6 +6,7 @@ import type { Config } from '../config';
 import type { Clock } from '../context';
 import type { Dialect } from '../store/db';
 import type { Database } from '../store/schema';
+import { keepUnreachableNotices } from './conversations';
 import type { GraphTokenProvider } from './graphAccess';
 import type { BotRuntime } from './runtime';
 
@@ -56,6 +57,7 @@ export function mountBot(server: restify.Server, deps: BotMountDeps): MountedBot
   });
   return {
     async sendNotices() {
+      await keepUnreachableNotices(deps.db);
       // Nothing due (the usual pass): no need to load the bot for it.
       const due = await deps.db
         .selectFrom('notifications')
