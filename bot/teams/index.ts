@@ -32,8 +32,9 @@ export interface MountedBot {
 /**
  * Mounts the Teams bot on `POST /api/messages` of Portier's restify server and returns its notice
  * sender for the job runner. This is the folder's only seam: botbuilder's types and modules stay
- * inside `bot/teams/`, and are loaded once, after the server listens (botbuilder takes a second of
- * CPU to load, which start-up and a configuration check should not wait for).
+ * inside `bot/teams/`, and are loaded on the first activity or the first notice someone can receive
+ * (botbuilder takes about a second of CPU to load, which start-up, and an instance that never talks
+ * to Teams, should not pay).
  */
 export function mountBot(server: restify.Server, deps: BotMountDeps): MountedBot {
   let runtime: Promise<BotRuntime> | undefined;
