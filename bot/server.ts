@@ -135,8 +135,6 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
     log.warn(`DEV MODE: no BOT_ID, so /api/messages accepts UNSIGNED Bot Framework activities, from this machine only (${config.host}). Set BOT_ID and BOT_PASSWORD for Teams.`);
   }
   log.info({ url, storage: store.dialect, migration: store.migration }, 'Portier is listening');
-  // Loads botbuilder now, off the start-up path, so the first activity does not wait for it.
-  setImmediate(() => bot.warm().catch((error: unknown) => log.error({ err: error }, 'the Teams bot could not be loaded')));
   return {
     url,
     store,

@@ -602,7 +602,8 @@ const migrations: Record<string, Migration> = {
         .addColumn('facts', 'text', (c) => c.notNull())
         .addColumn('createdDateTime', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('teams_cards_subject').unique().on('teams_cards').columns(['kind', 'subjectId', 'userId']).execute();
+      // Several cards per person and subject (a reminder is a new card): every one is kept true.
+      await db.schema.createIndex('teams_cards_subject').on('teams_cards').columns(['kind', 'subjectId', 'userId']).execute();
       // The sender's state of each notice: leased, retried with back-off, kept, or stopped with a reason.
       await db.schema.alterTable('notifications').addColumn('teamsState', 'text', (c) => c.notNull().defaultTo('pending')).execute();
       await db.schema.alterTable('notifications').addColumn('teamsAttempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();

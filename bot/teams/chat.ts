@@ -42,7 +42,6 @@ export interface ChatDeps {
   conversations: ConversationStore;
   connector: Connector;
   actions: Actions;
-  botId: () => string;
 }
 
 /**

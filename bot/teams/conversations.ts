@@ -100,3 +100,38 @@ function toRecord(row: TeamsConversationsTable): ConversationRecord {
   void _updated;
   return { ...rest, conversationType: rest.conversationType as ConversationRecord['conversationType'] };
 }
+
+/**
+ * Marks `noConversation`, in one statement, the pending notices of people the bot cannot reach: no
+ * personal chat, and no team with the bot whose group they belong to. Most recipients of a busy
+ * engine never talk to the bot; they cost one statement per pass instead of three queries each.
+ */
+export async function keepUnreachableNotices(db: Kysely<Database>): Promise<number> {
+  const result = await db
+    .updateTable('notifications')
+    .set({ teamsState: 'noConversation', teamsError: 'no personal chat and no team shared with the bot' })
+    .where('teamsState', '=', 'pending')
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('teams_conversations as c')
+            .select('c.id')
+            .where((c) =>
+              c.or([
+                c.and([c('c.conversationType', '=', 'personal'), c('c.userId', '=', c.ref('notifications.recipientId'))]),
+                c.and([
+                  c('c.conversationType', '=', 'channel'),
+                  c.or([
+                    c.exists(c.selectFrom('group_members as m').select('m.memberId').whereRef('m.groupId', '=', 'c.aadGroupId').whereRef('m.memberId', '=', 'notifications.recipientId')),
+                    c.exists(c.selectFrom('group_owners as o').select('o.ownerId').whereRef('o.groupId', '=', 'c.aadGroupId').whereRef('o.ownerId', '=', 'notifications.recipientId')),
+                  ]),
+                ]),
+              ]),
+            ),
+        ),
+      ),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

@@ -6,6 +6,7 @@ import type { Config } from '../config';
 import type { Clock } from '../context';
 import type { Dialect } from '../store/db';
 import type { Database } from '../store/schema';
+import { keepUnreachableNotices } from './conversations';
 import type { GraphTokenProvider } from './graphAccess';
 import type { BotRuntime } from './runtime';
 
@@ -31,8 +32,9 @@ export interface MountedBot {
 /**
  * Mounts the Teams bot on `POST /api/messages` of Portier's restify server and returns its notice
  * sender for the job runner. This is the folder's only seam: botbuilder's types and modules stay
- * inside `bot/teams/`, and are loaded once, after the server listens (botbuilder takes a second of
- * CPU to load, which start-up and a configuration check should not wait for).
+ * inside `bot/teams/`, and are loaded on the first activity or the first notice someone can receive
+ * (botbuilder takes about a second of CPU to load, which start-up, and an instance that never talks
+ * to Teams, should not pay).
  */
 export function mountBot(server: restify.Server, deps: BotMountDeps): MountedBot {
   let runtime: Promise<BotRuntime> | undefined;
@@ -56,6 +58,7 @@ export function mountBot(server: restify.Server, deps: BotMountDeps): MountedBot
   });
   return {
     async sendNotices() {
+      await keepUnreachableNotices(deps.db);
       // Nothing due (the usual pass): no need to load the bot for it.
       const due = await deps.db
         .selectFrom('notifications')

@@ -44,7 +44,7 @@ export function createBotRuntime(deps: BotRuntimeDeps): BotRuntime {
   const connector = new Connector(() => framework.connectorCredentials());
   const graph = (user: Parameters<GraphTokenProvider['tokenFor']>[0]) => graphFor(deps.graphBaseUrl, tokens, user);
   const actions = new Actions({ graphFor: graph, conversations, cards, log });
-  const chat = new Chat({ db: deps.db, clock: deps.clock, log, graphFor: graph, conversations, connector, actions, botId: () => framework.appId });
+  const chat = new Chat({ db: deps.db, clock: deps.clock, log, graphFor: graph, conversations, connector, actions });
   const bot = new PortierBot({ clock: deps.clock, log, conversations, actions, chat });
   const reviews = new Reviews(actions);
   const sender = new NoticeSender({ db: deps.db, dialect: deps.dialect, clock: deps.clock, log, conversations, cards, connector, graphFor: graph, actions, reviews, botId: framework.appId });

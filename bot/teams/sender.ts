@@ -210,7 +210,7 @@ export class NoticeSender {
     const approvalCardFor = async (stageId: string, facts: ApprovalFacts) =>
       this.deps.actions.approvalFor({ graph, user, locale, s }, { requestId, stageId }, null, facts).then((card) => ({ card, facts }));
     const updateApprovalCards = async (stageId?: string): Promise<Delivery> => {
-      const stored = stageId ? [await this.deps.cards.find('approval', `${requestId}/${stageId}`, notice.recipientId)].filter((c) => c !== undefined) : await this.deps.cards.findByPrefix('approval', `${requestId}/`, notice.recipientId);
+      const stored = await this.deps.cards.findByPrefix('approval', stageId ? `${requestId}/${stageId}` : `${requestId}/`, notice.recipientId);
       if (stored.length === 0) return { kind: 'none', reason: 'no approval card to update' };
       const updates = [];
       for (const c of stored) {
@@ -251,7 +251,7 @@ export class NoticeSender {
         const stored = await this.deps.cards.find('approval', `${requestId}/${stageId}`, notice.recipientId);
         const facts: ApprovalFacts = { ...((stored?.factsObject ?? {}) as ApprovalFacts), due: str(d.dueDateTime) || null, reminder: true };
         const { card } = await approvalCardFor(stageId, facts);
-        // A reminder is a new message (it should be seen); the old card stays true through updates.
+        // A reminder is a new card (it should be seen); the first one is kept and updated as well.
         return { kind: 'send', card, remember: { kind: 'approval', subjectId: `${requestId}/${stageId}`, facts } };
       }
       case eventTypes.stageDecided: {

@@ -7,19 +7,28 @@ import type { Database, TeamsCardsTable } from '../store/schema';
  * `requestId/stageId`) are updated when anyone decides; status cards (`requestId`) as requests move.
  */
 export class SentCards {
+  // Approval cards: subject `requestId/stageId`; `findByPrefix` with `requestId/` finds every stage's cards.
   constructor(private readonly db: Kysely<Database>) {}
 
+  /** Remembers a card sent (a person may hold several cards of one subject: each is updated). */
   async save(card: Omit<TeamsCardsTable, 'id' | 'createdDateTime' | 'facts'> & { facts: object }, now: Date): Promise<void> {
-    const facts = JSON.stringify(card.facts);
     await this.db
       .insertInto('teams_cards')
-      .values({ ...card, facts, id: newId(), createdDateTime: now.toISOString() })
-      .onConflict((oc) => oc.columns(['kind', 'subjectId', 'userId']).doUpdateSet({ conversationId: card.conversationId, activityId: card.activityId, facts }))
+      .values({ ...card, facts: JSON.stringify(card.facts), id: newId(), createdDateTime: now.toISOString() })
       .execute();
   }
 
+  /** The newest card of this kind and subject a person holds (its facts are the current ones). */
   async find(kind: string, subjectId: string, userId: string): Promise<(TeamsCardsTable & { factsObject: Record<string, unknown> }) | undefined> {
-    const row = await this.db.selectFrom('teams_cards').selectAll().where('kind', '=', kind).where('subjectId', '=', subjectId).where('userId', '=', userId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('teams_cards')
+      .selectAll()
+      .where('kind', '=', kind)
+      .where('subjectId', '=', subjectId)
+      .where('userId', '=', userId)
+      .orderBy('createdDateTime', 'desc')
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
     return row ? { ...row, factsObject: JSON.parse(row.facts) as Record<string, unknown> } : undefined;
   }
 
@@ -31,6 +40,6 @@ export class SentCards {
 
   /** Who holds a card of this kind and subject (the approvers whose cards show a stage). */
   async holders(kind: string, subjectId: string): Promise<string[]> {
-    return (await this.db.selectFrom('teams_cards').select('userId').where('kind', '=', kind).where('subjectId', '=', subjectId).execute()).map((r) => r.userId);
+    return (await this.db.selectFrom('teams_cards').select('userId').distinct().where('kind', '=', kind).where('subjectId', '=', subjectId).execute()).map((r) => r.userId);
   }
 }

@@ -58,6 +58,8 @@ describe('reminder, escalation and expiry of an approval', () => {
       expect(cardText(last)).toMatch(/Denied by Entitlement Management/);
       expect(last.actions ?? []).toEqual([]);
     }
+    // Lee holds two cards (the first and the reminder): both were brought up to date.
+    expect(new Set(connector.updates(people.lee.conversationId).map((u) => u.activityId)).size).toBe(2);
     expect(connector.sent(people.megan.conversationId).map((c) => cardText(cardOf(c))).join('\n')).toMatch(/expired: nobody decided in time/);
   });
 });
