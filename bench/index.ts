@@ -3,17 +3,20 @@ import { catalogBenchmark } from './catalog';
 import { tabBenchmark } from './tab';
 import { lifecycleBenchmark } from './lifecycle';
 import { type BenchModule, heading } from './lib';
+import { teamsBenchmark } from './teams';
 
 /**
  * `npm run bench`: runs every benchmark in order and prints its figures. A missed target is
  * printed, not fatal (figures vary with the machine); a benchmark that cannot run exits 1.
- * Add new benchmark files to this list.
+ * Add new benchmark files to this list; `npm run bench -- <word>` runs those whose name contains it.
  */
-const benchmarks: BenchModule[] = [catalogBenchmark, lifecycleBenchmark, tabBenchmark];
+const benchmarks: BenchModule[] = [catalogBenchmark, lifecycleBenchmark, tabBenchmark, teamsBenchmark];
 
 async function main(): Promise<number> {
   let failed = 0;
-  for (const bench of benchmarks) {
+  // `npm run bench -- teams` runs only the benchmarks whose name contains the word.
+  const only = process.argv[2]?.toLowerCase();
+  for (const bench of benchmarks.filter((b) => !only || b.name.toLowerCase().includes(only))) {
     heading(bench.name);
     const started = performance.now();
     try {

@@ -14,7 +14,17 @@ export interface Config {
   /** `demo`: the demo tenant with its extranet configured; `directory`: only its people, team and partners; `none`: nothing. */
   seed: 'demo' | 'directory' | 'none';
   authMode: 'dev' | 'entra';
-  bot: { id?: string; password?: string; tenantId?: string; managedIdentityClientId?: string };
+  bot: {
+    id?: string;
+    password?: string;
+    tenantId?: string;
+    managedIdentityClientId?: string;
+    /**
+     * Bot Framework endpoints, as botbuilder's `ConfigurationBotFrameworkAuthentication` names them. Unset: Microsoft's
+     * public cloud (botbuilder's defaults). Set for a sovereign cloud, or local stand-ins in offline tests.
+     */
+    endpoints?: { openIdMetadataUrl: string; tokenIssuer: string; loginUrl: string; oauthScope: string; oauthUrl: string };
+  };
   aad: {
     clientId?: string;
     tenantId?: string;
@@ -54,6 +64,11 @@ const envSchema = z.object({
   BOT_PASSWORD: optionalText,
   BOT_TENANT_ID: optionalText,
   BOT_MANAGED_IDENTITY_CLIENT_ID: optionalText,
+  BOT_OPENID_METADATA_URL: optionalText,
+  BOT_TOKEN_ISSUER: optionalText,
+  BOT_LOGIN_URL: optionalText,
+  BOT_OAUTH_SCOPE: optionalText,
+  BOT_OAUTH_URL: optionalText,
   AAD_APP_CLIENT_ID: optionalText,
   AAD_APP_TENANT_ID: optionalText,
   AAD_APP_CLIENT_SECRET: optionalText,
@@ -106,6 +121,21 @@ export function loadConfig(env: NodeJS.ProcessEnv, version = '0.0.0'): ConfigRes
   if (e.BOT_ID && !e.BOT_PASSWORD && !e.BOT_MANAGED_IDENTITY_CLIENT_ID) {
     errors.push('BOT_PASSWORD: required with BOT_ID unless BOT_MANAGED_IDENTITY_CLIENT_ID is set');
   }
+  const endpointVariables = [
+    ['BOT_OPENID_METADATA_URL', e.BOT_OPENID_METADATA_URL],
+    ['BOT_TOKEN_ISSUER', e.BOT_TOKEN_ISSUER],
+    ['BOT_LOGIN_URL', e.BOT_LOGIN_URL],
+    ['BOT_OAUTH_SCOPE', e.BOT_OAUTH_SCOPE],
+    ['BOT_OAUTH_URL', e.BOT_OAUTH_URL],
+  ] as const;
+  const endpointsSet = endpointVariables.filter(([, v]) => v !== undefined);
+  // botbuilder takes either all endpoints or none (then Microsoft's public cloud): half a set would mix clouds.
+  if (endpointsSet.length > 0 && endpointsSet.length < endpointVariables.length) {
+    for (const [name, value] of endpointVariables) if (value === undefined) errors.push(`${name}: required when any BOT_*_URL/BOT_TOKEN_ISSUER/BOT_OAUTH_SCOPE endpoint is set`);
+  }
+  for (const [name, value] of endpointVariables) {
+    if (value !== undefined && name !== 'BOT_TOKEN_ISSUER' && name !== 'BOT_OAUTH_SCOPE' && !/^https?:\/\/./.test(value)) errors.push(`${name}: must be an http(s) URL`);
+  }
   const needsAppCredential = e.PORTIER_GRAPH === 'entra' || e.PORTIER_DIRECTORY === 'graph';
   if (needsAppCredential && !e.AAD_APP_CLIENT_SECRET && !e.AAD_APP_CERTIFICATE_PATH) {
     errors.push('AAD_APP_CLIENT_SECRET: required (or AAD_APP_CERTIFICATE_PATH) when PORTIER_GRAPH=entra or PORTIER_DIRECTORY=graph');
@@ -131,7 +161,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, version = '0.0.0'): ConfigRes
       directory: e.PORTIER_DIRECTORY,
       seed: e.PORTIER_SEED,
       authMode,
-      bot: { id: e.BOT_ID, password: e.BOT_PASSWORD, tenantId: e.BOT_TENANT_ID, managedIdentityClientId: e.BOT_MANAGED_IDENTITY_CLIENT_ID },
+      bot: {
+        id: e.BOT_ID,
+        password: e.BOT_PASSWORD,
+        tenantId: e.BOT_TENANT_ID,
+        managedIdentityClientId: e.BOT_MANAGED_IDENTITY_CLIENT_ID,
+        endpoints:
+          e.BOT_OPENID_METADATA_URL && e.BOT_TOKEN_ISSUER && e.BOT_LOGIN_URL && e.BOT_OAUTH_SCOPE && e.BOT_OAUTH_URL
+            ? { openIdMetadataUrl: e.BOT_OPENID_METADATA_URL, tokenIssuer: e.BOT_TOKEN_ISSUER, loginUrl: e.BOT_LOGIN_URL, oauthScope: e.BOT_OAUTH_SCOPE, oauthUrl: e.BOT_OAUTH_URL }
+            : undefined,
+      },
       aad: {
         clientId: e.AAD_APP_CLIENT_ID,
         tenantId: e.AAD_APP_TENANT_ID,

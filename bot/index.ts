@@ -1,5 +1,4 @@
 import { loadConfig } from './config';
-import { startPortier } from './server';
 import packageJson from '../package.json';
 
 const { version } = packageJson;
@@ -10,6 +9,8 @@ async function main(): Promise<void> {
     process.stderr.write(`Portier cannot start; fix the configuration:\n${result.errors.map((e) => `  - ${e}`).join('\n')}\n`);
     process.exit(1);
   }
+  // The server (and botbuilder with it) is loaded only for a valid configuration: a bad one is reported at once.
+  const { startPortier } = await import('./server');
   const portier = await startPortier(result.config);
   const stop = () => {
     portier.close().then(

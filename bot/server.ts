@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import pino, { Logger } from 'pino';
 import restify from 'restify';
 import { principalResolver } from './auth/principal';
-import { devTokenVerifier, entraTokenVerifier, issueDevToken, listDevAccounts, TokenVerifier } from './auth/tokens';
+import { devTokenVerifier, entraTokenVerifier, issueDevToken, listDevAccounts, TokenVerifier, withOnBehalfTokens } from './auth/tokens';
 import type { Config } from './config';
 import { Clock, EngineDeps, systemClock } from './context';
 import { DomainError, ValidationError } from './domain/errors';
@@ -16,6 +16,7 @@ import type { EventConsumer } from './events/consumer';
 import { builtInConsumers, ensureRecurringTimers, timerAbandonHandlers, timerHandlers } from './lifecycle';
 import { seedDemoTenant } from './seed/demo';
 import { openStore, Store } from './store/db';
+import { mountBot } from './teams';
 import { z } from 'zod';
 import { randomUUID } from 'node:crypto';
 
@@ -58,7 +59,9 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
   const wake = () => jobs?.wake();
   const engine: EngineDeps = { db: store.db, dialect: store.dialect, clock, publicUrl: config.publicUrl, subscriptions, wake };
 
-  const verifier: TokenVerifier = config.authMode === 'dev' ? devTokenVerifier(store.db) : entraTokenVerifier(config, store.db);
+  const userVerifier: TokenVerifier = config.authMode === 'dev' ? devTokenVerifier(store.db) : entraTokenVerifier(config, store.db);
+  // The Teams bot reaches the embedded Graph as the person who wrote or clicked, with tokens Portier issues itself.
+  const verifier: TokenVerifier = config.graph === 'embedded' ? withOnBehalfTokens(userVerifier, store.db) : userVerifier;
   const router = buildGraphRouter();
   const graphDeps = { store, verifier, resolvePrincipal: principalResolver(store.db), clock, router, publicUrl: config.publicUrl, log, subscriptions, wake };
   const server = restify.createServer({ name: 'portier', handleUncaughtExceptions: false });
@@ -122,6 +125,10 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
     );
   });
 
+  // The Teams bot on POST /api/messages; it reaches Portier's Graph over HTTP once the server listens.
+  let url = '';
+  const bot = mountBot(server, { config, db: store.db, dialect: store.dialect, clock, log, graphBaseUrl: () => `${url}/graph/` });
+
   // Every timer kind of the entitlement engine, and the consumers of its events.
   const runner = new JobRunner({
     store,
@@ -131,18 +138,22 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
     abandon: timerAbandonHandlers(engine),
     subscriptions,
     consumers: Object.fromEntries(Object.entries(consumers).map(([name, c]) => [name, c.handle])),
+    workers: [() => bot.sendNotices()],
     intervalMs: config.jobIntervalMs,
   });
   jobs = runner;
   await ensureRecurringTimers(store.db, clock.now());
 
   await new Promise<void>((resolve) => server.listen(config.port, config.host, () => resolve()));
-  runner.start();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  runner.start();
   if (config.authMode === 'dev') {
     log.warn(`DEV MODE: Portier accepts unsigned dev tokens from POST /api/dev/token and listens on ${config.host} only. Never expose this to a network.`);
+  }
+  if (!config.bot.id) {
+    log.warn(`DEV MODE: no BOT_ID, so /api/messages accepts UNSIGNED Bot Framework activities, from this machine only (${config.host}). Set BOT_ID and BOT_PASSWORD for Teams.`);
   }
   log.info({ url, storage: store.dialect, migration: store.migration }, 'Portier is listening');
   return {

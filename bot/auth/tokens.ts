@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, JWTPayload, SignJWT } from 'jose';
+import { decodeJwt, errors as joseErrors, jwtVerify, JWTPayload, SignJWT } from 'jose';
 import type { Kysely } from 'kysely';
 import type { Config } from '../config';
 import { NotFoundError, UnauthorizedError, ValidationError } from '../domain/errors';
@@ -216,4 +216,62 @@ export async function listDevAccounts(db: Kysely<Database>, limit = 50): Promise
     ...members.map((m) => ({ upn: m.userPrincipalName, displayName: m.displayName, organization: home?.displayName ?? '' })),
     ...partners.map((p) => ({ upn: p.userPrincipalName, displayName: p.displayName, organization: p.organization })),
   ];
+}
+
+const onBehalfIssuer = 'https://portier.local/teams';
+const onBehalfAudience = 'portier-graph';
+const onBehalfLifetimeSeconds = 15 * 60;
+
+/**
+ * Issues a token for a directory user the Teams bot acts for (`from.aadObjectId` of an activity that
+ * botbuilder authenticated), in embedded mode whatever `AUTH_MODE` is: the bot reaches the engine
+ * only through Graph, as that person. Signed with a key of its own that never leaves the database.
+ */
+export async function issueOnBehalfToken(db: Kysely<Database>, user: { objectId: string; tenantId: string }): Promise<{ token: string; expiresAt: number }> {
+  const token = await new SignJWT({ oid: user.objectId, tid: user.tenantId, scp: 'access_as_user' })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuer(onBehalfIssuer)
+    .setAudience(onBehalfAudience)
+    .setIssuedAt()
+    .setExpirationTime(`${onBehalfLifetimeSeconds}s`)
+    .sign(await instanceSecret(db, 'teamsOnBehalfKey'));
+  return { token, expiresAt: Date.now() + onBehalfLifetimeSeconds * 1000 };
+}
+
+/**
+ * Accepts the bot's on-behalf tokens beside the tokens `inner` verifies (dev or Entra): the issuer
+ * claim only picks the verifier; each verifies the signature with its own key.
+ */
+export function withOnBehalfTokens(inner: TokenVerifier, db: Kysely<Database>): TokenVerifier {
+  let key: Promise<Uint8Array> | undefined;
+  return {
+    async verify(token) {
+      let issuer: unknown;
+      try {
+        issuer = decodeJwt(token).iss;
+      } catch {
+        issuer = undefined;
+      }
+      if (issuer !== onBehalfIssuer) return inner.verify(token);
+      key ??= instanceSecret(db, 'teamsOnBehalfKey').catch((error: unknown) => {
+        key = undefined;
+        throw error;
+      });
+      const secret = await key;
+      const { payload } = await verifying(() => jwtVerify(token, secret, { issuer: onBehalfIssuer, audience: onBehalfAudience, algorithms: ['HS256'] }));
+      return identityFrom(payload);
+    },
+  };
+}
+
+async function instanceSecret(db: Kysely<Database>, name: string): Promise<Uint8Array> {
+  const existing = await db.selectFrom('instance_secrets').select('value').where('name', '=', name).executeTakeFirst();
+  if (existing) return Buffer.from(existing.value, 'base64');
+  await db
+    .insertInto('instance_secrets')
+    .values({ name, value: randomBytes(32).toString('base64') })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  const row = await db.selectFrom('instance_secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();
+  return Buffer.from(row.value, 'base64');
 }

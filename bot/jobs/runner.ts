@@ -26,6 +26,11 @@ export interface JobRunnerOptions {
   log: Logger;
   timers: Readonly<Record<string, TimerHandler>>;
   consumers: Readonly<Record<string, EventHandler>>;
+  /**
+   * Work outside the database run after timers and deliveries in each pass (the Teams notice
+   * sender): each claims its own rows with leases and returns how many it handled.
+   */
+  workers?: ReadonlyArray<() => Promise<number>>;
   /** Per timer kind: how its item ends when the timer fails for good. */
   abandon?: Readonly<Record<string, TimerAbandonHandler>>;
   /** Who hears of `timer.failed`. */
@@ -124,11 +129,25 @@ export class JobRunner {
     for (let pass = 0; pass < 20; pass++) {
       const ranTimers = await this.runTimers();
       const ranDeliveries = await this.runDeliveries();
+      const ranWorkers = await this.runWorkers();
       timers += ranTimers;
       deliveries += ranDeliveries;
-      if (ranTimers === 0 && ranDeliveries === 0) break;
+      if (ranTimers === 0 && ranDeliveries === 0 && ranWorkers === 0) break;
     }
     return { timers, deliveries };
+  }
+
+  private async runWorkers(): Promise<number> {
+    let ran = 0;
+    for (const worker of this.options.workers ?? []) {
+      try {
+        ran += await worker();
+      } catch (error) {
+        // A worker records its own failures per item; this is a failure to even claim (database down).
+        this.options.log.error({ err: error }, 'job worker failed');
+      }
+    }
+    return ran;
   }
 
   private async runTimers(): Promise<number> {

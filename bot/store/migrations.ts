@@ -585,6 +585,50 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('connected_organization_group_sponsors_group').on('connected_organization_group_sponsors').column('groupId').execute();
     },
   },
+  '0006_teams_conversations': {
+    async up(db: AnyDb) {
+      // Where the bot can reach people and teams: one row per conversation it was part of.
+      await db.schema
+        .createTable('teams_conversations')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('conversationType', 'text', (c) => c.notNull())
+        .addColumn('userId', 'text')
+        .addColumn('userMri', 'text')
+        .addColumn('teamId', 'text')
+        .addColumn('aadGroupId', 'text')
+        .addColumn('tenantId', 'text', (c) => c.notNull())
+        .addColumn('serviceUrl', 'text', (c) => c.notNull())
+        .addColumn('channelId', 'text', (c) => c.notNull())
+        .addColumn('botId', 'text', (c) => c.notNull())
+        .addColumn('locale', 'text')
+        .addColumn('updatedDateTime', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('teams_conversations_user').on('teams_conversations').columns(['userId', 'conversationType']).execute();
+      await db.schema.createIndex('teams_conversations_group').on('teams_conversations').columns(['aadGroupId']).execute();
+      // The cards the bot sent that must change later (approval cards of every approver, status cards).
+      await db.schema
+        .createTable('teams_cards')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('subjectId', 'text', (c) => c.notNull())
+        .addColumn('userId', 'text', (c) => c.notNull())
+        .addColumn('conversationId', 'text', (c) => c.notNull())
+        .addColumn('activityId', 'text', (c) => c.notNull())
+        .addColumn('facts', 'text', (c) => c.notNull())
+        .addColumn('createdDateTime', 'text', (c) => c.notNull())
+        .execute();
+      // Several cards per person and subject (a reminder is a new card): every one is kept true.
+      await db.schema.createIndex('teams_cards_subject').on('teams_cards').columns(['kind', 'subjectId', 'userId']).execute();
+      // The sender's state of each notice: leased, retried with back-off, kept, or stopped with a reason.
+      await db.schema.alterTable('notifications').addColumn('teamsState', 'text', (c) => c.notNull().defaultTo('pending')).execute();
+      await db.schema.alterTable('notifications').addColumn('teamsAttempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('notifications').addColumn('teamsNextAttemptDateTime', 'text').execute();
+      await db.schema.alterTable('notifications').addColumn('teamsLeaseOwner', 'text').execute();
+      await db.schema.alterTable('notifications').addColumn('teamsLeaseExpiresDateTime', 'text').execute();
+      await db.schema.alterTable('notifications').addColumn('teamsError', 'text').execute();
+      await db.schema.createIndex('notifications_teams_due').on('notifications').columns(['teamsState', 'teamsNextAttemptDateTime']).execute();
+    },
+  },
 };
 
 class CodeMigrationProvider implements MigrationProvider {

@@ -437,6 +437,44 @@ export interface NotificationsTable {
   payload: JsonText;
   createdDateTime: DateTimeText;
   sentDateTime: DateTimeText | null;
+  /** The Teams sender's state: `pending`, `sent`, `noConversation` (kept), `superseded` (shown on first contact instead), `stopped` (403/404), `failed`. */
+  teamsState: Generated<string>;
+  teamsAttempts: Generated<number>;
+  teamsNextAttemptDateTime: DateTimeText | null;
+  teamsLeaseOwner: string | null;
+  teamsLeaseExpiresDateTime: DateTimeText | null;
+  teamsError: string | null;
+}
+
+/** A conversation the bot is part of: a person's personal chat, a team, a group chat. */
+export interface TeamsConversationsTable {
+  id: string;
+  conversationType: string;
+  /** Directory user id (`from.aadObjectId`) of a personal conversation. */
+  userId: string | null;
+  /** The person's Teams id (`29:…`), for `refresh.userIds` and new conversations. */
+  userMri: string | null;
+  teamId: string | null;
+  aadGroupId: string | null;
+  tenantId: string;
+  serviceUrl: string;
+  channelId: string;
+  botId: string;
+  locale: string | null;
+  updatedDateTime: DateTimeText;
+}
+
+/** A card the bot sent that changes later: kind + subject (e.g. `approval` + stage id) per person. */
+export interface TeamsCardsTable {
+  id: string;
+  kind: string;
+  subjectId: string;
+  userId: string;
+  conversationId: string;
+  activityId: string;
+  /** What the card showed that Graph does not give back (due time, fallback): JSON. */
+  facts: JsonText;
+  createdDateTime: DateTimeText;
 }
 
 export interface ConnectedOrganizationsTable {
@@ -552,6 +590,8 @@ export interface Database {
   access_review_decisions: AccessReviewDecisionsTable;
   access_review_reviewers: AccessReviewReviewersTable;
   notifications: NotificationsTable;
+  teams_conversations: TeamsConversationsTable;
+  teams_cards: TeamsCardsTable;
   connected_organizations: ConnectedOrganizationsTable;
   connected_organization_sources: ConnectedOrganizationSourcesTable;
   connected_organization_sponsors: ConnectedOrganizationSponsorsTable;

@@ -13,6 +13,11 @@ const text = read(main);
 const deliberatelyOmitted: Record<string, string> = {
   PORT: 'App Service sets PORT for Node apps and routes HTTPS to it',
   HOST: 'outside dev mode the server binds 0.0.0.0, which App Service needs',
+  BOT_OPENID_METADATA_URL: "Microsoft's public-cloud Bot Framework endpoints are botbuilder's defaults; set only for a sovereign cloud or offline tests",
+  BOT_TOKEN_ISSUER: 'as BOT_OPENID_METADATA_URL',
+  BOT_LOGIN_URL: 'as BOT_OPENID_METADATA_URL',
+  BOT_OAUTH_SCOPE: 'as BOT_OPENID_METADATA_URL',
+  BOT_OAUTH_URL: 'as BOT_OPENID_METADATA_URL',
 };
 
 /** App Service's own settings (not read by Portier), and why they are there. */

@@ -102,4 +102,28 @@ describe(loadConfig.name, () => {
       expect(result.errors[0]).toMatch(/^AAD_APP_ID_URI: /);
     });
   });
+
+  it('takes the Bot Framework endpoints all together or not at all', () => {
+    const half = loadConfig({ BOT_OPENID_METADATA_URL: 'http://127.0.0.1:1/openid', BOT_LOGIN_URL: 'ftp://x' });
+    expect(half.ok).toBe(false);
+    if (half.ok) return;
+    expect(half.errors).toEqual(
+      expect.arrayContaining([
+        'BOT_TOKEN_ISSUER: required when any BOT_*_URL/BOT_TOKEN_ISSUER/BOT_OAUTH_SCOPE endpoint is set',
+        'BOT_OAUTH_SCOPE: required when any BOT_*_URL/BOT_TOKEN_ISSUER/BOT_OAUTH_SCOPE endpoint is set',
+        'BOT_OAUTH_URL: required when any BOT_*_URL/BOT_TOKEN_ISSUER/BOT_OAUTH_SCOPE endpoint is set',
+        'BOT_LOGIN_URL: must be an http(s) URL',
+      ]),
+    );
+    const all = loadConfig({
+      BOT_OPENID_METADATA_URL: 'http://127.0.0.1:1/openid',
+      BOT_TOKEN_ISSUER: 'https://api.botframework.com',
+      BOT_LOGIN_URL: 'http://127.0.0.1:1/tenant',
+      BOT_OAUTH_SCOPE: 'https://api.botframework.com',
+      BOT_OAUTH_URL: 'http://127.0.0.1:1/oauth',
+    });
+    expect(all.ok && all.config.bot.endpoints).toEqual({ openIdMetadataUrl: 'http://127.0.0.1:1/openid', tokenIssuer: 'https://api.botframework.com', loginUrl: 'http://127.0.0.1:1/tenant', oauthScope: 'https://api.botframework.com', oauthUrl: 'http://127.0.0.1:1/oauth' });
+    const none = loadConfig({});
+    expect(none.ok && none.config.bot.endpoints).toBeUndefined();
+  });
 });

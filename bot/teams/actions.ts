@@ -1,0 +1,142 @@
+import type { AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue } from 'botbuilder';
+import type { Client } from '@microsoft/microsoft-graph-client';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { approvalCard } from './cards/approval';
+import type { AdaptiveCard } from './cards/card';
+import { messageCard } from './cards/help';
+import { loadApprovalView, StageNotFoundError, type ApprovalFacts } from './approvals';
+import type { ConversationStore } from './conversations';
+import { engine, graphCode, graphStatus } from './engine';
+import { NotActingUserError, type TeamsUser } from './graphAccess';
+import type { SentCards } from './sentCards';
+import type { Strings } from './strings';
+import { verbs } from './verbs';
+
+const id = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be an id');
+const justification = z.string().max(2000).optional();
+
+export interface ActionContext {
+  graph: Client;
+  user: TeamsUser;
+  locale: string | null | undefined;
+  s: Strings;
+}
+
+interface VerbHandler<T> {
+  /** The card data this verb accepts: ids (and the card's own inputs, which Teams merges into `data`). */
+  data: z.ZodType<T>;
+  handle(ctx: ActionContext, data: T): Promise<AdaptiveCard>;
+}
+
+export interface ActionDeps {
+  graphFor(user: TeamsUser): Client;
+  conversations: ConversationStore;
+  cards: SentCards;
+  log: Logger;
+  /** Extra verbs (requests in chat, reviews, assignments) registered by other modules. */
+  extra?: Record<string, VerbHandler<never>>;
+}
+
+/** Thrown by a verb for input the card should never have sent: answered with 400. */
+export class BadCardDataError extends Error {}
+
+/**
+ * Card actions (Universal Actions): one handler per verb in one table. Each parses its data (ids
+ * only) with zod, acts through Graph as the person who clicked, and answers with the card as that
+ * person should now see it. Engine refusals (409, 403, 404) become a clear card; unknown verbs and
+ * malformed data a 400.
+ */
+export class Actions {
+  private readonly table: Record<string, VerbHandler<never>>;
+
+  constructor(private readonly deps: ActionDeps) {
+    const decide = (result: 'Approve' | 'Deny'): VerbHandler<{ requestId: string; stageId: string; justification?: string }> => ({
+      data: z.object({ requestId: id, stageId: id, justification }),
+      handle: async (ctx, data) => {
+        let notice: string | null = null;
+        try {
+          await engine.decide(ctx.graph, data.requestId, data.stageId, result, data.justification?.trim() ?? '');
+        } catch (error) {
+          notice = this.refusal(error, ctx.s);
+        }
+        return this.approvalFor(ctx, data, notice);
+      },
+    });
+    this.table = {
+      [verbs.approve]: decide('Approve'),
+      [verbs.deny]: decide('Deny'),
+      [verbs.refreshApproval]: {
+        data: z.object({ requestId: id, stageId: id }),
+        handle: (ctx, data) => this.approvalFor(ctx, data, null),
+      } satisfies VerbHandler<{ requestId: string; stageId: string }>,
+      ...(deps.extra ?? {}),
+    } as unknown as Record<string, VerbHandler<never>>;
+  }
+
+  register(verb: string, handler: VerbHandler<never>): void {
+    this.table[verb] = handler;
+  }
+
+  async execute(user: TeamsUser | undefined, locale: string | null | undefined, invoke: AdaptiveCardInvokeValue, s: Strings): Promise<AdaptiveCardInvokeResponse> {
+    const action = invoke?.action as { type?: string; verb?: string; data?: unknown } | undefined;
+    const handler = action?.verb ? this.table[action.verb] : undefined;
+    if (!action || action.type !== 'Action.Execute' || !handler) return badRequest(`Unknown card action '${String(action?.verb ?? '')}'.`);
+    const parsed = handler.data.safeParse(action.data ?? {});
+    if (!parsed.success) return badRequest(`Invalid card data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!user) return cardResponse(messageCard(s.appName, s.notActing, 'Attention'));
+    try {
+      const content = await handler.handle({ graph: this.deps.graphFor(user), user, locale, s }, parsed.data as never);
+      return cardResponse(content);
+    } catch (error) {
+      if (error instanceof BadCardDataError) return badRequest(error.message);
+      if (error instanceof NotActingUserError) return cardResponse(messageCard(s.appName, s.notActing, 'Attention'));
+      const status = graphStatus(error);
+      if (status === 403 || status === 404 || status === 409 || status === 400) return cardResponse(messageCard(s.appName, this.refusal(error, s), 'Attention'));
+      this.deps.log.error({ err: error, verb: action.verb }, 'card action failed');
+      return cardResponse(messageCard(s.appName, s.somethingWrong, 'Attention'));
+    }
+  }
+
+  /** The engine's refusal as the clicker should read it (never the raw error text). */
+  refusal(error: unknown, s: Strings): string {
+    if (error instanceof NotActingUserError) return s.notActing;
+    const status = graphStatus(error);
+    if (status === 409) return s.alreadyDecided;
+    if (status === 403) return s.notYourApproval;
+    if (status === 404) return s.notFound;
+    if (status === 400) return /justification/i.test(graphCode(error) + String((error as Error).message)) ? s.justificationRequired : s.invalidAction;
+    throw error;
+  }
+
+  /** The approval card as `ctx.user` sees it now; their own notice on top. */
+  async approvalFor(ctx: ActionContext, ids: { requestId: string; stageId: string }, notice: string | null, facts?: ApprovalFacts): Promise<AdaptiveCard> {
+    const stored = facts ? undefined : await this.deps.cards.find('approval', `${ids.requestId}/${ids.stageId}`, ctx.user.aadObjectId.toLowerCase());
+    try {
+      const known = facts ?? ((stored?.factsObject ?? {}) as ApprovalFacts);
+      const approvers = await this.approverMris(ids.requestId, ids.stageId, known.approverIds ?? []);
+      const view = await loadApprovalView(ctx.graph, ids, { s: ctx.s, locale: ctx.locale, facts: known, refreshUserIds: approvers, notice });
+      return approvalCard(view, ctx.s);
+    } catch (error) {
+      // Someone who may not see the request at all gets only the refusal.
+      if (error instanceof StageNotFoundError || graphStatus(error) === 404 || graphStatus(error) === 403) return messageCard(ctx.s.appName, notice ?? ctx.s.notFound, 'Attention');
+      throw error;
+    }
+  }
+
+  /** Teams ids of the stage's approvers the bot can reach: those the engine named, and those holding a card. */
+  private async approverMris(requestId: string, stageId: string, named: readonly string[]): Promise<string[]> {
+    const users = new Set([...named.map((u) => u.toLowerCase()), ...(await this.deps.cards.holders('approval', `${requestId}/${stageId}`))]);
+    return [...new Set((await this.deps.conversations.mris([...users])).values())];
+  }
+}
+
+function cardResponse(content: AdaptiveCard): AdaptiveCardInvokeResponse {
+  return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: content as unknown as AdaptiveCardInvokeResponse['value'] };
+}
+
+function badRequest(message: string): AdaptiveCardInvokeResponse {
+  return { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message } as unknown as AdaptiveCardInvokeResponse['value'] };
+}
+
+export type { VerbHandler };

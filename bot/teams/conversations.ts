@@ -1,0 +1,137 @@
+import type { Kysely } from 'kysely';
+import type { Database, TeamsConversationsTable } from '../store/schema';
+
+/** What the bot must remember of a conversation to write to it later (a conversation reference, flattened). */
+export interface ConversationRecord {
+  id: string;
+  conversationType: 'personal' | 'groupChat' | 'channel';
+  userId: string | null;
+  userMri: string | null;
+  teamId: string | null;
+  aadGroupId: string | null;
+  tenantId: string;
+  serviceUrl: string;
+  channelId: string;
+  botId: string;
+  locale: string | null;
+}
+
+/**
+ * Conversation references in the database (any instance may send a notice): saved on install, on
+ * every message and when added to a team, removed on uninstall.
+ */
+export class ConversationStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async save(record: ConversationRecord, now: Date): Promise<void> {
+    const row: TeamsConversationsTable = { ...record, updatedDateTime: now.toISOString() };
+    await this.db
+      .insertInto('teams_conversations')
+      .values(row)
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet({
+          serviceUrl: row.serviceUrl,
+          locale: row.locale,
+          userMri: row.userMri,
+          userId: row.userId,
+          aadGroupId: row.aadGroupId,
+          teamId: row.teamId,
+          botId: row.botId,
+          updatedDateTime: row.updatedDateTime,
+        }),
+      )
+      .execute();
+  }
+
+  async exists(conversationId: string): Promise<boolean> {
+    return (await this.db.selectFrom('teams_conversations').select('id').where('id', '=', conversationId).executeTakeFirst()) !== undefined;
+  }
+
+  async remove(conversationId: string): Promise<void> {
+    await this.db.deleteFrom('teams_cards').where('conversationId', '=', conversationId).execute();
+    await this.db.deleteFrom('teams_conversations').where('id', '=', conversationId).execute();
+  }
+
+  /** The person's personal chat with the bot, the most recently used one first. */
+  async personal(userId: string): Promise<ConversationRecord | undefined> {
+    const row = await this.db
+      .selectFrom('teams_conversations')
+      .selectAll()
+      .where('userId', '=', userId)
+      .where('conversationType', '=', 'personal')
+      .orderBy('updatedDateTime', 'desc')
+      .executeTakeFirst();
+    return row ? toRecord(row) : undefined;
+  }
+
+  /** A team the bot is installed in whose group has `userId` as a member or owner (to start a personal chat from). */
+  async sharedTeam(userId: string): Promise<ConversationRecord | undefined> {
+    const row = await this.db
+      .selectFrom('teams_conversations as c')
+      .selectAll('c')
+      .where('c.conversationType', '=', 'channel')
+      .where('c.aadGroupId', 'is not', null)
+      .where((eb) =>
+        eb.or([
+          eb.exists(eb.selectFrom('group_members as m').select('m.memberId').whereRef('m.groupId', '=', 'c.aadGroupId').where('m.memberId', '=', userId)),
+          eb.exists(eb.selectFrom('group_owners as o').select('o.ownerId').whereRef('o.groupId', '=', 'c.aadGroupId').where('o.ownerId', '=', userId)),
+        ]),
+      )
+      .orderBy('c.updatedDateTime', 'desc')
+      .executeTakeFirst();
+    return row ? toRecord(row) : undefined;
+  }
+
+  /** Teams ids (`29:…`) of people, for a card's `refresh.userIds`. */
+  async mris(userIds: readonly string[]): Promise<Map<string, string>> {
+    if (userIds.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('teams_conversations')
+      .select(['userId', 'userMri'])
+      .where('userId', 'in', [...userIds])
+      .where('userMri', 'is not', null)
+      .execute();
+    return new Map(rows.map((r) => [r.userId as string, r.userMri as string]));
+  }
+}
+
+function toRecord(row: TeamsConversationsTable): ConversationRecord {
+  const { updatedDateTime: _updated, ...rest } = row;
+  void _updated;
+  return { ...rest, conversationType: rest.conversationType as ConversationRecord['conversationType'] };
+}
+
+/**
+ * Marks `noConversation`, in one statement, the pending notices of people the bot cannot reach: no
+ * personal chat, and no team with the bot whose group they belong to. Most recipients of a busy
+ * engine never talk to the bot; they cost one statement per pass instead of three queries each.
+ */
+export async function keepUnreachableNotices(db: Kysely<Database>): Promise<number> {
+  const result = await db
+    .updateTable('notifications')
+    .set({ teamsState: 'noConversation', teamsError: 'no personal chat and no team shared with the bot' })
+    .where('teamsState', '=', 'pending')
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('teams_conversations as c')
+            .select('c.id')
+            .where((c) =>
+              c.or([
+                c.and([c('c.conversationType', '=', 'personal'), c('c.userId', '=', c.ref('notifications.recipientId'))]),
+                c.and([
+                  c('c.conversationType', '=', 'channel'),
+                  c.or([
+                    c.exists(c.selectFrom('group_members as m').select('m.memberId').whereRef('m.groupId', '=', 'c.aadGroupId').whereRef('m.memberId', '=', 'notifications.recipientId')),
+                    c.exists(c.selectFrom('group_owners as o').select('o.ownerId').whereRef('o.groupId', '=', 'c.aadGroupId').whereRef('o.ownerId', '=', 'notifications.recipientId')),
+                  ]),
+                ]),
+              ]),
+            ),
+        ),
+      ),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

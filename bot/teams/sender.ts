@@ -1,0 +1,347 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@microsoft/microsoft-graph-client';
+import type { Kysely, Selectable } from 'kysely';
+import type { Logger } from 'pino';
+import type { Clock } from '../context';
+import { eventTypes } from '../events/types';
+import type { Dialect } from '../store/db';
+import type { Database, NotificationsTable } from '../store/schema';
+import type { Actions } from './actions';
+import type { ApprovalFacts } from './approvals';
+import { attachment, execute, plain, type AdaptiveCard } from './cards/card';
+import { noticeCard } from './cards/notices';
+import { requestStatusCard } from './cards/requests';
+import { Connector, ConnectorError } from './connector';
+import type { ConversationRecord, ConversationStore } from './conversations';
+import { engine, graphStatus } from './engine';
+import type { TeamsUser } from './graphAccess';
+import type { Reviews } from './reviews';
+import type { SentCards } from './sentCards';
+import { formatDateTime, stringsFor, type Strings } from './strings';
+import { verbs } from './verbs';
+
+export interface SenderDeps {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  clock: Clock;
+  log: Logger;
+  conversations: ConversationStore;
+  cards: SentCards;
+  connector: Connector;
+  graphFor(user: TeamsUser): Client;
+  actions: Actions;
+  reviews: Reviews;
+  botId: string;
+  batchSize?: number;
+  concurrency?: number;
+  leaseMs?: number;
+  maxAttempts?: number;
+}
+
+type Notice = Selectable<NotificationsTable> & { data: Record<string, unknown> & { recipientRoles?: string[] } };
+
+/** What a notice becomes in Teams: a new message, an update of a card sent before, or nothing to say. */
+type Delivery =
+  | { kind: 'send'; card: AdaptiveCard; remember?: { kind: string; subjectId: string; facts: object } }
+  | { kind: 'update'; updates: Array<{ conversationId: string; activityId: string; card: AdaptiveCard }> }
+  | { kind: 'none'; reason: string };
+
+/** Retry delay after the n-th failed attempt: 2 s, 4 s … at most an hour; `Retry-After` when longer. */
+export function retryDelayMs(attempts: number, retryAfterMs?: number): number {
+  const backoff = Math.min(3_600_000, 1000 * 2 ** Math.max(1, attempts));
+  return Math.max(backoff, retryAfterMs ?? 0);
+}
+
+/**
+ * The notice sender: turns each `notifications` row into a Teams message for its recipient, by event
+ * type and role, and stamps it sent. Rows are claimed with a lease (any instance may send), one
+ * recipient's notices in order, recipients in parallel. 429/5xx/network → retried with back-off
+ * honouring `Retry-After`; 403/404 (blocked, uninstalled, gone) → `stopped` with the reason; no
+ * conversation and no shared team → `noConversation`, kept for the person's first contact.
+ *
+ * At least once: a crash between the connector's answer and the stamp sends that notice again.
+ */
+export class NoticeSender {
+  private readonly owner = `sender:${randomUUID()}`;
+
+  constructor(private readonly deps: SenderDeps) {}
+
+  async runOnce(): Promise<number> {
+    const claimed = await this.claim();
+    if (claimed.length === 0) return 0;
+    const byRecipient = new Map<string, Notice[]>();
+    for (const n of claimed) byRecipient.set(n.recipientId, [...(byRecipient.get(n.recipientId) ?? []), n]);
+    const queues = [...byRecipient.values()];
+    const workers = Array.from({ length: Math.min(this.deps.concurrency ?? 16, queues.length) }, async () => {
+      for (let queue = queues.shift(); queue; queue = queues.shift()) {
+        for (const notice of queue) await this.handle(notice);
+      }
+    });
+    await Promise.all(workers);
+    return claimed.length;
+  }
+
+  private async claim(): Promise<Notice[]> {
+    const { db, clock } = this.deps;
+    const now = clock.now();
+    const nowIso = now.toISOString();
+    const lease = `${this.owner}:${randomUUID()}`;
+    const until = new Date(now.getTime() + (this.deps.leaseMs ?? 60_000)).toISOString();
+    const candidates = await db
+      .selectFrom('notifications')
+      .select('id')
+      .where('teamsState', '=', 'pending')
+      .where((eb) => eb.or([eb('teamsNextAttemptDateTime', 'is', null), eb('teamsNextAttemptDateTime', '<=', nowIso)]))
+      .where((eb) => eb.or([eb('teamsLeaseExpiresDateTime', 'is', null), eb('teamsLeaseExpiresDateTime', '<', nowIso)]))
+      .orderBy('createdDateTime')
+      .orderBy('id')
+      .limit(this.deps.batchSize ?? 100)
+      .execute();
+    if (candidates.length === 0) return [];
+    // The conditional update decides races between instances: a row leased meanwhile is not taken.
+    await db
+      .updateTable('notifications')
+      .set({ teamsLeaseOwner: lease, teamsLeaseExpiresDateTime: until })
+      .where(
+        'id',
+        'in',
+        candidates.map((c) => c.id),
+      )
+      .where('teamsState', '=', 'pending')
+      .where((eb) => eb.or([eb('teamsLeaseExpiresDateTime', 'is', null), eb('teamsLeaseExpiresDateTime', '<', nowIso)]))
+      .execute();
+    const rows = await db.selectFrom('notifications').selectAll().where('teamsLeaseOwner', '=', lease).orderBy('createdDateTime').orderBy('id').execute();
+    return rows.map((r) => ({ ...r, data: JSON.parse(r.payload) as Notice['data'] }));
+  }
+
+  private async finish(notice: Notice, set: Partial<Pick<Selectable<NotificationsTable>, 'teamsState' | 'sentDateTime' | 'teamsError' | 'teamsAttempts' | 'teamsNextAttemptDateTime'>>): Promise<void> {
+    await this.deps.db
+      .updateTable('notifications')
+      .set({ ...set, teamsLeaseOwner: null, teamsLeaseExpiresDateTime: null })
+      .where('id', '=', notice.id)
+      .where('teamsLeaseOwner', '=', notice.teamsLeaseOwner)
+      .execute();
+  }
+
+  private async handle(notice: Notice): Promise<void> {
+    const { log, clock } = this.deps;
+    const context = { notice: notice.id, eventType: notice.eventType, attempts: notice.teamsAttempts };
+    try {
+      const conversation = await this.conversationOf(notice.recipientId);
+      if (!conversation) {
+        await this.finish(notice, { teamsState: 'noConversation', teamsError: 'no personal chat and no team shared with the bot' });
+        log.info(context, 'notice kept: the recipient has no conversation with the bot yet');
+        return;
+      }
+      const delivery = await this.render(notice, conversation);
+      if (delivery.kind === 'none') {
+        await this.finish(notice, { teamsState: 'sent', sentDateTime: clock.now().toISOString(), teamsError: delivery.reason });
+        return;
+      }
+      if (delivery.kind === 'send') {
+        const sent = await this.deps.connector.send(conversation.serviceUrl, conversation.id, { type: 'message', attachments: [attachment(delivery.card)], locale: conversation.locale ?? undefined });
+        if (delivery.remember && sent.id) {
+          await this.deps.cards.save({ ...delivery.remember, userId: notice.recipientId, conversationId: conversation.id, activityId: sent.id }, clock.now());
+        }
+      } else {
+        for (const u of delivery.updates) await this.deps.connector.update(conversation.serviceUrl, u.conversationId, u.activityId, { type: 'message', attachments: [attachment(u.card)] });
+      }
+      await this.finish(notice, { teamsState: 'sent', sentDateTime: clock.now().toISOString(), teamsError: null });
+    } catch (error) {
+      await this.failed(notice, error, context);
+    }
+  }
+
+  private async failed(notice: Notice, error: unknown, context: Record<string, unknown>): Promise<void> {
+    const { log, clock } = this.deps;
+    const attempts = notice.teamsAttempts + 1;
+    const status = error instanceof ConnectorError ? error.status : graphStatus(error);
+    const reason = error instanceof Error ? error.message : String(error);
+    if (error instanceof ConnectorError && !error.retryable) {
+      // 403: the person blocked or uninstalled the bot; 404: the conversation or card is gone. Retrying changes nothing.
+      await this.finish(notice, { teamsState: 'stopped', teamsAttempts: attempts, teamsError: reason });
+      if (status === 403 || status === 404) {
+        const conversation = await this.deps.conversations.personal(notice.recipientId);
+        if (conversation && status === 403) await this.deps.conversations.remove(conversation.id);
+      }
+      log.warn({ ...context, status }, 'notice stopped: Teams refused it');
+      return;
+    }
+    if (!(error instanceof ConnectorError) && (status === 403 || status === 404)) {
+      await this.finish(notice, { teamsState: 'stopped', teamsAttempts: attempts, teamsError: `the recipient may not see what the notice is about (${status})` });
+      log.warn({ ...context, status }, 'notice stopped: the recipient may no longer see its subject');
+      return;
+    }
+    if (attempts >= (this.deps.maxAttempts ?? 10)) {
+      await this.finish(notice, { teamsState: 'failed', teamsAttempts: attempts, teamsError: reason });
+      log.error({ ...context, status, err: error }, 'notice failed after its last attempt');
+      return;
+    }
+    const delay = retryDelayMs(attempts, error instanceof ConnectorError ? error.retryAfterMs : undefined);
+    await this.finish(notice, { teamsState: 'pending', teamsAttempts: attempts, teamsError: reason, teamsNextAttemptDateTime: new Date(clock.now().getTime() + delay).toISOString() });
+    log.warn({ ...context, status, retryInMs: delay }, 'notice not sent; it will be retried');
+  }
+
+  /** The recipient's personal chat; else one is created through a team they share with the bot. */
+  private async conversationOf(userId: string): Promise<ConversationRecord | undefined> {
+    const personal = await this.deps.conversations.personal(userId);
+    if (personal) return personal;
+    const team = await this.deps.conversations.sharedTeam(userId);
+    if (!team?.teamId) return undefined;
+    const member = await this.deps.connector.teamMember(team.serviceUrl, team.teamId, userId);
+    if (!member) return undefined;
+    const created = await this.deps.connector.createPersonalConversation(team.serviceUrl, { botId: team.botId, memberId: member.id, tenantId: team.tenantId });
+    const record: ConversationRecord = { ...team, id: created.id, conversationType: 'personal', userId, userMri: member.id, teamId: null, aadGroupId: null };
+    await this.deps.conversations.save(record, this.deps.clock.now());
+    return record;
+  }
+
+  /** The Teams side of one notice, read through Graph as its recipient. */
+  private async render(notice: Notice, conversation: ConversationRecord): Promise<Delivery> {
+    const user: TeamsUser = { aadObjectId: notice.recipientId, tenantId: conversation.tenantId };
+    const graph = this.deps.graphFor(user);
+    const locale = conversation.locale;
+    const s = stringsFor(locale);
+    const d = notice.data;
+    const roles = new Set(d.recipientRoles ?? []);
+    const str = (v: unknown) => (typeof v === 'string' ? v : '');
+    const requestId = str(d.requestId);
+
+    const approvalCardFor = async (stageId: string, facts: ApprovalFacts) =>
+      this.deps.actions.approvalFor({ graph, user, locale, s }, { requestId, stageId }, null, facts).then((card) => ({ card, facts }));
+    const updateApprovalCards = async (stageId?: string): Promise<Delivery> => {
+      const stored = await this.deps.cards.findByPrefix('approval', stageId ? `${requestId}/${stageId}` : `${requestId}/`, notice.recipientId);
+      if (stored.length === 0) return { kind: 'none', reason: 'no approval card to update' };
+      const updates = [];
+      for (const c of stored) {
+        const [, sid] = c.subjectId.split('/');
+        updates.push({ conversationId: c.conversationId, activityId: c.activityId, card: await this.deps.actions.approvalFor({ graph, user, locale, s }, { requestId, stageId: sid }, null) });
+      }
+      return { kind: 'update', updates };
+    };
+    const packageName = async (): Promise<string> => {
+      try {
+        if (d.assignmentId) return (await engine.assignment(graph, str(d.assignmentId))).accessPackage?.displayName ?? '—';
+        if (requestId) return (await engine.request(graph, requestId)).accessPackage?.displayName ?? '—';
+        if (d.accessPackageId) return (await engine.accessPackage(graph, str(d.accessPackageId))).displayName;
+      } catch (error) {
+        if (graphStatus(error) !== 404 && graphStatus(error) !== 403) throw error;
+      }
+      return '—';
+    };
+    const notice1 = (title: string, lines: string[], extra: Partial<Parameters<typeof noticeCard>[0]> = {}): Delivery => ({ kind: 'send', card: noticeCard({ title, lines, ...extra }) });
+
+    switch (notice.eventType) {
+      case eventTypes.requestSubmitted: {
+        const request = await engine.request(graph, requestId);
+        const card = requestStatusCard({ id: request.id, packageName: request.accessPackage?.displayName ?? '—', state: request.state, created: formatDateTime(request.createdDateTime, locale), cancelable: request.requestType.startsWith('user') && ['submitted', 'pendingApproval'].includes(request.state) }, s);
+        return { kind: 'send', card, remember: { kind: 'status', subjectId: requestId, facts: {} } };
+      }
+      case eventTypes.stageStarted:
+      case eventTypes.stageEscalated: {
+        const stageId = str(d.stageId);
+        const approverIds = Array.isArray(d.approverIds) ? d.approverIds.filter((a): a is string => typeof a === 'string') : [];
+        const facts: ApprovalFacts = { due: str(d.dueDateTime) || null, askedAs: notice.eventType === eventTypes.stageEscalated ? 'escalation' : d.usedFallback === true ? 'fallback' : 'primary', approverIds };
+        // The card must know its own holder before it is built (refresh lists the approvers that hold one).
+        const { card } = await approvalCardFor(stageId, facts);
+        return { kind: 'send', card, remember: { kind: 'approval', subjectId: `${requestId}/${stageId}`, facts } };
+      }
+      case eventTypes.approvalReminder: {
+        const stageId = str(d.stageId);
+        const stored = await this.deps.cards.find('approval', `${requestId}/${stageId}`, notice.recipientId);
+        const facts: ApprovalFacts = { ...((stored?.factsObject ?? {}) as ApprovalFacts), due: str(d.dueDateTime) || null, reminder: true };
+        const { card } = await approvalCardFor(stageId, facts);
+        // A reminder is a new card (it should be seen); the first one is kept and updated as well.
+        return { kind: 'send', card, remember: { kind: 'approval', subjectId: `${requestId}/${stageId}`, facts } };
+      }
+      case eventTypes.stageDecided: {
+        if (roles.has('approver')) return updateApprovalCards(str(d.stageId));
+        return notice1(s.appName, [s.requestApprovedStage(plain(await packageName()))], { tone: 'Good' });
+      }
+      case eventTypes.requestDenied:
+      case eventTypes.requestExpired:
+      case eventTypes.requestCanceled: {
+        if (roles.has('approver') && !roles.has('requestor') && !roles.has('target')) return updateApprovalCards();
+        const name = plain(await packageName());
+        const line = notice.eventType === eventTypes.requestDenied ? s.requestDenied(name) : notice.eventType === eventTypes.requestExpired ? s.requestExpired(name) : s.requestCanceled(name);
+        return notice1(s.appName, [line], { tone: 'Attention', facts: [[s.reason, plain(str(d.reason))]] });
+      }
+      case eventTypes.assignmentDelivered: {
+        const end = str(d.endDateTime);
+        return notice1(s.appName, [s.delivered(plain(await packageName())), ...(end ? [s.deliveredUntil(formatDateTime(end, locale))] : [])], { tone: 'Good' });
+      }
+      case eventTypes.deliveryFailed:
+        return notice1(s.appName, [s.deliveryFailed(plain(await packageName()), formatDateTime(str(d.nextAttemptDateTime), locale))], { tone: 'Warning' });
+      case eventTypes.assignmentExpiringSoon: {
+        const actions = d.canExtend === true ? [execute(s.extend, verbs.extend, { assignmentId: str(d.assignmentId) }, { style: 'positive' })] : [];
+        return notice1(s.appName, [s.expiringSoon(plain(await packageName()), formatDateTime(str(d.endDateTime), locale))], { tone: 'Warning', actions });
+      }
+      case eventTypes.assignmentExpired:
+        return notice1(s.appName, [s.expired(plain(await packageName()))]);
+      case eventTypes.assignmentRemoved:
+        return notice1(s.appName, [s.removed(plain(await packageName()))], { facts: [[s.reason, plain(str(d.reason))]] });
+      case eventTypes.assignmentExtended:
+        return notice1(s.appName, [s.extended(plain(await packageName()), formatDateTime(str(d.endDateTime), locale))], { tone: 'Good' });
+      case eventTypes.reviewStarted:
+        return { kind: 'send', card: await this.deps.reviews.card({ graph, locale, s }, { definitionId: str(d.definitionId), instanceId: str(d.instanceId), page: 0, due: str(d.endDateTime) || null }, null) };
+      case eventTypes.reviewCompleted:
+        return notice1(s.appName, [s.reviewCompleted(Number(d.removed ?? 0))]);
+      case eventTypes.guestToBeBlocked:
+      case eventTypes.guestBlocked:
+      case eventTypes.guestToBeDeleted:
+      case eventTypes.guestKept:
+      case eventTypes.guestDeleted:
+        return this.guestNotice(notice, graph, s, locale, roles.has('guest'));
+      default:
+        return { kind: 'none', reason: `no Teams message for ${notice.eventType}` };
+    }
+  }
+
+  private async guestNotice(notice: Notice, graph: Client, s: Strings, locale: string | null, toGuest: boolean): Promise<Delivery> {
+    const d = notice.data;
+    const str = (v: unknown) => (typeof v === 'string' ? v : '');
+    const guest = plain(str(d.displayName) || '—');
+    const date = (v: unknown) => formatDateTime(str(v), locale);
+    let lines: string[];
+    switch (notice.eventType) {
+      case eventTypes.guestToBeBlocked:
+        lines = [toGuest ? s.guestToBeBlocked(date(d.blockDateTime)) : s.guestToBeBlockedSponsor(guest, date(d.blockDateTime))];
+        break;
+      case eventTypes.guestBlocked:
+        lines = [toGuest ? s.guestBlocked : s.guestBlockedSponsor(guest), ...(d.deleteDateTime ? [s.guestDeleteOn(date(d.deleteDateTime))] : [])];
+        break;
+      case eventTypes.guestToBeDeleted:
+        lines = [toGuest ? s.guestToBeDeleted(date(d.deleteDateTime)) : s.guestToBeDeletedSponsor(guest, date(d.deleteDateTime))];
+        break;
+      case eventTypes.guestKept:
+        lines = [toGuest ? s.guestKept : s.guestKeptSponsor(guest)];
+        break;
+      default:
+        lines = [s.guestDeletedSponsor(plain(str(d.displayName) || str(d.mail) || '—'))];
+    }
+    const warning = notice.eventType !== eventTypes.guestKept;
+    // The guest may still ask for access in time: offer the package they last had, when they may request it.
+    const actions = toGuest && warning && notice.eventType !== eventTypes.guestBlocked ? await this.requestAgainAction(graph, s) : [];
+    return { kind: 'send', card: noticeCard({ title: s.appName, lines, actions, tone: warning ? 'Warning' : 'Good' }) };
+  }
+
+  private async requestAgainAction(graph: Client, s: Strings) {
+    try {
+      const ended = (await graph
+        .api(`/identityGovernance/entitlementManagement/assignments/filterByCurrentUser(on='target')`)
+        .query({ $expand: 'accessPackage', $orderby: 'expiredDateTime desc', $top: '5' })
+        .get()) as { value: Array<{ accessPackage?: { id: string }; accessPackageId?: string }> };
+      for (const a of ended.value) {
+        const packageId = a.accessPackage?.id ?? a.accessPackageId;
+        if (!packageId) continue;
+        const requirements = await engine.requirements(graph, packageId).catch(() => []);
+        if (requirements.length > 0) return [execute(s.requestAgain, verbs.openPackage, { accessPackageId: packageId }, { style: 'positive' })];
+      }
+      const requestable = await engine.requestablePackages(graph, '', 0, 1);
+      if (requestable.items.length > 0) return [execute(s.requestAgain, verbs.listPackages, { page: '0' }, { style: 'positive' })];
+    } catch (error) {
+      if (graphStatus(error) === 0) throw error;
+    }
+    return [];
+  }
+}

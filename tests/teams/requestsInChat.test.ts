@@ -1,0 +1,85 @@
+import { demo } from '../../bot/seed/tenant';
+import { ConnectorStandIn, cardOf, cardText } from '../helpers/connector';
+import { buildRequestablePackage } from '../helpers/requests';
+import { em, startTestServer, TestServer } from '../helpers/server';
+import { activity, invoke, people, postActivity } from '../helpers/teams';
+
+/**
+ * Requests in chat: a direct link pasted by a guest opens the hidden package's form (in Dutch for a
+ * Dutch client), the form's click submits through Graph, the status card follows the request, my
+ * requests cancels it; request access lists and searches what a member may request.
+ */
+describe('requests in chat', () => {
+  let server: TestServer;
+  let connector: ConnectorStandIn;
+  let packageId: string;
+
+  beforeAll(async () => {
+    connector = await new ConnectorStandIn().start();
+    server = await startTestServer({ env: { PORTIER_JOB_INTERVAL_MS: '3600000' } });
+    packageId = (await server.portier.store.db.selectFrom('access_packages').select('id').where('displayName', '=', demo.packageName).executeTakeFirstOrThrow()).id;
+  });
+  afterAll(async () => {
+    await server.close();
+    await connector.close();
+  });
+
+  const lastCard = (conversationId: string) => cardOf(connector.sent(conversationId).at(-1));
+
+  it('a pasted direct link opens the form in Dutch; submit, follow, and cancel the request', async () => {
+    await postActivity(server.url, activity(connector.url, people.ruth, { text: `Kun je hiernaar kijken? http://localhost:3978/#/access-packages/${packageId}`, locale: 'nl-NL' }));
+    const form = lastCard(people.ruth.conversationId);
+    expect(cardText(form)).toContain(`${demo.packageName} aanvragen`);
+    const question = form.body.find((e: { id?: string }) => e.id?.startsWith('q_'));
+    expect(question).toMatchObject({ type: 'Input.Text', label: 'Waaraan ga je werken in Project Falcon?', isRequired: true });
+    expect(form.body.find((e: { id?: string }) => e.id === 'justification')).toMatchObject({ isRequired: true });
+    const submitAction = form.actions[0];
+    expect(submitAction).toMatchObject({ verb: 'request.submit', data: { accessPackageId: packageId }, associatedInputs: 'auto' });
+
+    // The engine checks again what the card checked: without the answer nothing is submitted.
+    const refused = await postActivity(server.url, invoke(connector.url, people.ruth, 'request.submit', { ...submitAction.data, justification: 'Sponsor' }, { locale: 'nl-NL' }));
+    expect(cardText(refused.body.value)).toMatch(/niet geldig/);
+    expect((await server.graph('GET', `${em}/assignmentRequests/filterByCurrentUser(on='target')`, { as: 'ruth@fabrikam.test' })).body.value).toHaveLength(0);
+
+    const submitted = await postActivity(server.url, invoke(connector.url, people.ruth, 'request.submit', { ...submitAction.data, justification: 'Sponsor', [question.id]: 'Reviews' }, { locale: 'nl-NL' }));
+    expect(submitted.body.statusCode).toBe(200);
+    const status = submitted.body.value;
+    expect(cardText(status)).toMatch(/Je aanvraag voor/);
+    expect(status.refresh.action).toMatchObject({ verb: 'request.refresh' });
+    const requestId = status.refresh.action.data.requestId;
+    const mine = await server.graph('GET', `${em}/assignmentRequests/${requestId}`, { as: 'ruth@fabrikam.test' });
+    expect(mine.body).toMatchObject({ justification: 'Sponsor', requestType: 'userAdd' });
+
+    await server.portier.jobs.runOnce();
+    const refreshed = await postActivity(server.url, invoke(connector.url, people.ruth, 'request.refresh', { requestId }, { locale: 'nl-NL' }));
+    expect(cardText(refreshed.body.value)).toMatch(/wacht op goedkeuring/);
+
+    await postActivity(server.url, activity(connector.url, people.ruth, { text: 'mijn aanvragen', locale: 'nl-NL' }));
+    const list = lastCard(people.ruth.conversationId);
+    expect(cardText(list)).toContain(demo.packageName);
+    const cancel = JSON.stringify(list).match(/"verb":"request.cancel","data":\{"requestId":"([^"]+)"\}/);
+    expect(cancel?.[1]).toBe(requestId);
+    const canceled = await postActivity(server.url, invoke(connector.url, people.ruth, 'request.cancel', { requestId }, { locale: 'nl-NL' }));
+    expect(cardText(canceled.body.value)).toMatch(/geannuleerd/);
+    expect((await server.graph('GET', `${em}/assignmentRequests/${requestId}`, { as: 'ruth@fabrikam.test' })).body.state).toBe('canceled');
+  });
+
+  it('request access lists what a member may request, searchable and paged', async () => {
+    const packages = [];
+    for (let i = 0; i < 7; i++) packages.push(await buildRequestablePackage(server));
+    const names = await Promise.all(packages.map(async (p) => (await server.graph('GET', `${em}/accessPackages/${p.packageId}`, { as: 'admin@contoso.test' })).body.displayName as string));
+    await postActivity(server.url, activity(connector.url, people.alex, { text: 'request access' }));
+    const first = lastCard(people.alex.conversationId);
+    const listed = first.body.filter((e: { type: string }) => e.type === 'Container');
+    expect(listed).toHaveLength(5);
+    expect(cardText(first)).not.toContain(demo.packageName);
+    const more = first.actions.find((a: { verb: string; data: { page: string } }) => a.verb === 'packages.list' && a.data.page === '1');
+    expect(more).toBeDefined();
+    const page2 = await postActivity(server.url, invoke(connector.url, people.alex, 'packages.list', more.data));
+    expect(page2.body.value.body.filter((e: { type: string }) => e.type === 'Container').length).toBeGreaterThanOrEqual(2);
+
+    const searched = await postActivity(server.url, invoke(connector.url, people.alex, 'packages.list', { page: '0', search: names[3] }));
+    expect(cardText(searched.body.value)).toContain(names[3]);
+    expect(searched.body.value.body.filter((e: { type: string }) => e.type === 'Container')).toHaveLength(1);
+  });
+});
