@@ -129,19 +129,28 @@ function staffOnly(column: string): ScopeRule {
  */
 const accessPackageScope: ScopeRule = async (p, facts) => {
   if (isAdmin(p)) return undefined;
-  const subjectId = await facts.subjectId();
   const requestable = await facts.requestablePackageIds();
   const link: Scope | null = requestable.length === 0 ? null : (alias) => sql`${col(alias, 'id')} in (${sql.join(requestable)})`;
+  return anyOf(await relatedPackages(p, facts, 'requested'), link);
+};
+
+/**
+ * Packages the caller has a part in beyond being allowed to request them, always with their catalogs' (staff)
+ * and those of the requests they are asked to approve; `requested` adds their own requests and assignments,
+ * `held` their own assignments only. Administrators are handled by the callers.
+ */
+async function relatedPackages(p: Principal, facts: Facts, reach: 'requested' | 'held' | 'approved'): Promise<Scope> {
+  const subjectId = reach === 'approved' ? null : await facts.subjectId();
   const approves = approverRequests(p.userId);
+  const held: Scope | null = subjectId ? (alias) => sql`${col(alias, 'id')} in (select ${sql.ref('pa.accessPackageId')} from ${sql.table('assignments')} as ${sql.ref('pa')} where ${sql.ref('pa.targetId')} = ${subjectId})` : null;
   return anyOf(
     inCatalogs('catalogId', catalogsWithRole(p)),
-    link,
-    subjectId &&
-      ((alias) => sql`(${col(alias, 'id')} in (select ${sql.ref('pr.accessPackageId')} from ${sql.table('assignment_requests')} as ${sql.ref('pr')} where ${sql.ref('pr.targetId')} = ${subjectId} or ${sql.ref('pr.requestorId')} = ${subjectId})
-        or ${col(alias, 'id')} in (select ${sql.ref('pa.accessPackageId')} from ${sql.table('assignments')} as ${sql.ref('pa')} where ${sql.ref('pa.targetId')} = ${subjectId}))`),
+    held,
+    reach === 'requested' && subjectId &&
+      ((alias) => sql`${col(alias, 'id')} in (select ${sql.ref('pr.accessPackageId')} from ${sql.table('assignment_requests')} as ${sql.ref('pr')} where ${sql.ref('pr.targetId')} = ${subjectId} or ${sql.ref('pr.requestorId')} = ${subjectId})`),
     approves && ((alias) => sql`${col(alias, 'id')} in (select ${sql.ref('rq.accessPackageId')} from ${sql.table('assignment_requests')} as ${sql.ref('rq')} where ${approves('rq')})`),
   );
-};
+}
 
 /** Requests: their catalogs' for staff, their own (as target or requestor), and those they are asked to approve. */
 const requestScope: ScopeRule = async (p, facts) => {
@@ -191,6 +200,44 @@ function reviewScope(catalogOf: (alias: string) => Condition, reviewerColumn: 'i
   };
 }
 
+/**
+ * What hangs off a package that a non-staff caller may read: its catalog when they approve a request for it
+ * (the approval shows package and catalog), its policies when they hold it or approve it (extension and
+ * approval rules). A package read only through its link shows neither (`getApplicablePolicyRequirements`
+ * serves requestors). `through(alias, packages)` says how a row reaches a package.
+ */
+function staffOrThroughPackages(staffColumn: string | null, reach: 'held' | 'approved', through: (alias: string, packages: Scope) => Condition): ScopeRule {
+  return async (p, facts, cardinality) => {
+    if (isAdmin(p)) return undefined;
+    const packages = await relatedPackages(p, facts, reach);
+    if (!packages) return undefined;
+    return anyOf(staffColumn && inCatalogs(staffColumn, catalogsWithRole(p)), (alias) => through(alias, packages));
+  };
+}
+
+const packagesWhere = (packages: Scope, column: string) =>
+  sql`(select ${sql.ref(`vp.${column}`)} from ${sql.table('access_packages')} as ${sql.ref('vp')} where ${packages('vp')})`;
+
+const roleScopesWhere = (packages: Scope, column: string) =>
+  sql`(select ${sql.ref(`vrs.${column}`)} from ${sql.table('resource_role_scopes')} as ${sql.ref('vrs')} where ${sql.ref('vrs.accessPackageId')} in ${packagesWhere(packages, 'id')})`;
+
+const catalogReadScope = staffOrThroughPackages('id', 'approved', (alias, packages) => sql`${col(alias, 'id')} in ${packagesWhere(packages, 'catalogId')}`);
+const policyReadScope = staffOrThroughPackages('catalogId', 'held', (alias, packages) => sql`${col(alias, 'accessPackageId')} in ${packagesWhere(packages, 'id')}`);
+
+/** Connected organizations: people with the right read them all; others their own organization and those of the people whose requests they approve. */
+const connectedOrganizationScope: ScopeRule = async (p, facts) => {
+  if (can(p, 'connectedOrganization.read')) return undefined;
+  const subjectId = await facts.subjectId();
+  const approves = approverRequests(p.userId);
+  const subjects = anyOf(
+    subjectId && ((alias) => sql`${col(alias, 'id')} = ${subjectId}`),
+    approves &&
+      ((alias) => sql`(${col(alias, 'id')} in (select ${sql.ref('sr.targetId')} from ${sql.table('assignment_requests')} as ${sql.ref('sr')} where ${approves('sr')})
+        or ${col(alias, 'id')} in (select ${sql.ref('sq.requestorId')} from ${sql.table('assignment_requests')} as ${sql.ref('sq')} where ${approves('sq')}))`),
+  );
+  return (alias) => sql`${col(alias, 'id')} in (select ${sql.ref('vs.connectedOrganizationId')} from ${sql.table('subjects')} as ${sql.ref('vs')} where ${subjects('vs')})`;
+};
+
 const definitionCatalog = (column: string) => (alias: string) =>
   sql`(select ${sql.ref('dc.catalogId')} from ${sql.table('access_review_definitions')} as ${sql.ref('dc')} where ${sql.ref('dc.id')} = ${col(alias, column)})`;
 
@@ -208,26 +255,22 @@ const rules: Record<string, { table: keyof Database; rule: ScopeRule }> = {
   unifiedRoleDefinition: { table: 'role_definitions', rule: allowedIf((p) => can(p, 'roleAssignment.read')) },
   unifiedRoleAssignment: { table: 'role_assignments', rule: roleAssignmentScope },
   directoryAudit: { table: 'directory_audits', rule: allowedIf((p) => can(p, 'audit.read')) },
-  accessPackageCatalog: { table: 'catalogs', rule: staffOnly('id') },
-  accessPackageResource: { table: 'resources', rule: staffOnly('catalogId') },
-  accessPackageResourceRole: { table: 'resource_roles', rule: staffOnly('catalogId') },
-  accessPackageResourceScope: { table: 'resource_scopes', rule: staffOnly('catalogId') },
-  accessPackageResourceRequest: { table: 'resource_requests', rule: staffOnly('catalogId') },
-  accessPackageAssignmentPolicy: { table: 'assignment_policies', rule: staffOnly('catalogId') },
-  accessPackageResourceRoleScope: {
-    table: 'resource_role_scopes',
-    rule: (p) => {
-      if (isAdmin(p)) return undefined;
-      const catalogs = catalogsWithRole(p);
-      if (catalogs.length === 0) return none;
-      return (alias) => sql`${col(alias, 'accessPackageId')} in (select ${sql.ref('rp.id')} from ${sql.table('access_packages')} as ${sql.ref('rp')} where ${sql.ref('rp.catalogId')} in (${sql.join(catalogs)}))`;
-    },
+  accessPackageCatalog: { table: 'catalogs', rule: catalogReadScope },
+  accessPackageResource: {
+    table: 'resources',
+    rule: staffOrThroughPackages('catalogId', 'approved', (alias, packages) => sql`${col(alias, 'id')} in (select ${sql.ref('vr.resourceId')} from ${sql.table('resource_roles')} as ${sql.ref('vr')} where ${sql.ref('vr.id')} in ${roleScopesWhere(packages, 'roleId')})`),
   },
+  accessPackageResourceRole: { table: 'resource_roles', rule: staffOrThroughPackages('catalogId', 'approved', (alias, packages) => sql`${col(alias, 'id')} in ${roleScopesWhere(packages, 'roleId')}`) },
+  accessPackageResourceScope: { table: 'resource_scopes', rule: staffOrThroughPackages('catalogId', 'approved', (alias, packages) => sql`${col(alias, 'id')} in ${roleScopesWhere(packages, 'scopeId')}`) },
+  accessPackageResourceRequest: { table: 'resource_requests', rule: staffOnly('catalogId') },
+  accessPackageAssignmentPolicy: { table: 'assignment_policies', rule: policyReadScope },
+  // Approvers see what a request would grant (the approval card lists the resources and roles).
+  accessPackageResourceRoleScope: { table: 'resource_role_scopes', rule: staffOrThroughPackages(null, 'approved', (alias, packages) => sql`${col(alias, 'accessPackageId')} in ${packagesWhere(packages, 'id')}`) },
   accessPackage: { table: 'access_packages', rule: accessPackageScope },
   accessPackageAssignmentRequest: { table: 'assignment_requests', rule: requestScope },
   accessPackageAssignment: { table: 'assignments', rule: assignmentScope },
   accessPackageSubject: { table: 'subjects', rule: subjectScope },
-  connectedOrganization: { table: 'connected_organizations', rule: allowedIf((p) => can(p, 'connectedOrganization.read')) },
+  connectedOrganization: { table: 'connected_organizations', rule: connectedOrganizationScope },
   entitlementManagementSettings: { table: 'entitlement_settings', rule: allowedIf((p) => can(p, 'settings.read')) },
   accessReviewScheduleDefinition: { table: 'access_review_definitions', rule: reviewScope((alias) => col(alias, 'catalogId'), 'definition') },
   accessReviewInstance: { table: 'access_review_instances', rule: reviewScope(definitionCatalog('definitionId'), 'instanceId') },

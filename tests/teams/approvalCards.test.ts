@@ -45,7 +45,7 @@ describe('approval cards (seed scenario)', () => {
     const card = cardOf(sent);
     expect(card.version).toBe('1.5');
     const shown = cardText(card);
-    for (const expected of ['Pradeep Gupta', 'pradeep@fabrikam.test', 'Fabrikam', demo.packageName, 'Fabrikam extranet', 'Falcon test rig', 'Firmware', 'Stage 1 of 1', 'Decide by']) expect(shown).toContain(expected);
+    for (const expected of ['Pradeep Gupta', 'pradeep@fabrikam.test', 'Fabrikam', demo.packageName, 'Fabrikam extranet', 'Falcon test rig', 'Firmware', 'Stage 1 of 1', 'Decide by', 'Project Falcon: Member']) expect(shown).toContain(expected);
     const approve = card.actions.find((a: any) => a.verb === 'approval.approve');
     expect(Object.keys(approve.data).sort()).toEqual(['requestId', 'stageId']);
     expect(approve.data.requestId).toBe(requestId);
