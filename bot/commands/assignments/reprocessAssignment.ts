@@ -1,10 +1,11 @@
-import { type CommandContext, inTransaction, newId } from '../../context';
+import { type CommandContext, inTransaction } from '../../context';
 import { ConflictError, ForbiddenError } from '../../domain/errors';
 import { grantRole, ProvisioningError } from '../../directory/provisioner';
 import { can } from '../../policies';
 import { lockRequest } from '../approvals/requestFlow';
 import { writeAudit } from '../audit';
 import { reprocessAssignmentDelivery } from '../requests/manageRequest';
+import { planGrants } from '../delivery/deliverAssignment';
 import { loadVisibleAssignment } from './loadAssignment';
 
 /**
@@ -35,20 +36,7 @@ export async function reprocessAssignment(ctx: CommandContext, id: string): Prom
     const failures: string[] = [];
     if (userId) {
       // The package's roles as they are now: a role added since delivery is granted too.
-      const roles = await tx
-        .selectFrom('resource_role_scopes as rs')
-        .innerJoin('resource_roles as r', 'r.id', 'rs.roleId')
-        .innerJoin('resources as res', 'res.id', 'r.resourceId')
-        .select(['r.originSystem', 'res.originId as resourceOriginId', 'r.originId as roleOriginId', 'r.displayName as roleDisplayName'])
-        .where('rs.accessPackageId', '=', current.accessPackageId)
-        .execute();
-      if (roles.length > 0) {
-        await tx
-          .insertInto('assignment_grants')
-          .values(roles.map((r) => ({ id: newId(), assignmentId: id, userId, originSystem: r.originSystem, resourceOriginId: r.resourceOriginId, roleOriginId: r.roleOriginId, roleDisplayName: r.roleDisplayName, state: 'pending' as const, grantedDateTime: null, removedDateTime: null, lastError: null })))
-          .onConflict((oc) => oc.doNothing())
-          .execute();
-      }
+      await planGrants(tx, id, current.accessPackageId, userId);
       const now = ctx.clock.now().toISOString();
       const grants = await tx.selectFrom('assignment_grants').selectAll().where('assignmentId', '=', id).where('state', 'in', ['pending', 'granted', 'failed']).execute();
       for (const grant of grants) {

@@ -60,20 +60,7 @@ export async function deliverAssignment(tx: Tx, ctx: CommandContext, assignmentI
   let granted = 0;
   let failed = 0;
   if (userId) {
-    const roles = await tx
-      .selectFrom('resource_role_scopes as rs')
-      .innerJoin('resource_roles as r', 'r.id', 'rs.roleId')
-      .innerJoin('resources as res', 'res.id', 'r.resourceId')
-      .select(['r.originSystem', 'res.originId as resourceOriginId', 'r.originId as roleOriginId', 'r.displayName as roleDisplayName'])
-      .where('rs.accessPackageId', '=', assignment.accessPackageId)
-      .execute();
-    if (roles.length > 0) {
-      await tx
-        .insertInto('assignment_grants')
-        .values(roles.map((r) => ({ id: newId(), assignmentId: assignment.id, userId, originSystem: r.originSystem, resourceOriginId: r.resourceOriginId, roleOriginId: r.roleOriginId, roleDisplayName: r.roleDisplayName, state: 'pending' as const, grantedDateTime: null, removedDateTime: null, lastError: null })))
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-    }
+    await planGrants(tx, assignment.id, assignment.accessPackageId, userId);
     const grants = await tx.selectFrom('assignment_grants').selectAll().where('assignmentId', '=', assignment.id).execute();
     for (const grant of grants) {
       if (grant.state === 'granted') {
@@ -166,4 +153,24 @@ export async function abandonDelivery(tx: Tx, ctx: CommandContext, assignmentId:
     resultReason: failure,
     details: { attempts: String(attempts) },
   });
+}
+
+/**
+ * Records a pending grant for each resource role the package grants now (a role added since an earlier
+ * delivery included); grants already recorded are kept as they are (unique per assignment and role).
+ */
+export async function planGrants(tx: Tx, assignmentId: string, accessPackageId: string, userId: string): Promise<void> {
+  const roles = await tx
+    .selectFrom('resource_role_scopes as rs')
+    .innerJoin('resource_roles as r', 'r.id', 'rs.roleId')
+    .innerJoin('resources as res', 'res.id', 'r.resourceId')
+    .select(['r.originSystem', 'res.originId as resourceOriginId', 'r.originId as roleOriginId', 'r.displayName as roleDisplayName'])
+    .where('rs.accessPackageId', '=', accessPackageId)
+    .execute();
+  if (roles.length === 0) return;
+  await tx
+    .insertInto('assignment_grants')
+    .values(roles.map((r) => ({ id: newId(), assignmentId, userId, originSystem: r.originSystem, resourceOriginId: r.resourceOriginId, roleOriginId: r.roleOriginId, roleDisplayName: r.roleDisplayName, state: 'pending' as const, grantedDateTime: null, removedDateTime: null, lastError: null })))
+    .onConflict((oc) => oc.doNothing())
+    .execute();
 }
