@@ -1,10 +1,10 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
-import { Badge, Button, Card, CardHeader, Field, Input, makeStyles, Switch, Text, Textarea, tokens } from '@fluentui/react-components';
+import { Badge, Button, Card, CardHeader, makeStyles, Switch, Text, tokens } from '@fluentui/react-components';
 import { FormEvent, useState } from 'react';
 import { em } from '../app/graph';
 import { useExtranet } from './ExtranetPage';
 import { CatalogDraft, FormProblems, validateCatalog } from './forms';
-import { ConfirmButton, problemText } from './widgets';
+import { ConfirmButton, NameAndDescriptionFields } from './widgets';
 import { allPages, Empty, ErrorBar, Loaded, useAction, useLoad, useT } from './ui';
 
 export interface Catalog {
@@ -237,12 +237,7 @@ function NewCatalog(props: { onDone: () => void; onCancel: () => void }) {
         <Text as="h3" weight="semibold" size={400}>
           {t('newCatalog')}
         </Text>
-        <Field label={t('name')} required validationMessage={problemText(t, problems.displayName)}>
-          <Input value={draft.displayName} onChange={(_, d) => set({ displayName: d.value })} />
-        </Field>
-        <Field label={t('description')} validationMessage={problemText(t, problems.description)}>
-          <Textarea value={draft.description} onChange={(_, d) => set({ description: d.value })} />
-        </Field>
+        <NameAndDescriptionFields t={t} problems={problems} displayName={draft.displayName} description={draft.description} onChange={set} />
         <Switch label={t('enabled')} checked={draft.enabled} onChange={(_, d) => set({ enabled: d.checked })} />
         <Switch label={t('enabledForExternal')} checked={draft.externallyVisible} onChange={(_, d) => set({ externallyVisible: d.checked })} />
         {action.error && <ErrorBar message={action.error} />}

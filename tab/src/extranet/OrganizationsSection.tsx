@@ -1,11 +1,11 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
-import { Badge, Button, Card, CardHeader, Field, Input, makeStyles, Radio, RadioGroup, Text, Textarea, tokens } from '@fluentui/react-components';
+import { Badge, Button, Card, CardHeader, Field, Input, makeStyles, Radio, RadioGroup, Text, tokens } from '@fluentui/react-components';
 import { FormEvent, useState } from 'react';
 import { em } from '../app/graph';
 import { useExtranet } from './ExtranetPage';
 import { FormProblems, identitySources, OrganizationDraft, validateOrganization } from './forms';
 import type { PickedPerson } from './policyWizard';
-import { ConfirmButton, problemText } from './widgets';
+import { ConfirmButton, NameAndDescriptionFields, problemText } from './widgets';
 import { allPages, Empty, ErrorBar, Loaded, PeoplePicker, useAction, useLoad, useT } from './ui';
 
 interface Sponsor {
@@ -209,12 +209,7 @@ function NewOrganization(props: { onDone: () => void; onCancel: () => void }) {
         <Text as="h3" weight="semibold" size={400}>
           {t('connectOrganization')}
         </Text>
-        <Field label={t('name')} required validationMessage={problemText(t, problems.displayName)}>
-          <Input value={draft.displayName} onChange={(_, d) => set({ displayName: d.value })} />
-        </Field>
-        <Field label={t('description')} validationMessage={problemText(t, problems.description)}>
-          <Textarea value={draft.description} onChange={(_, d) => set({ description: d.value })} />
-        </Field>
+        <NameAndDescriptionFields t={t} problems={problems} displayName={draft.displayName} description={draft.description} onChange={set} />
         <Field label={t('identitySource')} hint={t('identitySourceHint')}>
           <RadioGroup value={draft.sourceKind} onChange={(_, d) => set({ sourceKind: d.value as OrganizationDraft['sourceKind'] })} layout="horizontal">
             <Radio value="domain" label={t('sourceDomain')} />

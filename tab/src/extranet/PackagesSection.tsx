@@ -1,5 +1,5 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
-import { Badge, Button, Card, Checkbox, Dropdown, Field, Input, Link, makeStyles, Option, Text, Textarea, tokens } from '@fluentui/react-components';
+import { Badge, Button, Card, Checkbox, Dropdown, Field, Input, Link, makeStyles, Option, Text, tokens } from '@fluentui/react-components';
 import { FormEvent, useRef, useState } from 'react';
 import { useApp } from '../app/context';
 import { em } from '../app/graph';
@@ -8,7 +8,7 @@ import { useExtranet } from './ExtranetPage';
 import { directLink, FormProblems, PackageDraft, validatePackage } from './forms';
 import { Policy, PolicySummary } from './PolicySummary';
 import { PolicyWizard } from './PolicyWizard';
-import { ConfirmButton, problemText } from './widgets';
+import { ConfirmButton, NameAndDescriptionFields, problemText } from './widgets';
 import { allPages, Empty, ErrorBar, Loaded, odataString, useAction, useLoad, useT } from './ui';
 
 interface RoleScope {
@@ -213,12 +213,7 @@ function NewPackage(props: { catalogs: Catalog[]; onDone: (id: string) => void; 
         <Text as="h3" weight="semibold" size={400}>
           {t('newPackage')}
         </Text>
-        <Field label={t('name')} required validationMessage={problemText(t, problems.displayName)}>
-          <Input value={draft.displayName} onChange={(_, d) => set({ displayName: d.value })} />
-        </Field>
-        <Field label={t('description')} validationMessage={problemText(t, problems.description)}>
-          <Textarea value={draft.description} onChange={(_, d) => set({ description: d.value })} />
-        </Field>
+        <NameAndDescriptionFields t={t} problems={problems} displayName={draft.displayName} description={draft.description} onChange={set} />
         <Field label={t('catalog')} required validationMessage={problemText(t, problems.catalogId)}>
           <Dropdown value={catalogName} selectedOptions={draft.catalogId ? [draft.catalogId] : []} onOptionSelect={(_, d) => set({ catalogId: d.optionValue ?? '' })} placeholder={t('pickCatalog')}>
             {props.catalogs.map((c) => (

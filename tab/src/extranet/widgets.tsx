@@ -1,6 +1,6 @@
-import { Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, DialogTrigger } from '@fluentui/react-components';
+import { Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, DialogTrigger, Field, Input, Textarea } from '@fluentui/react-components';
 import { useState } from 'react';
-import type { FormProblem } from './forms';
+import type { FormProblem, FormProblems } from './forms';
 import type { DraftProblem } from './policyWizard';
 import type { useT } from './ui';
 
@@ -9,6 +9,21 @@ type T = ReturnType<typeof useT>;
 /** The words of a validation problem, or undefined when the field is fine. */
 export function problemText(t: T, problem: FormProblem | DraftProblem | undefined): string | undefined {
   return problem ? t(`problem_${problem}`) : undefined;
+}
+
+/** The name (required) and description fields every create form of the Extranet tab starts with. */
+export function NameAndDescriptionFields(props: { t: T; problems: FormProblems; displayName: string; description: string; onChange: (patch: { displayName?: string; description?: string }) => void }) {
+  const { t, problems } = props;
+  return (
+    <>
+      <Field label={t('name')} required validationMessage={problemText(t, problems.displayName)}>
+        <Input value={props.displayName} onChange={(_, d) => props.onChange({ displayName: d.value })} />
+      </Field>
+      <Field label={t('description')} validationMessage={problemText(t, problems.description)}>
+        <Textarea value={props.description} onChange={(_, d) => props.onChange({ description: d.value })} />
+      </Field>
+    </>
+  );
 }
 
 /** A button that asks before doing something that cannot be undone (delete, revoke). */
