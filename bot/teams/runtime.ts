@@ -12,6 +12,7 @@ import { Chat } from './chat';
 import { Connector } from './connector';
 import { ConversationStore } from './conversations';
 import { handleMessages } from './endpoint';
+import type { GraphHandler } from '../graph/inProcess';
 import { embeddedTokenProvider, graphFor, type GraphTokenProvider } from './graphAccess';
 import { Reviews } from './reviews';
 import { NoticeSender } from './sender';
@@ -27,6 +28,8 @@ export interface BotRuntimeDeps {
   graphBaseUrl: () => string;
   /** The "Teams user → Graph token" step; embedded mode's by default. */
   tokens?: GraphTokenProvider;
+  /** The embedded Graph's handler of this server: the bot's Graph calls then skip the loopback socket. */
+  graphHandler?: GraphHandler;
 }
 
 export interface BotRuntime {
@@ -42,7 +45,7 @@ export function createBotRuntime(deps: BotRuntimeDeps): BotRuntime {
   const conversations = new ConversationStore(deps.db);
   const cards = new SentCards(deps.db);
   const connector = new Connector(() => framework.connectorCredentials());
-  const graph = (user: Parameters<GraphTokenProvider['tokenFor']>[0]) => graphFor(deps.graphBaseUrl, tokens, user);
+  const graph = (user: Parameters<GraphTokenProvider['tokenFor']>[0]) => graphFor(deps.graphBaseUrl, tokens, user, deps.graphHandler);
   const actions = new Actions({ graphFor: graph, conversations, cards, log });
   const chat = new Chat({ db: deps.db, clock: deps.clock, log, graphFor: graph, conversations, connector, actions });
   const bot = new PortierBot({ clock: deps.clock, log, conversations, actions, chat });
