@@ -10,6 +10,8 @@ export interface ApprovalFacts {
   reminder?: boolean;
   /** The stage's approvers as the engine named them (for `refresh.userIds`). */
   approverIds?: string[];
+  /** Set once the card shows its stage's decision (`ApprovalCardUpdates`): nothing about the stage changes it again. */
+  decisionShown?: boolean;
 }
 
 /**

@@ -125,9 +125,14 @@ export class PortierBot extends TeamsActivityHandler {
 
   protected override async onAdaptiveCardInvoke(context: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
     await this.remember(context);
-    return this.deps.actions.execute(teamsUserOf(context), context.activity.locale, invokeValue, stringsFor(context.activity.locale));
+    const later = context.turnState.get<AfterReply | undefined>(afterReplyKey);
+    return this.deps.actions.execute(teamsUserOf(context), context.activity.locale, invokeValue, stringsFor(context.activity.locale), later ? (task) => later.push(task) : undefined);
   }
 }
+
+/** Work a turn leaves for after its HTTP answer (`handleMessages` runs it once the invoke is answered). */
+export type AfterReply = Array<() => Promise<void>>;
+export const afterReplyKey = Symbol('afterReply');
 
 export function teamsUserOf(context: TurnContext): TeamsUser | undefined {
   const { from, channelData, conversation } = context.activity;

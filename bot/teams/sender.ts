@@ -11,6 +11,7 @@ import type { ApprovalFacts } from './approvals';
 import { attachment, execute, plain, type AdaptiveCard } from './cards/card';
 import { noticeCard } from './cards/notices';
 import { requestStatusCard } from './cards/requests';
+import type { ApprovalCardUpdate, ApprovalCardUpdates } from './cardUpdates';
 import { Connector, ConnectorError } from './connector';
 import type { ConversationRecord, ConversationStore } from './conversations';
 import { engine, graphStatus } from './engine';
@@ -30,6 +31,7 @@ export interface SenderDeps {
   connector: Connector;
   graphFor(user: TeamsUser): Client;
   actions: Actions;
+  cardUpdates: ApprovalCardUpdates;
   reviews: Reviews;
   botId: string;
   batchSize?: number;
@@ -43,7 +45,7 @@ type Notice = Selectable<NotificationsTable> & { data: Record<string, unknown> &
 /** What a notice becomes in Teams: a new message, an update of a card sent before, or nothing to say. */
 type Delivery =
   | { kind: 'send'; card: AdaptiveCard; remember?: { kind: string; subjectId: string; facts: object } }
-  | { kind: 'update'; updates: Array<{ conversationId: string; activityId: string; card: AdaptiveCard }> }
+  | { kind: 'update'; updates: ApprovalCardUpdate[] }
   | { kind: 'none'; reason: string };
 
 /** Retry delay after the n-th failed attempt: 2 s, 4 s … at most an hour; `Retry-After` when longer. */
@@ -145,6 +147,7 @@ export class NoticeSender {
         }
       } else {
         for (const u of delivery.updates) await this.deps.connector.update(conversation.serviceUrl, u.conversationId, u.activityId, { type: 'message', attachments: [attachment(u.card)] });
+        await this.deps.cardUpdates.shown(delivery.updates);
       }
       await this.finish(notice, { teamsState: 'sent', sentDateTime: clock.now().toISOString(), teamsError: null });
     } catch (error) {
@@ -209,14 +212,10 @@ export class NoticeSender {
 
     const approvalCardFor = async (stageId: string, facts: ApprovalFacts) =>
       this.deps.actions.approvalFor({ graph, user, locale, s }, { requestId, stageId }, null, facts).then((card) => ({ card, facts }));
+    // Cards that already show their stage's decision (updated at once by the decision's invoke) are left alone.
     const updateApprovalCards = async (stageId?: string): Promise<Delivery> => {
-      const stored = await this.deps.cards.findByPrefix('approval', stageId ? `${requestId}/${stageId}` : `${requestId}/`, notice.recipientId);
-      if (stored.length === 0) return { kind: 'none', reason: 'no approval card to update' };
-      const updates = [];
-      for (const c of stored) {
-        const [, sid] = c.subjectId.split('/');
-        updates.push({ conversationId: c.conversationId, activityId: c.activityId, card: await this.deps.actions.approvalFor({ graph, user, locale, s }, { requestId, stageId: sid }, null) });
-      }
+      const updates = await this.deps.cardUpdates.pending(notice.recipientId, conversation, requestId, stageId);
+      if (updates.length === 0) return { kind: 'none', reason: 'no approval card left to update' };
       return { kind: 'update', updates };
     };
     const packageName = async (): Promise<string> => {
@@ -249,7 +248,9 @@ export class NoticeSender {
       case eventTypes.approvalReminder: {
         const stageId = str(d.stageId);
         const stored = await this.deps.cards.find('approval', `${requestId}/${stageId}`, notice.recipientId);
-        const facts: ApprovalFacts = { ...((stored?.factsObject ?? {}) as ApprovalFacts), due: str(d.dueDateTime) || null, reminder: true };
+        const { decisionShown: _shown, ...earlier } = (stored?.factsObject ?? {}) as ApprovalFacts;
+        void _shown;
+        const facts: ApprovalFacts = { ...earlier, due: str(d.dueDateTime) || null, reminder: true };
         const { card } = await approvalCardFor(stageId, facts);
         // A reminder is a new card (it should be seen); the first one is kept and updated as well.
         return { kind: 'send', card, remember: { kind: 'approval', subjectId: `${requestId}/${stageId}`, facts } };
