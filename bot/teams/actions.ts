@@ -39,7 +39,15 @@ export interface ActionDeps {
   /** Extra verbs (requests in chat, reviews, assignments) registered by other modules. */
   extra?: Record<string, VerbHandler<never>>;
   /** Called (after the invoke is answered) when a click decided a stage: the other cards are updated at once. */
-  afterDecision?: (requestId: string, stageId: string) => Promise<void>;
+  afterDecision?: (requestId: string, stageId: string, clicker: ClickerView) => Promise<void>;
+}
+
+/** The card a decision's invoke answered with: what the clicker sees now, in their locale. */
+export interface ClickerView {
+  userId: string;
+  locale: string | null;
+  card: AdaptiveCard;
+  decided: boolean;
 }
 
 /** Thrown by a verb for input the card should never have sent: answered with 400. */
@@ -61,12 +69,14 @@ export class Actions {
         let notice: string | null = null;
         try {
           await engine.decide(ctx.graph, data.requestId, data.stageId, result, data.justification?.trim() ?? '');
-          const afterDecision = this.deps.afterDecision;
-          if (afterDecision) ctx.later?.(() => afterDecision(data.requestId, data.stageId));
         } catch (error) {
           notice = this.refusal(error, ctx.s);
         }
-        return this.approvalFor(ctx, data, notice);
+        const view = await this.approvalView(ctx, data, notice);
+        const afterDecision = this.deps.afterDecision;
+        // The clicker's own card is the one this invoke answers with: the immediate updates reuse it.
+        if (notice === null && afterDecision) ctx.later?.(() => afterDecision(data.requestId, data.stageId, { userId: ctx.user.aadObjectId.toLowerCase(), locale: ctx.locale ?? null, ...view }));
+        return view.card;
       },
     });
     this.table = {

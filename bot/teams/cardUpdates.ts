@@ -1,6 +1,6 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Logger } from 'pino';
-import type { Actions } from './actions';
+import type { Actions, ClickerView } from './actions';
 import type { AdaptiveCard } from './cards/card';
 import { attachment } from './cards/card';
 import type { Connector } from './connector';
@@ -43,13 +43,14 @@ export class ApprovalCardUpdates {
    * `userId`'s approval cards of a request's stage (or of all its stages) that do not yet show a
    * decision, each as that person should see it now (read through Graph as them).
    */
-  async pending(userId: string, conversation: ConversationRecord, requestId: string, stageId?: string): Promise<ApprovalCardUpdate[]> {
+  async pending(userId: string, conversation: ConversationRecord, requestId: string, stageId?: string, known?: { card: AdaptiveCard; decided: boolean }): Promise<ApprovalCardUpdate[]> {
     const stored = (await this.deps.cards.findByPrefix('approval', stageId ? `${requestId}/${stageId}` : `${requestId}/`, userId)).filter((c) => c.factsObject.decisionShown !== true);
     if (stored.length === 0) return [];
     const user: TeamsUser = { aadObjectId: userId, tenantId: conversation.tenantId };
     const ctx = { graph: this.deps.graphFor(user), user, locale: conversation.locale, s: stringsFor(conversation.locale) };
     // Every card of one stage a person holds shows the same (the newest facts): built once per stage.
     const views = new Map<string, Promise<{ card: AdaptiveCard; decided: boolean }>>();
+    if (known && stageId) views.set(stageId, Promise.resolve(known));
     const updates: ApprovalCardUpdate[] = [];
     for (const c of stored) {
       const [, sid] = c.subjectId.split('/');
@@ -74,14 +75,16 @@ export class ApprovalCardUpdates {
    * Right after a decision committed: every holder's cards of the stage updated now instead of after the
    * job runner's next pass. Best effort; what fails here is left to the sender's notices.
    */
-  async afterDecision(requestId: string, stageId: string): Promise<void> {
+  async afterDecision(requestId: string, stageId: string, clicker?: ClickerView): Promise<void> {
     const holders = await this.deps.cards.holders('approval', `${requestId}/${stageId}`);
     await Promise.all(
       holders.map(async (userId) => {
         try {
           const conversation = await this.deps.conversations.personal(userId);
           if (!conversation) return;
-          const updates = await this.pending(userId, conversation, requestId, stageId);
+          // The clicker's cards show what their invoke was answered with (read as them a moment ago, in the same locale).
+          const known = clicker && clicker.userId === userId && clicker.locale === conversation.locale ? clicker : undefined;
+          const updates = await this.pending(userId, conversation, requestId, stageId, known);
           const done: ApprovalCardUpdate[] = [];
           try {
             for (const u of updates) {
