@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServerProcess } from '../tests/helpers/process';
 
@@ -41,18 +41,25 @@ export function cpuSince(pid: number): () => number | null {
 
 /**
  * `startServerProcess` with `node --cpu-prof` (which NODE_OPTIONS refuses) and the SQL statement timer
- * (`sqlStats.cjs`): the server's profile is written to `dir` when it stops.
+ * (`sqlStats.cjs`) when `dir` is given (the server's profile is written there when it stops), and its log
+ * (level info) copied to `logFile` when given.
  */
-export async function startProfiledServer(env: Record<string, string>, dir: string): Promise<ServerProcess> {
-  mkdirSync(dir, { recursive: true });
-  const sqlStats = join(dir, `server-sql-${Date.now()}.json`);
-  const args = ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=500', '--require', join(__dirname, 'sqlStats.cjs'), '--import', 'tsx', join(__dirname, '../bot/index.ts')];
+export async function startProfiledServer(env: Record<string, string>, dir: string | null, logFile?: string): Promise<ServerProcess> {
+  const sqlStats = dir ? join(dir, `server-sql-${Date.now()}.json`) : '';
+  if (dir) mkdirSync(dir, { recursive: true });
+  const profiling = dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=500', '--require', join(__dirname, 'sqlStats.cjs')] : [];
+  const args = [...profiling, '--import', 'tsx', join(__dirname, '../bot/index.ts')];
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', BENCH_SQL_STATS_FILE: sqlStats, ...env },
+    env: { ...process.env, PORT: '0', LOG_LEVEL: logFile ? 'info' : 'silent', ...(dir ? { BENCH_SQL_STATS_FILE: sqlStats } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const log = logFile ? createWriteStream(logFile) : undefined;
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    log?.write(chunk);
+  });
+  if (log) child.stdout.on('data', (chunk: Buffer) => log.write(chunk));
   const url = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`the server did not start within 30 s: ${output}`)), 30_000);
     child.stdout.on('data', (chunk: Buffer) => {
@@ -68,7 +75,8 @@ export async function startProfiledServer(env: Record<string, string>, dir: stri
       reject(new Error(`the server exited with ${code}: ${output}`));
     });
   });
-  console.log(`server process ${child.pid} profiled into ${dir} (SQL statement times: ${sqlStats})`);
+  if (dir) console.log(`server process ${child.pid} profiled into ${dir} (SQL statement times: ${sqlStats})`);
+  if (logFile) console.log(`server process ${child.pid} logs to ${logFile}`);
   return {
     url,
     pid: child.pid ?? -1,

@@ -30,7 +30,8 @@ import { benchDatabase, type BenchModule, collectGarbage, fmt, printTable, summa
  *
  * Knobs: BENCH_TEAMS_APPROVALS (requests decided, default 200), BENCH_TEAMS_CLIENTS (20),
  * BENCH_TEAMS_NOTICES (notices sent, default 1,000), BENCH_DATABASE_URL (PostgreSQL instead of SQLite),
- * BENCH_PROFILE_DIR=<dir> (a CPU profile of the server process and its SQL statement times per phase).
+ * BENCH_PROFILE_DIR=<dir> (a CPU profile of the server process and its SQL statement times per phase),
+ * BENCH_SERVER_LOG=<file> (the server's log, level info).
  * Beside the timings, the CPU milliseconds the server and the echo bot spend per operation (from /proc):
  * on a busy machine those hold where latency and throughput do not.
  */
@@ -65,7 +66,7 @@ interface HttpResult {
 /** Node's http client on a keep-alive agent (one socket per client), as bench/lifecycle.ts. */
 function httpClient(base: string, sockets: number) {
   const agent = new HttpAgent({ keepAlive: true, maxSockets: sockets });
-  const call = (method: string, path: string, body?: unknown, token?: string) =>
+  const call = (method: string, path: string, body?: unknown, token?: string, retried = false): Promise<HttpResult> =>
     new Promise<HttpResult>((resolve, reject) => {
       const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
       const headers: Record<string, string | number> = {};
@@ -80,7 +81,12 @@ function httpClient(base: string, sockets: number) {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       });
-      req.on('error', reject);
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive socket the server closed while idle (its keep-alive timeout) just as it was reused: the request
+        // never reached the server; Node's documentation says to send it again.
+        if (req.reusedSocket && error.code === 'ECONNRESET' && !retried) return resolve(call(method, path, body, token, true));
+        reject(new Error(`${method} ${path}: ${error.message}`, { cause: error }));
+      });
       req.end(payload);
     });
   return { call, destroy: () => agent.destroy() };
@@ -232,7 +238,8 @@ async function runTeamsBenchmark(): Promise<void> {
   try {
     echo = await startEchoProcess();
     const serverEnv = { DATABASE_URL: target.url, PORTIER_SEED: 'demo', PORTIER_JOB_INTERVAL_MS: '100', PUBLIC_URL: 'http://localhost:3978' };
-    portier = profileDir ? await startProfiledServer(serverEnv, profileDir) : await startServerProcess(serverEnv);
+    const logFile = process.env.BENCH_SERVER_LOG ? resolve(process.env.BENCH_SERVER_LOG) : undefined;
+    portier = profileDir || logFile ? await startProfiledServer(serverEnv, profileDir, logFile) : await startServerProcess(serverEnv);
     const serverPid = portier.pid;
     // With BENCH_PROFILE_DIR, the server writes its SQL statement times so far on SIGUSR2 (one file per phase).
     const sqlPhase = () => {

@@ -41,6 +41,9 @@ export class InProcessGraphHandler implements Middleware {
       headers,
     }) as unknown as IncomingMessage;
     const res = new CapturedResponse();
+    // Through the event loop, as a request over a socket would be: a chain of in-process calls (SQLite answers
+    // synchronously) would otherwise run on microtasks alone and keep incoming requests and timers waiting.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     await this.serve(req, res as unknown as ServerResponse);
     if (!res.headersSent) throw new Error(`the embedded Graph gave no answer to ${req.method} ${url.pathname}`);
     const noBody = res.statusCode === 204 || res.statusCode === 304 || res.chunks.length === 0;
