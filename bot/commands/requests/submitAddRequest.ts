@@ -161,7 +161,7 @@ async function requestorPolicy(ctx: CommandContext, input: CreateAssignmentReque
     const why = catalog.state !== 'published' ? 'its catalog is not enabled' : 'its catalog is not enabled for external users';
     throw new ForbiddenError(`Access package '${accessPackage.displayName}' cannot be requested: ${why}.`, 'CatalogNotAvailable');
   }
-  const policies = (await requestablePolicies(ctx.db, r, { accessPackageId: accessPackage.id })).get(accessPackage.id) ?? [];
+  const policies = await requestablePolicies(ctx.db, r, accessPackage.id);
   const named = input.assignment.assignmentPolicyId;
   if (named) {
     const match = policies.find((candidate) => candidate.id === named);
