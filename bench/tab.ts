@@ -86,9 +86,9 @@ async function runTabBenchmark(): Promise<void> {
     const tokenResponse = await fetch(`${base}/api/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ upn: person.upn }) });
     const { access_token: token, expires_in: expiresIn } = (await tokenResponse.json()) as { access_token: string; expires_in: number };
     const session = JSON.stringify({ token, expiresAt: Date.now() + expiresIn * 1000, user: { displayName: person.name, userPrincipalName: person.upn } });
-    const requestable = (await (
-      await fetch(`${base}/graph/v1.0/identityGovernance/entitlementManagement/accessPackages/filterByCurrentUser(on='allowedRequestor')?$top=1&$count=true&$select=id`, { headers: { authorization: `Bearer ${token}` } })
-    ).json()) as { '@odata.count': number; value: { id: string }[] };
+    const counted = await fetch(`${base}/graph/v1.0/identityGovernance/entitlementManagement/accessPackages/filterByCurrentUser(on='allowedRequestor')?$top=1&$count=true&$select=id`, { headers: { authorization: `Bearer ${token}` } });
+    if (!counted.ok) throw new Error(`counting the requestable packages answered ${counted.status}: ${await counted.text()}`);
+    const requestable = (await counted.json()) as { '@odata.count': number; value: { id: string }[] };
     out(`${person.upn} may request ${requestable['@odata.count'].toLocaleString('en-US')} of them`);
     const packageId = requestable.value[0].id;
 

@@ -1,10 +1,11 @@
 import { Button, Card, Checkbox, Dropdown, Field, Input, Link, makeStyles, Option, Radio, RadioGroup, Text, Textarea, Title2, Title3, tokens } from '@fluentui/react-components';
 import { FormEvent, useMemo, useState } from 'react';
 import { useApp, useLocale, useStrings } from '../app/context';
-import { em, graphErrorMessage, graphErrorStatus } from '../app/graph';
+import { em, graphErrorMessage } from '../app/graph';
 import { formatDate, Language } from '../app/i18n';
 import { routeHash } from '../app/route';
 import { ErrorBar, Loading, Notice, useLoad } from '../app/ui';
+import { packageKey, packagePageData, type PackagePageData } from './loads';
 import type { AccessPackage, Question, Requirements } from './model';
 import { emptyForm, FormProblems, isChoiceQuestion, localized, localToday, orderedQuestions, RequestFormState, requestBody, validateRequestForm } from './requestForm';
 import { MyAccessKey, myAccessStrings } from './strings';
@@ -19,33 +20,17 @@ const useStyles = makeStyles({
   roles: { margin: 0, paddingLeft: '20px' },
 });
 
-type Loaded = { kind: 'notForYou' } | { kind: 'ok'; accessPackage: AccessPackage; requirements: Requirements[] };
-
 /**
  * The package page, also the direct-link page (`/#/access-packages/{id}`, hidden packages too):
  * what the package gives, its policy, and the request form. Someone who may not see the package
  * (Graph answers 404) is told in plain words that it is not for them.
  */
 export function PackagePage(props: { id: string }) {
-  const { graph } = useApp();
+  const { graph, early } = useApp();
   const t = useStrings(myAccessStrings);
   const styles = useStyles();
-  const loaded = useLoad<Loaded>(
-    async () => {
-      try {
-        const [accessPackage, requirements] = await Promise.all([
-          graph.api(`${em}/accessPackages/${encodeURIComponent(props.id)}`).expand('resourceRoleScopes($expand=role,scope)').get() as Promise<AccessPackage>,
-          graph.api(`${em}/accessPackages/${encodeURIComponent(props.id)}/getApplicablePolicyRequirements`).post({}) as Promise<{ value: Requirements[] }>,
-        ]);
-        return { kind: 'ok', accessPackage, requirements: requirements.value };
-      } catch (error) {
-        if (graphErrorStatus(error) === 404 || graphErrorStatus(error) === 403) return { kind: 'notForYou' };
-        throw error;
-      }
-    },
-    [graph, props.id],
-    t('networkError'),
-  );
+  // Started at sign-in when this is the first page (once; a reload asks again).
+  const loaded = useLoad<PackagePageData>(() => early.take<PackagePageData>(packageKey(props.id)) ?? packagePageData(graph, props.id), [graph, props.id], t('networkError'));
 
   if (loaded.status === 'loading') return <Loading label={t('loading')} />;
   if (loaded.status === 'error') return <ErrorBar message={t('loadFailed', { message: loaded.message })} retryLabel={t('retry')} onRetry={loaded.reload} />;
