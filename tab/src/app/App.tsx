@@ -51,9 +51,12 @@ function localeOf(host: HostInfo | undefined): Locale {
   return pickLocale(host?.kind === 'teams' ? host.context.locale : undefined, navigator.languages?.length ? navigator.languages : [navigator.language]);
 }
 
-/** The whole tab: detect the host, sign in, then render the page of the hash route. `booting` is a `boot()` already under way. */
-export function App(props: { booting?: Promise<Boot> }) {
-  const [state, setBoot] = useState<Boot>({ state: 'starting' });
+/**
+ * The whole tab: detect the host, sign in, then render the page of the hash route. `booting` is a
+ * `boot()` already under way, `booted` its result when it came before the first render.
+ */
+export function App(props: { booting?: Promise<Boot>; booted?: Boot }) {
+  const [state, setBoot] = useState<Boot>(props.booted ?? { state: 'starting' });
   const [attempt, setAttempt] = useState(0);
   useEffect(() => {
     let active = true;

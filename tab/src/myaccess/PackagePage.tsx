@@ -1,5 +1,5 @@
-import { Button, Card, Checkbox, Dropdown, Field, Input, Link, makeStyles, Option, Radio, RadioGroup, Text, Textarea, Title2, Title3, tokens } from '@fluentui/react-components';
-import { FormEvent, useMemo, useState } from 'react';
+import { Button, Card, Field, Input, Link, makeStyles, Text, Textarea, Title2, Title3, tokens } from '@fluentui/react-components';
+import { FormEvent, lazy, Suspense, useMemo, useState } from 'react';
 import { useApp, useLocale, useStrings } from '../app/context';
 import { em, graphErrorMessage } from '../app/graph';
 import { formatDate, Language } from '../app/i18n';
@@ -9,6 +9,8 @@ import { packageKey, packagePageData, type PackagePageData } from './loads';
 import type { AccessPackage, Question, Requirements } from './model';
 import { emptyForm, FormProblems, isChoiceQuestion, localized, localToday, orderedQuestions, RequestFormState, requestBody, validateRequestForm } from './requestForm';
 import { MyAccessKey, myAccessStrings } from './strings';
+
+const ChoiceField = lazy(() => import('./ChoiceField').then((m) => ({ default: m.ChoiceField })));
 
 const useStyles = makeStyles({
   section: { display: 'flex', flexDirection: 'column', gap: '12px' },
@@ -195,45 +197,11 @@ function QuestionField(props: { question: Question; language: Language; value: s
   const label = localized(question.text, question.localizations, language);
   const id = `field-question:${question.id}`;
   if (isChoiceQuestion(question)) {
-    const choices = question.choices ?? [];
-    const selected = Array.isArray(props.value) ? props.value : props.value ? [props.value] : [];
-    if (question.allowsMultipleSelection) {
-      return (
-        <Field label={label} required={!!question.isRequired} validationMessage={props.problem}>
-          <div role="group" aria-label={label} id={id} tabIndex={-1}>
-            {choices.map((c) => (
-              <Checkbox
-                key={c.actualValue}
-                label={localized(c.text, c.localizations, language)}
-                checked={selected.includes(c.actualValue)}
-                onChange={(_, d) => props.onChange(d.checked ? [...selected, c.actualValue] : selected.filter((v) => v !== c.actualValue))}
-              />
-            ))}
-          </div>
-        </Field>
-      );
-    }
-    if (choices.length <= 5) {
-      return (
-        <Field label={label} required={!!question.isRequired} validationMessage={props.problem}>
-          <RadioGroup id={id} value={selected[0] ?? ''} onChange={(_, d) => props.onChange(d.value)}>
-            {choices.map((c) => (
-              <Radio key={c.actualValue} value={c.actualValue} label={localized(c.text, c.localizations, language)} />
-            ))}
-          </RadioGroup>
-        </Field>
-      );
-    }
+    // Choices (radio buttons, checkboxes, a dropdown) load only for a policy that asks them.
     return (
-      <Field label={label} required={!!question.isRequired} validationMessage={props.problem}>
-        <Dropdown id={id} placeholder={props.chooseOne} selectedOptions={selected} onOptionSelect={(_, d) => props.onChange(d.optionValue ?? '')}>
-          {choices.map((c) => (
-            <Option key={c.actualValue} value={c.actualValue}>
-              {localized(c.text, c.localizations, language)}
-            </Option>
-          ))}
-        </Dropdown>
-      </Field>
+      <Suspense fallback={<Field label={label} required={!!question.isRequired} />}>
+        <ChoiceField {...props} label={label} id={id} />
+      </Suspense>
     );
   }
   const text = typeof props.value === 'string' ? props.value : '';

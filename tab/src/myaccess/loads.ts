@@ -1,6 +1,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { em, graphErrorStatus, Page } from '../app/graph';
 import type { AccessPackage, Requirements } from './model';
+import { isChoiceQuestion } from './requestForm';
 
 /**
  * The Graph calls of the personal tab's first pages, apart from their components so the app can
@@ -47,6 +48,8 @@ export async function packagePageData(graph: Client, id: string): Promise<Packag
       graph.api(`${em}/accessPackages/${encodeURIComponent(id)}`).expand('resourceRoleScopes($expand=role,scope)').get() as Promise<AccessPackage>,
       graph.api(`${em}/accessPackages/${encodeURIComponent(id)}/getApplicablePolicyRequirements`).post({}) as Promise<{ value: Requirements[] }>,
     ]);
+    // A policy with choice questions needs the choice controls: their code loads beside the page's.
+    if (requirements.value.some((r) => r.questions?.some(isChoiceQuestion))) void import('./ChoiceField').catch(() => undefined);
     return { kind: 'ok', accessPackage, requirements: requirements.value };
   } catch (error) {
     if (graphErrorStatus(error) === 404 || graphErrorStatus(error) === 403) return { kind: 'notForYou' };
