@@ -211,6 +211,25 @@ describe('requestor scopes (who may request which package)', () => {
         expect(await readById(who, 'megan', second)).toBe(200);
         expect(await readById(other, 'megan', second)).toBe(404);
       }
+      // Replacements racing on both servers: each one's rows are written whole, and the last one stands.
+      const secondToken = (await (await fetch(`${second.url}/api/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ upn: admin }) })).json()) as { access_token: string };
+      const racing = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => {
+          const body = i % 2 === 0 ? toMegan : toAlex;
+          if (i % 4 < 2) return server.graph('PUT', `${em}/assignmentPolicies/${policies.megan}`, { as: admin, body }).then((r) => r.status);
+          return fetch(`${second.url}/graph/v1.0/${em}/assignmentPolicies/${policies.megan}`, {
+            method: 'PUT',
+            headers: { authorization: `Bearer ${secondToken.access_token}`, 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          }).then((r) => r.status);
+        }),
+      );
+      expect(racing).toEqual(Array(8).fill(200));
+      await expectDerivedRowsTrue();
+      const [stored] = await server.portier.store.db.selectFrom('policy_requestor_scopes').select('subjectId').where('policyId', '=', policies.megan).execute();
+      const who = stored.subjectId === demo.users.alex.id ? 'alex@contoso.test' : 'megan@contoso.test';
+      expect(await listed(who, second)).toContain('megan');
+
       expect((await graphOn(second, 'GET', `${em}/accessPackages/${packages.configured}?$select=id`, 'pradeep@fabrikam.test')).status).toBe(200);
       expect((await server.graph('DELETE', `${em}/assignmentPolicies/${policies.configured}`, { as: admin })).status).toBe(204);
       expect((await graphOn(second, 'GET', `${em}/accessPackages/${packages.configured}?$select=id`, 'pradeep@fabrikam.test')).status).toBe(404);

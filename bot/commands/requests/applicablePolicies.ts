@@ -88,7 +88,9 @@ export function requestorScopeRows(policy: Pick<AssignmentPoliciesTable, 'id' | 
 
 /**
  * Keeps `policy_requestor_scopes` true for `policy` (just created or replaced), in the transaction
- * that writes it; a deleted policy's rows go with it (foreign key, on delete cascade).
+ * that writes it; a deleted policy's rows go with it (foreign key, on delete cascade). Call it after
+ * writing the policy row: that write's lock orders two replacements of one policy (PostgreSQL), so
+ * the second one's delete sees the first one's rows.
  */
 export async function writeRequestorScopes(tx: Tx, policy: Parameters<typeof requestorScopeRows>[0]): Promise<void> {
   await tx.deleteFrom('policy_requestor_scopes').where('policyId', '=', policy.id).execute();
