@@ -5,6 +5,7 @@ import { catalogScope, entitlementRoles } from '../../domain/roles';
 import { emit } from '../../events/emit';
 import { eventTypes } from '../../events/types';
 import { cancelTimers, scheduleTimer } from '../../jobs/timers';
+import { prepared } from '../../store/prepared';
 import type { ApprovalStagesTable, AssignmentRequestsTable, AssignmentsTable } from '../../store/schema';
 import { applyRemoveRequest, applyUpdateRequest } from '../assignments/applyRequest';
 import { deliverAssignmentTimer } from '../assignments/endAssignment';
@@ -33,9 +34,11 @@ const updateTypes = new Set(['userUpdate', 'adminUpdate']);
  * timer. (SQLite runs one writer at a time already.)
  */
 export async function lockRequest(tx: Tx, ctx: Pick<CommandContext, 'dialect'>, requestId: string): Promise<AssignmentRequestsTable | undefined> {
-  const query = tx.selectFrom('assignment_requests').selectAll().where('id', '=', requestId);
-  return (ctx.dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
+  return (ctx.dialect === 'postgres' ? requestForUpdate : requestById).first(tx, { id: requestId });
 }
+
+const requestById = prepared((db, p: { id: string }) => db.selectFrom('assignment_requests').selectAll().where('id', '=', p.id));
+const requestForUpdate = prepared((db, p: { id: string }) => db.selectFrom('assignment_requests').selectAll().where('id', '=', p.id).forUpdate());
 
 /** Moves a `submitted` request on: into its first approval stage, or straight to what it asks for. */
 export async function processRequest(tx: Tx, ctx: CommandContext, requestId: string): Promise<void> {
