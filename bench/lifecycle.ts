@@ -40,6 +40,13 @@ import { benchDatabase, type BenchModule, collectGarbage, fmt, heading, printTab
  * timestamps. Expiry: 300,000 assignments inserted directly, then Portier's sweep timer driven by a
  * JobRunner in this process until none is active.
  *
+ * Issue 11's baseline: before Portier starts, bench/minimalServer.ts (restify, an HS256 token verified
+ * with jose, one INSERT in BEGIN IMMEDIATE … COMMIT with Portier's pragmas, 201 JSON) takes the same
+ * number of POSTs from the same client and concurrency. Both processes' CPU time is read from /proc;
+ * Portier's per submit lifecycle (POST + processing + notices) and per decision lifecycle (PATCH +
+ * delivery + notices) run until its background work settled (no pending delivery, no timer due), and
+ * are printed as a multiple of the minimal server's CPU per POST.
+ *
  * Knobs for experiments: BENCH_LIFECYCLE_USERS, BENCH_LIFECYCLE_CLIENTS, BENCH_LIFECYCLE_FLOWS,
  * BENCH_EXPIRY_ASSIGNMENTS (sizes); BENCH_EXPIRY_FULL_RAW=1 (also the set-based floor of the whole
  * expiry: grants and memberships too); BENCH_SQLITE_CACHE_MB (the sweep's page cache, a what-if);
