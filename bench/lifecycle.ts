@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -715,6 +715,18 @@ async function runLifecycleBenchmark(): Promise<void> {
     // -- Portier in its own process, as in production (the default job interval; submissions and decisions wake the runner).
     const serverEnv: Record<string, string> = { DATABASE_URL: target.url, PORTIER_SEED: 'demo', AUTH_MODE: 'dev' };
     server = profileDir ? await startProfiledServer(serverEnv, profileDir) : await startServerProcess(serverEnv);
+    // The write-ahead log must stay bounded while the server works (bot/store/checkpoint.ts): its largest size is reported.
+    let walMaxBytes = 0;
+    const walFile = target.dialect === 'sqlite' ? `${target.url.slice('sqlite:'.length)}-wal` : null;
+    const walSampler = walFile
+      ? setInterval(() => {
+          try {
+            walMaxBytes = Math.max(walMaxBytes, statSync(walFile).size);
+          } catch {
+            // not there between a truncation and the next write
+          }
+        }, 100)
+      : null;
     http = httpClient(server.url, clients);
     const call: HttpCall = http.call;
 
@@ -819,7 +831,8 @@ async function runLifecycleBenchmark(): Promise<void> {
 
     await server.stop();
     server = undefined;
-    out(`HTTP phases done; ${load()}`);
+    if (walSampler) clearInterval(walSampler);
+    out(`HTTP phases done; ${load()}${walFile ? `; largest write-ahead log seen: ${fmt(walMaxBytes / 1024 / 1024, 1)} MB` : ''}`);
 
     // -- the raw baselines, on the same database now holding the flow's rows.
     const ctx: CommandContext = {
