@@ -1,5 +1,4 @@
 import { Client, Context, HTTPMessageHandler, Middleware, RetryHandler, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
-import { type GraphHandler, InProcessGraphHandler } from './inProcess';
 
 /** Supplies an access token for Portier's Graph (embedded or Microsoft's). */
 export type TokenSource = () => Promise<string>;
@@ -37,17 +36,18 @@ export class ScopedAuthenticationHandler implements Middleware {
 /**
  * The Graph client the bot and the tab use: the same `@microsoft/microsoft-graph-client`, pointed
  * at the embedded Graph (`http(s)://<portier>/graph/`) or at `https://graph.microsoft.com/`.
- * `inProcess` (the bot inside Portier's own server): calls under `baseUrl` go to that handler
- * without a socket (`InProcessGraphHandler`); everything else the SDK does is unchanged.
+ * `local` (the bot inside Portier's own server): a middleware, made for the normalized base URL, that
+ * answers calls under it without a socket (`inProcessTransport` of `./inProcess`, kept out of this
+ * module so the tab's bundle never sees Node's http); everything else the SDK does is unchanged.
  */
-export function createGraphClient(options: { baseUrl: string; token: TokenSource; retries?: number; inProcess?: GraphHandler }): Client {
+export function createGraphClient(options: { baseUrl: string; token: TokenSource; retries?: number; local?: (baseUrl: string) => Middleware & Required<Pick<Middleware, 'setNext'>> }): Client {
   const baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
   const auth = new ScopedAuthenticationHandler(baseUrl, options.token);
   const retry = new RetryHandler(new RetryHandlerOptions(1, options.retries ?? 3));
   const http = new HTTPMessageHandler();
   auth.setNext(retry);
-  if (options.inProcess) {
-    const local = new InProcessGraphHandler(baseUrl, options.inProcess);
+  if (options.local) {
+    const local = options.local(baseUrl);
     retry.setNext(local);
     local.setNext(http);
   } else {

@@ -2,7 +2,7 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Kysely } from 'kysely';
 import { issueOnBehalfToken } from '../auth/tokens';
 import { createGraphClient } from '../graph/client';
-import type { GraphHandler } from '../graph/inProcess';
+import { type GraphHandler, InProcessGraphHandler } from '../graph/inProcess';
 import type { Database } from '../store/schema';
 
 /** The person behind an activity, as Teams names them. */
@@ -54,5 +54,10 @@ export function embeddedTokenProvider(db: Kysely<Database>): GraphTokenProvider 
  * embedded Graph of this very server) the calls skip the loopback socket, nothing else changes.
  */
 export function graphFor(baseUrl: () => string, tokens: GraphTokenProvider, user: TeamsUser, inProcess?: GraphHandler): Client {
-  return createGraphClient({ baseUrl: baseUrl(), token: () => tokens.tokenFor(user), retries: 0, inProcess });
+  return createGraphClient({
+    baseUrl: baseUrl(),
+    token: () => tokens.tokenFor(user),
+    retries: 0,
+    local: inProcess && ((base) => new InProcessGraphHandler(base, inProcess)),
+  });
 }

@@ -158,7 +158,7 @@ describe('the in-process transport (the bot inside Portier)', () => {
     const bad = 'not-a-token';
     const clients = (t: string) => [
       createGraphClient({ baseUrl: `${server.url}/graph/`, token: async () => t, retries: 0 }),
-      createGraphClient({ baseUrl: `${server.url}/graph/`, token: async () => t, retries: 0, inProcess: server.portier.graphHandler }),
+      createGraphClient({ baseUrl: `${server.url}/graph/`, token: async () => t, retries: 0, local: (base) => new InProcessGraphHandler(base, server.portier.graphHandler) }),
     ];
     const pkg = (await server.graph('GET', `${em}/accessPackages?$select=id`, { as: 'admin@contoso.test' })).body.value[0].id as string;
     const calls: Array<[string, (c: Client) => Promise<unknown>]> = [
