@@ -1,4 +1,5 @@
 import type { Compilable, CompiledQuery, DialectAdapter, Insertable, Kysely, QueryResult } from 'kysely';
+import { checkReadDeadline, readDeadlinePlugin } from './deadline';
 import type { Database } from './schema';
 
 /**
@@ -11,8 +12,9 @@ import type { Database } from './schema';
  * still written with Kysely (typed, both dialects); the one rule: a parameter may only be used as a
  * value (compared, inserted, set), never to choose the query's shape — the shape is the first call's.
  *
- * A database with plugins (the read deadline of `readDb`) is served without the cache, since plugins
- * act on the tree of every call.
+ * A database with plugins is served without the cache, since plugins act on the tree of every call
+ * — except the read deadline of `readDb` (every Graph GET), which only checks the clock before a
+ * statement starts and does exactly that here, so reads use the cache too.
  */
 
 /** The compiled form of one query for one dialect: its SQL, and where each parameter comes from. */
@@ -61,7 +63,9 @@ export function prepared<P extends object, O>(build: (db: Db, params: P) => Comp
   const byAdapter = new WeakMap<DialectAdapter, Compiled>();
   const execute = async (db: Db, params: P): Promise<QueryResult<O>> => {
     const executor = db.getExecutor();
-    if (executor.plugins.length > 0) return db.executeQuery(build(db, params).compile());
+    const { plugins } = executor;
+    if (plugins.length === 1 && plugins[0] === readDeadlinePlugin) checkReadDeadline();
+    else if (plugins.length > 0) return db.executeQuery(build(db, params).compile());
     let entry = byAdapter.get(executor.adapter);
     if (!entry) {
       entry = compileOnce(build(db, placeholders<P>()));
