@@ -3,7 +3,7 @@ import type { Principal } from '../auth/principal';
 import type { Tx } from '../context';
 import { catalogScope, catalogScopedRoles } from '../domain/roles';
 import type { Database } from '../store/schema';
-import type { Cardinality, Scope, Visibility } from '../graph/odata/engine';
+import { type Cardinality, type Scope, type Visibility, ref, table } from '../graph/odata/engine';
 import { requestablePackages } from '../commands/requests/applicablePolicies';
 import { type Requester, requesterOfPrincipal, subjectOfPrincipal } from '../commands/requests/subjects';
 import { can, catalogsWithRole, isAdmin } from './index';
@@ -40,7 +40,7 @@ function anyOf(...scopes: Array<Scope | null | undefined | false | ''>): Scope {
   )})`;
 }
 
-const col = (alias: string, column: string): Condition => sql.ref(`${alias}.${column}`);
+const col = (alias: string, column: string): Condition => ref(`${alias}.${column}`);
 
 function inCatalogs(column: string, catalogIds: readonly string[]): Scope | null {
   if (catalogIds.length === 0) return null;
@@ -73,7 +73,7 @@ class Facts {
 /** Requests the caller is (or was) asked to approve. */
 function approverRequests(userId: string | null): Scope | null {
   if (!userId) return null;
-  return (alias) => sql`${col(alias, 'id')} in (select ${sql.ref('ap.requestId')} from ${sql.table('approval_stage_approvers')} as ${sql.ref('ap')} where ${sql.ref('ap.userId')} = ${userId})`;
+  return (alias) => sql`${col(alias, 'id')} in (select ${ref('ap.requestId')} from ${table('approval_stage_approvers')} as ${ref('ap')} where ${ref('ap.userId')} = ${userId})`;
 }
 
 type ScopeRule = (p: Principal, facts: Facts, cardinality: Cardinality) => Promise<Scope | undefined> | Scope | undefined;
@@ -84,10 +84,10 @@ const userScope: ScopeRule = (p) => {
   const me = p.userId;
   if (!me) return none;
   return (alias) => sql`(${col(alias, 'id')} = ${me}
-    or ${col(alias, 'id')} in (select ${sql.ref('us.sponsorId')} from ${sql.table('user_sponsors')} as ${sql.ref('us')} where ${sql.ref('us.userId')} = ${me})
-    or ${col(alias, 'id')} in (select ${sql.ref('um.managerId')} from ${sql.table('users')} as ${sql.ref('um')} where ${sql.ref('um.id')} = ${me})
-    or ${col(alias, 'id')} in (select ${sql.ref('gm2.memberId')} from ${sql.table('group_members')} as ${sql.ref('gm1')} join ${sql.table('group_members')} as ${sql.ref('gm2')} on ${sql.ref('gm2.groupId')} = ${sql.ref('gm1.groupId')} where ${sql.ref('gm1.memberId')} = ${me})
-    or ${col(alias, 'id')} in (select ${sql.ref('go.ownerId')} from ${sql.table('group_members')} as ${sql.ref('gm3')} join ${sql.table('group_owners')} as ${sql.ref('go')} on ${sql.ref('go.groupId')} = ${sql.ref('gm3.groupId')} where ${sql.ref('gm3.memberId')} = ${me}))`;
+    or ${col(alias, 'id')} in (select ${ref('us.sponsorId')} from ${table('user_sponsors')} as ${ref('us')} where ${ref('us.userId')} = ${me})
+    or ${col(alias, 'id')} in (select ${ref('um.managerId')} from ${table('users')} as ${ref('um')} where ${ref('um.id')} = ${me})
+    or ${col(alias, 'id')} in (select ${ref('gm2.memberId')} from ${table('group_members')} as ${ref('gm1')} join ${table('group_members')} as ${ref('gm2')} on ${ref('gm2.groupId')} = ${ref('gm1.groupId')} where ${ref('gm1.memberId')} = ${me})
+    or ${col(alias, 'id')} in (select ${ref('go.ownerId')} from ${table('group_members')} as ${ref('gm3')} join ${table('group_owners')} as ${ref('go')} on ${ref('go.groupId')} = ${ref('gm3.groupId')} where ${ref('gm3.memberId')} = ${me}))`;
 };
 
 /** Groups: all for members, the groups they belong to for guests. */
@@ -95,7 +95,7 @@ const groupScope: ScopeRule = (p) => {
   if (can(p, 'directory.read')) return undefined;
   if (!p.userId) return none;
   const me = p.userId;
-  return (alias) => sql`${col(alias, 'id')} in (select ${sql.ref('gm.groupId')} from ${sql.table('group_members')} as ${sql.ref('gm')} where ${sql.ref('gm.memberId')} = ${me})`;
+  return (alias) => sql`${col(alias, 'id')} in (select ${ref('gm.groupId')} from ${table('group_members')} as ${ref('gm')} where ${ref('gm.memberId')} = ${me})`;
 };
 
 /** Sites: all for members, the sites of their groups for guests. */
@@ -103,7 +103,7 @@ const siteScope: ScopeRule = (p) => {
   if (can(p, 'directory.read')) return undefined;
   if (!p.userId) return none;
   const me = p.userId;
-  return (alias) => sql`${col(alias, 'groupId')} in (select ${sql.ref('gm.groupId')} from ${sql.table('group_members')} as ${sql.ref('gm')} where ${sql.ref('gm.memberId')} = ${me})`;
+  return (alias) => sql`${col(alias, 'groupId')} in (select ${ref('gm.groupId')} from ${table('group_members')} as ${ref('gm')} where ${ref('gm.memberId')} = ${me})`;
 };
 
 /** Entitlement-management role assignments: administrators all; other members those of their catalogs, and their own. */
@@ -140,13 +140,13 @@ const accessPackageScope: ScopeRule = async (p, facts) => {
 async function relatedPackages(p: Principal, facts: Facts, reach: 'requested' | 'held' | 'approved'): Promise<Scope> {
   const subjectId = reach === 'approved' ? null : await facts.subjectId();
   const approves = approverRequests(p.userId);
-  const held: Scope | null = subjectId ? (alias) => sql`${col(alias, 'id')} in (select ${sql.ref('pa.accessPackageId')} from ${sql.table('assignments')} as ${sql.ref('pa')} where ${sql.ref('pa.targetId')} = ${subjectId})` : null;
+  const held: Scope | null = subjectId ? (alias) => sql`${col(alias, 'id')} in (select ${ref('pa.accessPackageId')} from ${table('assignments')} as ${ref('pa')} where ${ref('pa.targetId')} = ${subjectId})` : null;
   return anyOf(
     inCatalogs('catalogId', catalogsWithRole(p)),
     held,
     reach === 'requested' && subjectId &&
-      ((alias) => sql`${col(alias, 'id')} in (select ${sql.ref('pr.accessPackageId')} from ${sql.table('assignment_requests')} as ${sql.ref('pr')} where ${sql.ref('pr.targetId')} = ${subjectId} or ${sql.ref('pr.requestorId')} = ${subjectId})`),
-    approves && ((alias) => sql`${col(alias, 'id')} in (select ${sql.ref('rq.accessPackageId')} from ${sql.table('assignment_requests')} as ${sql.ref('rq')} where ${approves('rq')})`),
+      ((alias) => sql`${col(alias, 'id')} in (select ${ref('pr.accessPackageId')} from ${table('assignment_requests')} as ${ref('pr')} where ${ref('pr.targetId')} = ${subjectId} or ${ref('pr.requestorId')} = ${subjectId})`),
+    approves && ((alias) => sql`${col(alias, 'id')} in (select ${ref('rq.accessPackageId')} from ${table('assignment_requests')} as ${ref('rq')} where ${approves('rq')})`),
   );
 }
 
@@ -176,8 +176,8 @@ const subjectScope: ScopeRule = async (p, facts) => {
   return anyOf(
     subjectId && ((alias) => sql`${col(alias, 'id')} = ${subjectId}`),
     approves &&
-      ((alias) => sql`(${col(alias, 'id')} in (select ${sql.ref('sr.targetId')} from ${sql.table('assignment_requests')} as ${sql.ref('sr')} where ${approves('sr')})
-        or ${col(alias, 'id')} in (select ${sql.ref('sq.requestorId')} from ${sql.table('assignment_requests')} as ${sql.ref('sq')} where ${approves('sq')}))`),
+      ((alias) => sql`(${col(alias, 'id')} in (select ${ref('sr.targetId')} from ${table('assignment_requests')} as ${ref('sr')} where ${approves('sr')})
+        or ${col(alias, 'id')} in (select ${ref('sq.requestorId')} from ${table('assignment_requests')} as ${ref('sq')} where ${approves('sq')}))`),
   );
 };
 
@@ -192,8 +192,8 @@ function reviewScope(catalogOf: (alias: string) => Condition, reviewerColumn: 'i
       me &&
         (reviewerColumn === 'definition'
           ? (alias) =>
-              sql`exists (select 1 from ${sql.table('access_review_reviewers')} as ${sql.ref('rr')} join ${sql.table('access_review_instances')} as ${sql.ref('ri')} on ${sql.ref('ri.id')} = ${sql.ref('rr.instanceId')} where ${sql.ref('rr.userId')} = ${me} and ${sql.ref('ri.definitionId')} = ${col(alias, 'id')})`
-          : (alias) => sql`exists (select 1 from ${sql.table('access_review_reviewers')} as ${sql.ref('rr')} where ${sql.ref('rr.userId')} = ${me} and ${sql.ref(`rr.${reviewerColumn}`)} = ${col(alias, 'id')})`),
+              sql`exists (select 1 from ${table('access_review_reviewers')} as ${ref('rr')} join ${table('access_review_instances')} as ${ref('ri')} on ${ref('ri.id')} = ${ref('rr.instanceId')} where ${ref('rr.userId')} = ${me} and ${ref('ri.definitionId')} = ${col(alias, 'id')})`
+          : (alias) => sql`exists (select 1 from ${table('access_review_reviewers')} as ${ref('rr')} where ${ref('rr.userId')} = ${me} and ${ref(`rr.${reviewerColumn}`)} = ${col(alias, 'id')})`),
     );
   };
 }
@@ -214,10 +214,10 @@ function staffOrThroughPackages(staffColumn: string | null, reach: 'held' | 'app
 }
 
 const packagesWhere = (packages: Scope, column: string) =>
-  sql`(select ${sql.ref(`vp.${column}`)} from ${sql.table('access_packages')} as ${sql.ref('vp')} where ${packages('vp')})`;
+  sql`(select ${ref(`vp.${column}`)} from ${table('access_packages')} as ${ref('vp')} where ${packages('vp')})`;
 
 const roleScopesWhere = (packages: Scope, column: string) =>
-  sql`(select ${sql.ref(`vrs.${column}`)} from ${sql.table('resource_role_scopes')} as ${sql.ref('vrs')} where ${sql.ref('vrs.accessPackageId')} in ${packagesWhere(packages, 'id')})`;
+  sql`(select ${ref(`vrs.${column}`)} from ${table('resource_role_scopes')} as ${ref('vrs')} where ${ref('vrs.accessPackageId')} in ${packagesWhere(packages, 'id')})`;
 
 const catalogReadScope = staffOrThroughPackages('id', 'approved', (alias, packages) => sql`${col(alias, 'id')} in ${packagesWhere(packages, 'catalogId')}`);
 const policyReadScope = staffOrThroughPackages('catalogId', 'held', (alias, packages) => sql`${col(alias, 'accessPackageId')} in ${packagesWhere(packages, 'id')}`);
@@ -230,14 +230,14 @@ const connectedOrganizationScope: ScopeRule = async (p, facts) => {
   const subjects = anyOf(
     subjectId && ((alias) => sql`${col(alias, 'id')} = ${subjectId}`),
     approves &&
-      ((alias) => sql`(${col(alias, 'id')} in (select ${sql.ref('sr.targetId')} from ${sql.table('assignment_requests')} as ${sql.ref('sr')} where ${approves('sr')})
-        or ${col(alias, 'id')} in (select ${sql.ref('sq.requestorId')} from ${sql.table('assignment_requests')} as ${sql.ref('sq')} where ${approves('sq')}))`),
+      ((alias) => sql`(${col(alias, 'id')} in (select ${ref('sr.targetId')} from ${table('assignment_requests')} as ${ref('sr')} where ${approves('sr')})
+        or ${col(alias, 'id')} in (select ${ref('sq.requestorId')} from ${table('assignment_requests')} as ${ref('sq')} where ${approves('sq')}))`),
   );
-  return (alias) => sql`${col(alias, 'id')} in (select ${sql.ref('vs.connectedOrganizationId')} from ${sql.table('subjects')} as ${sql.ref('vs')} where ${subjects('vs')})`;
+  return (alias) => sql`${col(alias, 'id')} in (select ${ref('vs.connectedOrganizationId')} from ${table('subjects')} as ${ref('vs')} where ${subjects('vs')})`;
 };
 
 const definitionCatalog = (column: string) => (alias: string) =>
-  sql`(select ${sql.ref('dc.catalogId')} from ${sql.table('access_review_definitions')} as ${sql.ref('dc')} where ${sql.ref('dc.id')} = ${col(alias, column)})`;
+  sql`(select ${ref('dc.catalogId')} from ${table('access_review_definitions')} as ${ref('dc')} where ${ref('dc.id')} = ${col(alias, column)})`;
 
 const allowedIf =
   (check: (p: Principal) => boolean): ScopeRule =>
@@ -256,7 +256,7 @@ const rules: Record<string, { table: keyof Database; rule: ScopeRule }> = {
   accessPackageCatalog: { table: 'catalogs', rule: catalogReadScope },
   accessPackageResource: {
     table: 'resources',
-    rule: staffOrThroughPackages('catalogId', 'approved', (alias, packages) => sql`${col(alias, 'id')} in (select ${sql.ref('vr.resourceId')} from ${sql.table('resource_roles')} as ${sql.ref('vr')} where ${sql.ref('vr.id')} in ${roleScopesWhere(packages, 'roleId')})`),
+    rule: staffOrThroughPackages('catalogId', 'approved', (alias, packages) => sql`${col(alias, 'id')} in (select ${ref('vr.resourceId')} from ${table('resource_roles')} as ${ref('vr')} where ${ref('vr.id')} in ${roleScopesWhere(packages, 'roleId')})`),
   },
   accessPackageResourceRole: { table: 'resource_roles', rule: staffOrThroughPackages('catalogId', 'approved', (alias, packages) => sql`${col(alias, 'id')} in ${roleScopesWhere(packages, 'roleId')}`) },
   accessPackageResourceScope: { table: 'resource_scopes', rule: staffOrThroughPackages('catalogId', 'approved', (alias, packages) => sql`${col(alias, 'id')} in ${roleScopesWhere(packages, 'scopeId')}`) },
@@ -303,7 +303,7 @@ export class ReadScopes implements Visibility {
     if (!entry) return false;
     const scope = await this.scopeOf(type, 'one');
     const condition = scope ? sql`and (${scope('v')})` : sql``;
-    const row = await sql<{ one: number }>`select 1 as ${sql.ref('one')} from ${sql.table(entry.table)} as ${sql.ref('v')} where ${sql.ref('v.id')} = ${id} ${condition}`.execute(this.ctx.db);
+    const row = await sql<{ one: number }>`select 1 as ${ref('one')} from ${table(entry.table)} as ${ref('v')} where ${ref('v.id')} = ${id} ${condition}`.execute(this.ctx.db);
     return row.rows.length > 0;
   }
 }

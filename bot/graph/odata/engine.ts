@@ -26,6 +26,33 @@ type Row = Record<string, unknown>;
 type Db = Kysely<Database>;
 type Condition = RawBuilder<unknown>;
 
+/**
+ * `sql.ref` / `sql.table`, kept per name: Kysely parses the name into frozen nodes on every call
+ * (a few µs each, and a scoped read uses a hundred or more). The builders are immutable, so one per
+ * name serves every query; names come from the model and the read rules, never from the request.
+ */
+const refs = new Map<string, RawBuilder<unknown>>();
+const tables = new Map<string, RawBuilder<unknown>>();
+const maxNames = 10_000;
+
+export function ref(name: string): RawBuilder<unknown> {
+  let value = refs.get(name);
+  if (!value) {
+    value = sql.ref(name);
+    if (refs.size < maxNames) refs.set(name, value);
+  }
+  return value;
+}
+
+export function table(name: string): RawBuilder<unknown> {
+  let value = tables.get(name);
+  if (!value) {
+    value = sql.table(name);
+    if (tables.size < maxNames) tables.set(name, value);
+  }
+  return value;
+}
+
 export const defaultPageSize = 100;
 export const maxPageSize = 999;
 /** The furthest a page may start: far beyond any collection, and within every database's integers. */
@@ -104,11 +131,11 @@ export async function listCollection(db: Db, query: CollectionQuery): Promise<Co
   const alias = 't0';
   const where = whereClause(entity, alias, plan.filter, both(query.scope, await query.visibility.scope(entity, 'many')), await filterReadScopes(plan, query.visibility));
   const rows = (
-    await sql<Row>`select ${sql.ref(alias)}.* from ${sql.table(entity.table)} as ${sql.ref(alias)} where ${where} order by ${orderClause(entity, alias, plan.orderBy)} limit ${sql.lit(top + 1)} offset ${sql.lit(offset)}`.execute(db)
+    await sql<Row>`select ${ref(alias)}.* from ${table(entity.table)} as ${ref(alias)} where ${where} order by ${orderClause(entity, alias, plan.orderBy)} limit ${sql.lit(top + 1)} offset ${sql.lit(offset)}`.execute(db)
   ).rows;
   const page: CollectionPage = { '@odata.context': query.context, value: [] };
   if (count) {
-    const counted = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(entity.table)} as ${sql.ref(alias)} where ${where}`.execute(db);
+    const counted = await sql<{ n: number | string }>`select count(*) as n from ${table(entity.table)} as ${ref(alias)} where ${where}`.execute(db);
     page['@odata.count'] = Number(counted.rows[0]?.n ?? 0);
   }
   // `$top=0` asks for the count alone; a nextLink would point at the same empty page forever.
@@ -130,10 +157,10 @@ export async function getEntity(db: Db, entity: EntityDef, id: string, options: 
   const plan = planQuery(entity, options);
   checkFanOut(plan, 1);
   const alias = 't0';
-  const idCondition = sql`${sql.ref(`${alias}.id`)} = ${id}`;
+  const idCondition = sql`${ref(`${alias}.id`)} = ${id}`;
   const scope = both(pathScope, await visibility.scope(entity, 'one'));
   const where = scope ? sql`${idCondition} and (${scope(alias)})` : idCondition;
-  const rows = (await sql<Row>`select ${sql.ref(alias)}.* from ${sql.table(entity.table)} as ${sql.ref(alias)} where ${withFixed(entity, alias, where)}`.execute(db)).rows;
+  const rows = (await sql<Row>`select ${ref(alias)}.* from ${table(entity.table)} as ${ref(alias)} where ${withFixed(entity, alias, where)}`.execute(db)).rows;
   if (rows.length === 0) return null;
   const [value] = await materialize(db, entity, rows, plan, visibility);
   return value;
@@ -250,7 +277,7 @@ function whereClause(entity: EntityDef, alias: string, filter: FilterExpression 
 
 function withFixed(entity: EntityDef, alias: string, condition: Condition): Condition {
   if (!entity.fixed) return condition;
-  const fixed = Object.entries(entity.fixed).map(([column, value]) => sql`${sql.ref(`${alias}.${column}`)} = ${fixedValue(value)}`);
+  const fixed = Object.entries(entity.fixed).map(([column, value]) => sql`${ref(`${alias}.${column}`)} = ${fixedValue(value)}`);
   return sql.join([condition, ...fixed], sql` and `);
 }
 
@@ -259,8 +286,8 @@ function fixedValue(value: string): string | number {
 }
 
 function orderClause(entity: EntityDef, alias: string, items: OrderByItem[]): Condition {
-  const parts = items.map((item) => sql`${sql.ref(`${alias}.${sortColumn(entity, item.path)}`)} ${sql.raw(item.descending ? 'desc' : 'asc')}`);
-  if (!items.some((i) => i.path.length === 1 && i.path[0] === 'id')) parts.push(sql`${sql.ref(`${alias}.id`)} asc`);
+  const parts = items.map((item) => sql`${ref(`${alias}.${sortColumn(entity, item.path)}`)} ${sql.raw(item.descending ? 'desc' : 'asc')}`);
+  if (!items.some((i) => i.path.length === 1 && i.path[0] === 'id')) parts.push(sql`${ref(`${alias}.id`)} asc`);
   return sql.join(parts, sql`, `);
 }
 
@@ -444,7 +471,7 @@ function resolveOn(
   const special = entity.pathColumns ? entity.pathColumns[canonicalKey(entity.pathColumns, joined) ?? ''] : undefined;
   if (special) {
     const prop: PropDef = { kind: special.kind, column: special.column };
-    return build(() => sql.ref(`${alias}.${special.column}`), prop, fns);
+    return build(() => ref(`${alias}.${special.column}`), prop, fns);
   }
   const propName = canonicalKey(entity.props, head);
   const prop = propName ? entity.props[propName] : undefined;
@@ -452,9 +479,9 @@ function resolveOn(
     if (prop.kind === 'json') throw new ValidationError(`Filtering on '${fullPath}' is not supported.`, '$filter');
     const column: ColumnRef = (p, forEquality = true) => {
       if (forEquality && p.caseInsensitive) {
-        return p.lowerColumn ? sql.ref(`${alias}.${p.lowerColumn}`) : sql`lower(${sql.ref(`${alias}.${p.column ?? propName}`)})`;
+        return p.lowerColumn ? ref(`${alias}.${p.lowerColumn}`) : sql`lower(${ref(`${alias}.${p.column ?? propName}`)})`;
       }
-      return sql.ref(`${alias}.${p.column ?? propName}`);
+      return ref(`${alias}.${p.column ?? propName}`);
     };
     return build(column, prop, fns);
   }
@@ -463,11 +490,11 @@ function resolveOn(
     if (nav.kind !== 'one') throw new ValidationError(`'${head}' is a collection; use ${head}/any(x: …) in $filter.`, '$filter');
     const target = entityOf(nav.target);
     if (rest.length === 1 && rest[0].toLowerCase() === 'id') {
-      return build(() => sql.ref(`${alias}.${nav.localKey}`), target.props.id, fns);
+      return build(() => ref(`${alias}.${nav.localKey}`), target.props.id, fns);
     }
     const inner = vars.alias();
     const condition = resolveOn({ entity: target, alias: inner }, rest, fns, vars, build, fullPath);
-    return sql`${sql.ref(`${alias}.${nav.localKey}`)} in (select ${sql.ref(`${inner}.id`)} from ${sql.table(target.table)} as ${sql.ref(inner)} where ${withFixed(target, inner, condition)}${vars.visible(target, inner)})`;
+    return sql`${ref(`${alias}.${nav.localKey}`)} in (select ${ref(`${inner}.id`)} from ${table(target.table)} as ${ref(inner)} where ${withFixed(target, inner, condition)}${vars.visible(target, inner)})`;
   }
   throw new ValidationError(`Could not find a property named '${fullPath}' on type 'microsoft.graph.${entity.type}'.`, '$filter');
 }
@@ -498,11 +525,11 @@ function compileLambda(self: Binding, expr: Extract<FilterExpression, { type: 'l
   if (guard) predicate = sql`${predicate} and ${guard}`;
   let subquery: Condition;
   if (nav.kind === 'many') {
-    subquery = sql`select 1 from ${sql.table(target.table)} as ${sql.ref(inner)} where ${sql.ref(`${inner}.${nav.foreignKey}`)} = ${sql.ref(`${binding.alias}.id`)} and ${withFixed(target, inner, predicate)}${vars.visible(target, inner)}`;
+    subquery = sql`select 1 from ${table(target.table)} as ${ref(inner)} where ${ref(`${inner}.${nav.foreignKey}`)} = ${ref(`${binding.alias}.id`)} and ${withFixed(target, inner, predicate)}${vars.visible(target, inner)}`;
   } else {
     const link = vars.alias();
-    const fixed = Object.entries(nav.fixed ?? {}).map(([c, v]) => sql` and ${sql.ref(`${link}.${c}`)} = ${v}`);
-    subquery = sql`select 1 from ${sql.table(nav.table)} as ${sql.ref(link)} join ${sql.table(target.table)} as ${sql.ref(inner)} on ${sql.ref(`${inner}.id`)} = ${sql.ref(`${link}.${nav.to}`)} where ${sql.ref(`${link}.${nav.from}`)} = ${sql.ref(`${binding.alias}.id`)}${sql.join(fixed, sql``)} and ${withFixed(target, inner, predicate)}${vars.visible(target, inner)}`;
+    const fixed = Object.entries(nav.fixed ?? {}).map(([c, v]) => sql` and ${ref(`${link}.${c}`)} = ${v}`);
+    subquery = sql`select 1 from ${table(nav.table)} as ${ref(link)} join ${table(target.table)} as ${ref(inner)} on ${ref(`${inner}.id`)} = ${ref(`${link}.${nav.to}`)} where ${ref(`${link}.${nav.from}`)} = ${ref(`${binding.alias}.id`)}${sql.join(fixed, sql``)} and ${withFixed(target, inner, predicate)}${vars.visible(target, inner)}`;
   }
   return expr.quantifier === 'all' ? sql`not exists (${subquery})` : sql`exists (${subquery})`;
 }
@@ -701,13 +728,13 @@ async function loadByColumn(db: Db, target: EntityDef, column: string, values: s
     const chunk = values.slice(i, i + chunkSize);
     if (chunk.length === 0) continue;
     const alias = 'c0';
-    let base: Condition = sql`${sql.ref(`${alias}.${column}`)} in (${sql.join(chunk)})`;
+    let base: Condition = sql`${ref(`${alias}.${column}`)} in (${sql.join(chunk)})`;
     if (readable) base = sql`${base} and (${readable(alias)})`;
     const filtered = filter ? sql`${base} and (${compileFilter(target, alias, filter, vars)})` : base;
     const guard = deadlineGuard();
     const condition = guard ? sql`${filtered} and ${guard}` : filtered;
     const order = orderClause(target, alias, orderBy ?? []);
-    const result = await sql<Row>`select ${sql.ref(alias)}.* from ${sql.table(target.table)} as ${sql.ref(alias)} where ${withFixed(target, alias, condition)} order by ${order}`.execute(db);
+    const result = await sql<Row>`select ${ref(alias)}.* from ${table(target.table)} as ${ref(alias)} where ${withFixed(target, alias, condition)} order by ${order}`.execute(db);
     out.push(...result.rows);
   }
   return out;
@@ -729,20 +756,20 @@ async function loadThrough(
     const chunk = parentIds.slice(i, i + chunkSize);
     if (chunk.length === 0) continue;
     const alias = 'c0';
-    const fixed = Object.entries(nav.fixed ?? {}).map(([c, v]) => sql` and ${sql.ref(`l.${c}`)} = ${v}`);
-    let condition: Condition = sql`${sql.ref(`l.${nav.from}`)} in (${sql.join(chunk)})${sql.join(fixed, sql``)}`;
+    const fixed = Object.entries(nav.fixed ?? {}).map(([c, v]) => sql` and ${ref(`l.${c}`)} = ${v}`);
+    let condition: Condition = sql`${ref(`l.${nav.from}`)} in (${sql.join(chunk)})${sql.join(fixed, sql``)}`;
     if (readable) condition = sql`${condition} and (${readable(alias)})`;
     if (filter) condition = sql`${condition} and (${compileFilter(target, alias, filter, vars)})`;
     const guard = deadlineGuard();
     if (guard) condition = sql`${condition} and ${guard}`;
     const order = orderClause(target, alias, orderBy ?? []);
-    const from = sql`from ${sql.table(nav.table)} as ${sql.ref('l')} join ${sql.table(target.table)} as ${sql.ref(alias)} on ${sql.ref(`${alias}.id`)} = ${sql.ref(`l.${nav.to}`)} where ${withFixed(target, alias, condition)}`;
+    const from = sql`from ${table(nav.table)} as ${ref('l')} join ${table(target.table)} as ${ref(alias)} on ${ref(`${alias}.id`)} = ${ref(`l.${nav.to}`)} where ${withFixed(target, alias, condition)}`;
     // With a per-parent $top (always for directory relationships) only those rows are read: a group of
     // thousands of members costs its first page, not all of them.
     const result =
       top === null
-        ? await sql<Row>`select ${sql.ref(`l.${nav.from}`)} as ${sql.ref('__parent')}, ${sql.ref(alias)}.* ${from} order by ${order}`.execute(db)
-        : await sql<Row>`select * from (select ${sql.ref(`l.${nav.from}`)} as ${sql.ref('__parent')}, ${sql.ref(alias)}.*, row_number() over (partition by ${sql.ref(`l.${nav.from}`)} order by ${order}) as ${sql.ref('__rank')} ${from}) as ${sql.ref('ranked')} where ${sql.ref('ranked.__rank')} <= ${sql.lit(top)} order by ${sql.ref('ranked.__parent')}, ${sql.ref('ranked.__rank')}`.execute(db);
+        ? await sql<Row>`select ${ref(`l.${nav.from}`)} as ${ref('__parent')}, ${ref(alias)}.* ${from} order by ${order}`.execute(db)
+        : await sql<Row>`select * from (select ${ref(`l.${nav.from}`)} as ${ref('__parent')}, ${ref(alias)}.*, row_number() over (partition by ${ref(`l.${nav.from}`)} order by ${order}) as ${ref('__rank')} ${from}) as ${ref('ranked')} where ${ref('ranked.__rank')} <= ${sql.lit(top)} order by ${ref('ranked.__parent')}, ${ref('ranked.__rank')}`.execute(db);
     out.push(...result.rows);
   }
   return out;
