@@ -58,7 +58,7 @@ interface HttpResult {
 }
 
 /** A keep-alive client per instance; calls go to the instance `i % instances`. */
-function httpClients(urls: readonly string[], sockets: number) {
+function httpClients(urls: readonly string[], pids: readonly number[], sockets: number) {
   const agents = urls.map(() => new HttpAgent({ keepAlive: true, maxSockets: Math.ceil(sockets / urls.length) }));
   const call = (i: number, method: string, path: string, token: string, body?: unknown) =>
     new Promise<HttpResult>((resolve, reject) => {
@@ -75,7 +75,17 @@ function httpClients(urls: readonly string[], sockets: number) {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       });
-      req.on('error', reject);
+      req.on('error', (error) => {
+        const alive = (() => {
+          try {
+            process.kill(pids[k], 0);
+            return 'alive';
+          } catch {
+            return 'gone';
+          }
+        })();
+        reject(new Error(`${method} ${path} on instance ${k + 1} (${urls[k]}, pid ${pids[k]} ${alive}): ${error.message}`));
+      });
       req.end(payload);
     });
   return { call, destroy: () => agents.forEach((a) => a.destroy()) };
@@ -174,6 +184,7 @@ async function runConfiguration(base: string, instances: number): Promise<RunFig
       http?.destroy();
       http = httpClients(
         servers.map((s) => s.url),
+        servers.map((s) => s.pid),
         clients,
       );
     };
