@@ -49,6 +49,11 @@ export interface JobRunnerOptions {
    */
   batchMs?: number;
   /**
+   * The longest a transaction takes items when others waited for the connection before it (ms,
+   * default 20): a transaction may take as long as the others held the connection, up to this.
+   */
+  maxBatchMs?: number;
+  /**
    * PostgreSQL: how many transactions of claimed items run at once, each on its own pool connection
    * (default 4; the pool has 10). SQLite has one connection: always 1.
    */
@@ -258,14 +263,20 @@ export class JobRunner {
   private async inLane<T>(items: readonly T[], work: (item: T, tx: Tx) => Promise<void>, failed: (item: T, error: unknown) => Promise<void>): Promise<void> {
     const { store } = this.options;
     const batchMs = this.options.batchMs ?? (store.dialect === 'postgres' ? 50 : 5);
+    const maxBatchMs = Math.max(batchMs, this.options.maxBatchMs ?? 20);
     let next = 0;
     while (next < items.length) {
       if (next > 0) await yieldToEventLoop();
       const first = next;
-      const started = performance.now();
+      const asked = performance.now();
       try {
         await store.db.transaction().execute(async (tx) => {
-          while (next < items.length && (next === first || performance.now() - started < batchMs)) {
+          // As long as others held the connection since our last transaction, but at least `batchMs` and
+          // at most `maxBatchMs`: under load the runner gets about half the connection's time and keeps
+          // up with the requests that make its work, and no request waits for it longer than the cap.
+          const started = performance.now();
+          const budget = Math.min(maxBatchMs, Math.max(batchMs, started - asked));
+          while (next < items.length && (next === first || performance.now() - started < budget)) {
             try {
               await work(items[next], tx);
             } catch (error) {
