@@ -60,7 +60,7 @@ interface HttpResult {
 /** A keep-alive client per instance; calls go to the instance `i % instances`. */
 function httpClients(urls: readonly string[], pids: readonly number[], sockets: number) {
   const agents = urls.map(() => new HttpAgent({ keepAlive: true, maxSockets: Math.ceil(sockets / urls.length) }));
-  const call = (i: number, method: string, path: string, token: string, body?: unknown) =>
+  const call = (i: number, method: string, path: string, token: string, body?: unknown, retried = false): Promise<HttpResult> =>
     new Promise<HttpResult>((resolve, reject) => {
       const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
       const headers: Record<string, string | number> = { authorization: `Bearer ${token}` };
@@ -75,7 +75,14 @@ function httpClients(urls: readonly string[], pids: readonly number[], sockets: 
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       });
-      req.on('error', (error) => {
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive socket the server closed after its idle timeout just as we reused it (one
+        // instance was slow, so the others' sockets sat idle): the request never reached the server,
+        // and Node's documentation advises sending it again.
+        if (req.reusedSocket && error.code === 'ECONNRESET' && !retried) {
+          call(i, method, path, token, body, true).then(resolve, reject);
+          return;
+        }
         const alive = (() => {
           try {
             process.kill(pids[k], 0);
