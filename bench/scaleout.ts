@@ -260,6 +260,8 @@ async function runConfiguration(base: string, instances: number): Promise<RunFig
     for (const row of doubleAudits.rows) problems.push(`${row.n} audit records "${row.activity}" written more than once`);
     const deliveries = await sql<{ state: string; n: number }>`select state, count(*) as n from outbox_deliveries group by state`.execute(db);
     for (const row of deliveries.rows) if (row.state !== 'done') problems.push(`${row.n} outbox deliveries ${row.state}`);
+    const retried = Number((await sql<{ n: number }>`select count(*) as n from outbox_deliveries where attempts > 1`.execute(db)).rows[0].n);
+    if (retried > 0) console.log(`(${instances} instance(s): ${retried} outbox deliveries took more than one attempt: a failure, a lost lease or a deadlock)`);
     const events = Number((await sql<{ n: number }>`select count(*) as n from outbox_events where "createdDateTime" >= ${runStarted}`.execute(db)).rows[0].n);
     const expectedEvents = requestCount * 4; // submitted, stage started, stage decided, delivered
     if (events !== expectedEvents) problems.push(`${events} events, expected ${expectedEvents} (submitted, stage started, decided, delivered per request)`);
