@@ -12,6 +12,7 @@ import { createAccessPackage } from '../bot/commands/accessPackages/createAccess
 import { createAccessPackageBody } from '../bot/commands/accessPackages/schemas';
 import { auditRow, type AuditEntry } from '../bot/commands/audit';
 import { policyColumns } from '../bot/commands/policies/checkPolicyDefinition';
+import { requestorScopeRows } from '../bot/commands/requests/applicablePolicies';
 import { createPolicyBody } from '../bot/commands/policies/schemas';
 import { loadConfig } from '../bot/config';
 import { type CommandContext, newId, systemClock } from '../bot/context';
@@ -24,6 +25,7 @@ import { type Portier, startPortier } from '../bot/server';
 import type {
   AccessPackagesTable,
   AssignmentPoliciesTable,
+  PolicyRequestorScopesTable,
   CatalogsTable,
   Database,
   DirectoryAuditsTable,
@@ -268,7 +270,7 @@ async function insertBatched<T extends keyof Database & string>(tx: Transaction<
 /**
  * 200 catalogs, each with a team (group + its site, in the directory) onboarded as two resources
  * (group: Member/Owner; site: Owners/Visitors/Members; one root scope each), 100 packages granting
- * one or two of those roles, one policy per package, and the audit records and resource requests
+ * one or two of those roles, one policy per package (with its requestor scopes), and the audit records and resource requests
  * the commands would have written. Batched inserts, 20 catalogs per transaction.
  */
 export async function seedCatalogs(portier: Portier, principal: Principal): Promise<Seeded> {
@@ -304,6 +306,7 @@ export async function seedCatalogs(portier: Portier, principal: Principal): Prom
       access_packages: [] as AccessPackagesTable[],
       resource_role_scopes: [] as ResourceRoleScopesTable[],
       assignment_policies: [] as AssignmentPoliciesTable[],
+      policy_requestor_scopes: [] as PolicyRequestorScopesTable[],
       directory_audits: [] as DirectoryAuditsTable[],
     };
     const audit = async (iso: string, entry: AuditEntry) => rows.directory_audits.push(auditRow(ctxAt(iso), entry));
@@ -438,6 +441,7 @@ export async function seedCatalogs(portier: Portier, principal: Principal): Prom
           modifiedDateTime: policyCreated,
         };
         rows.assignment_policies.push(policy);
+        rows.policy_requestor_scopes.push(...requestorScopeRows(policy));
         await audit(policyCreated, {
           activityDisplayName: 'Create access package assignment policy',
           operationType: 'Add',

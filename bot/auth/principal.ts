@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { UnauthorizedError } from '../domain/errors';
+import { prepared } from '../store/prepared';
 import type { Database, RoleAssignmentsTable, UsersTable } from '../store/schema';
 
 /** Who is calling, resolved from a verified token against our directory. */
@@ -41,11 +42,11 @@ export async function resolvePrincipal(db: Kysely<Database>, identity: VerifiedI
   const isHomeTenant = (homeTenantId ?? (await readHomeTenantId(db))) === identity.tenantId;
   const email = (identity.email ?? identity.userPrincipalName ?? '').toLowerCase() || null;
   // The usual case takes one query: the user with their role assignments.
-  const found = await loadUserWithRoles(db, isHomeTenant ? { id: identity.objectId } : { homeTenantId: identity.tenantId, homeObjectId: identity.objectId });
+  const found = await loadUserWithRoles(db, isHomeTenant ? { id: identity.objectId } : { tenantId: identity.tenantId, objectId: identity.objectId });
   let user = found?.user;
   let assignments = found?.roles;
   if (!user && !isHomeTenant && email) {
-    const invited = await db.selectFrom('users').selectAll().where('mailLower', '=', email).where('userType', '=', 'Guest').where('homeTenantId', 'is', null).executeTakeFirst();
+    const invited = await invitedGuest.first(db, { email });
     if (invited && (await domainBelongsToTenant(db, email, identity.tenantId))) {
       await db
         .updateTable('users')
@@ -117,19 +118,24 @@ async function recordSignIn(db: Kysely<Database>, user: Pick<UsersTable, 'id' | 
 type RoleRow = Pick<RoleAssignmentsTable, 'provider' | 'roleDefinitionId' | 'appScopeId'>;
 
 /** A user matching every column of `match`, with their role assignments, in one query. */
-async function loadUserWithRoles(db: Kysely<Database>, match: Partial<Record<'id' | 'homeTenantId' | 'homeObjectId', string>>): Promise<{ user: UsersTable; roles: RoleRow[] } | undefined> {
-  let query = db
-    .selectFrom('users as u')
-    .leftJoin('role_assignments as r', 'r.principalId', 'u.id')
-    .selectAll('u')
-    .select(['r.provider as roleProvider', 'r.roleDefinitionId as roleDefinitionId', 'r.appScopeId as roleAppScopeId']);
-  for (const [column, value] of Object.entries(match)) query = query.where(`u.${column as 'id'}`, '=', value);
-  const rows = await query.execute();
+async function loadUserWithRoles(db: Kysely<Database>, match: { id: string } | { tenantId: string; objectId: string }): Promise<{ user: UsersTable; roles: RoleRow[] } | undefined> {
+  const rows = 'id' in match ? await userWithRolesById.all(db, match) : await userWithRolesByHome.all(db, match);
   if (rows.length === 0) return undefined;
   const { roleProvider: _p, roleDefinitionId: _d, roleAppScopeId: _a, ...user } = rows[0];
   const roles = rows.flatMap((r) => (r.roleProvider && r.roleDefinitionId && r.roleAppScopeId ? [{ provider: r.roleProvider, roleDefinitionId: r.roleDefinitionId, appScopeId: r.roleAppScopeId }] : []));
   return { user: user as UsersTable, roles };
 }
+
+const userWithRoles = (db: Kysely<Database>) =>
+  db
+    .selectFrom('users as u')
+    .leftJoin('role_assignments as r', 'r.principalId', 'u.id')
+    .selectAll('u')
+    .select(['r.provider as roleProvider', 'r.roleDefinitionId as roleDefinitionId', 'r.appScopeId as roleAppScopeId']);
+const userWithRolesById = prepared((db, p: { id: string }) => userWithRoles(db).where('u.id', '=', p.id));
+const userWithRolesByHome = prepared((db, p: { tenantId: string; objectId: string }) => userWithRoles(db).where('u.homeTenantId', '=', p.tenantId).where('u.homeObjectId', '=', p.objectId));
+/** A guest invited by address who has not signed in yet (no home account bound). */
+const invitedGuest = prepared((db, p: { email: string }) => db.selectFrom('users').selectAll().where('mailLower', '=', p.email).where('userType', '=', 'Guest').where('homeTenantId', 'is', null));
 
 /** True when `email`'s domain is a domain of `tenantId`: a known partner tenant, or a connected organization naming both. */
 async function domainBelongsToTenant(db: Kysely<Database>, email: string, tenantId: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 import type { DirectoryAuditsTable } from '../store/schema';
 import type { CommandContext, Tx } from '../context';
 import { newId } from '../context';
+import { insertRows } from '../store/prepared';
 
 export interface AuditTarget {
   id: string;
@@ -25,7 +26,7 @@ export interface AuditEntry {
  * is never without its record, nor a record without its change.
  */
 export async function writeAudit(tx: Tx, ctx: CommandContext, entry: AuditEntry): Promise<void> {
-  await tx.insertInto('directory_audits').values(auditRow(ctx, entry)).execute();
+  await insertRows(tx, 'directory_audits', [auditRow(ctx, entry)]);
 }
 
 /**

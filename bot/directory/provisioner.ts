@@ -1,5 +1,6 @@
 import type { Tx } from '../context';
 import { newId } from '../context';
+import { insertRows, prepared } from '../store/prepared';
 import type { AssignmentGrantsTable, SubjectsTable, UsersTable } from '../store/schema';
 
 /**
@@ -15,17 +16,18 @@ export async function inviteGuest(tx: Tx, subject: SubjectsTable, now: Date): Pr
   // The person may have become a guest some other way meanwhile (an invitation, an earlier delivery).
   const byHome =
     subject.homeTenantId && subject.homeObjectId
-      ? await tx.selectFrom('users').select('id').where('homeTenantId', '=', subject.homeTenantId).where('homeObjectId', '=', subject.homeObjectId).executeTakeFirst()
+      ? await userByHome.first(tx, { tenantId: subject.homeTenantId, objectId: subject.homeObjectId })
       : undefined;
-  const byMail = !byHome && subject.emailLower ? await tx.selectFrom('users').select('id').where('mailLower', '=', subject.emailLower).executeTakeFirst() : undefined;
+  const byMail = !byHome && subject.emailLower ? await userByMail.first(tx, { mailLower: subject.emailLower }) : undefined;
   const existing = byHome ?? byMail;
   if (existing) return existing.id;
   if (!subject.email) throw new ProvisioningError(`The subject '${subject.id}' has no email address to invite.`);
-  const home = await tx.selectFrom('tenants').select(['domains']).where('isHome', '=', 1).executeTakeFirstOrThrow();
+  const home = await homeDomains.first(tx, {});
+  if (!home) throw new ProvisioningError('The directory has no home tenant.');
   const homeDomain = (JSON.parse(home.domains) as string[])[0];
   const [local, domain] = subject.email.toLowerCase().split('@');
   const organization = subject.connectedOrganizationId
-    ? await tx.selectFrom('connected_organizations').select('displayName').where('id', '=', subject.connectedOrganizationId).executeTakeFirst()
+    ? await organizationName.first(tx, { id: subject.connectedOrganizationId })
     : undefined;
   const user: UsersTable = {
     id: newId(),
@@ -52,19 +54,25 @@ export async function inviteGuest(tx: Tx, subject: SubjectsTable, now: Date): Pr
     lastSignInDateTime: null,
     blockedDateTime: null,
   };
-  await tx.insertInto('users').values(user).execute();
+  await insertRows(tx, 'users', [user]);
   // The connected organization's internal sponsors sponsor its guests.
   if (subject.connectedOrganizationId) {
-    const sponsors = await tx
-      .selectFrom('connected_organization_sponsors')
-      .select('sponsorId')
-      .where('connectedOrganizationId', '=', subject.connectedOrganizationId)
-      .where('kind', '=', 'internal')
-      .execute();
-    if (sponsors.length > 0) await tx.insertInto('user_sponsors').values(sponsors.map((s) => ({ userId: user.id, sponsorId: s.sponsorId }))).onConflict((oc) => oc.doNothing()).execute();
+    const sponsors = await internalSponsors.all(tx, { organizationId: subject.connectedOrganizationId });
+    if (sponsors.length > 0) await insertRows(tx, 'user_sponsors', sponsors.map((s) => ({ userId: user.id, sponsorId: s.sponsorId })), { onConflictDoNothing: [] });
   }
   return user.id;
 }
+
+const userByHome = prepared((db, p: { tenantId: string; objectId: string }) => db.selectFrom('users').select('id').where('homeTenantId', '=', p.tenantId).where('homeObjectId', '=', p.objectId));
+const userByMail = prepared((db, p: { mailLower: string }) => db.selectFrom('users').select('id').where('mailLower', '=', p.mailLower));
+const homeDomains = prepared((db) => db.selectFrom('tenants').select(['domains']).where('isHome', '=', 1));
+const organizationName = prepared((db, p: { id: string }) => db.selectFrom('connected_organizations').select('displayName').where('id', '=', p.id));
+const internalSponsors = prepared((db, p: { organizationId: string }) =>
+  db.selectFrom('connected_organization_sponsors').select('sponsorId').where('connectedOrganizationId', '=', p.organizationId).where('kind', '=', 'internal'),
+);
+const groupExists = prepared((db, p: { id: string }) => db.selectFrom('groups').select('id').where('id', '=', p.id));
+const siteByUrl = prepared((db, p: { webUrl: string }) => db.selectFrom('sites').select('id').where('webUrl', '=', p.webUrl));
+const siteGroup = prepared((db, p: { siteId: string; id: string }) => db.selectFrom('site_groups').select('id').where('siteId', '=', p.siteId).where('id', '=', p.id));
 
 type Grant = Pick<AssignmentGrantsTable, 'originSystem' | 'resourceOriginId' | 'roleOriginId'>;
 
@@ -72,18 +80,16 @@ type Grant = Pick<AssignmentGrantsTable, 'originSystem' | 'resourceOriginId' | '
 export async function grantRole(tx: Tx, grant: Grant, userId: string): Promise<void> {
   if (grant.originSystem === 'AadGroup') {
     const [role, groupId] = splitGroupRole(grant.roleOriginId, grant.resourceOriginId);
-    const group = await tx.selectFrom('groups').select('id').where('id', '=', groupId).executeTakeFirst();
-    if (!group) throw new ProvisioningError(`The group '${groupId}' no longer exists.`);
-    if (role === 'Owner') await tx.insertInto('group_owners').values({ groupId, ownerId: userId }).onConflict((oc) => oc.doNothing()).execute();
-    else await tx.insertInto('group_members').values({ groupId, memberId: userId }).onConflict((oc) => oc.doNothing()).execute();
+    if (!(await groupExists.first(tx, { id: groupId }))) throw new ProvisioningError(`The group '${groupId}' no longer exists.`);
+    if (role === 'Owner') await insertRows(tx, 'group_owners', [{ groupId, ownerId: userId }], { onConflictDoNothing: [] });
+    else await insertRows(tx, 'group_members', [{ groupId, memberId: userId }], { onConflictDoNothing: [] });
     return;
   }
   if (grant.originSystem === 'SharePointOnline') {
-    const site = await tx.selectFrom('sites').select('id').where('webUrl', '=', grant.resourceOriginId).executeTakeFirst();
+    const site = await siteByUrl.first(tx, { webUrl: grant.resourceOriginId });
     if (!site) throw new ProvisioningError(`The site '${grant.resourceOriginId}' no longer exists.`);
-    const siteGroup = await tx.selectFrom('site_groups').select('id').where('siteId', '=', site.id).where('id', '=', grant.roleOriginId).executeTakeFirst();
-    if (!siteGroup) throw new ProvisioningError(`The site '${grant.resourceOriginId}' has no role '${grant.roleOriginId}' any more.`);
-    await tx.insertInto('site_group_members').values({ siteId: site.id, siteGroupId: grant.roleOriginId, userId }).onConflict((oc) => oc.doNothing()).execute();
+    if (!(await siteGroup.first(tx, { siteId: site.id, id: grant.roleOriginId }))) throw new ProvisioningError(`The site '${grant.resourceOriginId}' has no role '${grant.roleOriginId}' any more.`);
+    await insertRows(tx, 'site_group_members', [{ siteId: site.id, siteGroupId: grant.roleOriginId, userId }], { onConflictDoNothing: [] });
     return;
   }
   throw new ProvisioningError(`Resources of type '${grant.originSystem}' cannot be provisioned.`);

@@ -1,6 +1,7 @@
 import type { Tx } from '../context';
 import { newId } from '../context';
 import { sponsorsOf } from '../commands/guests/guests';
+import { insertRows, prepared } from '../store/prepared';
 import type { EventConsumer } from './consumer';
 import { allEventTypes, eventTypes, type EventType } from './types';
 
@@ -20,28 +21,29 @@ export const notifierConsumer: EventConsumer = {
   handle: async (event, { tx, now }) => {
     // Handled already (a delivery handed out again): who the recipients are may have changed since —
     // a partner became a guest — so the first resolution stands rather than adding to it.
-    const handled = await tx.selectFrom('notifications').select('id').where('eventId', '=', event.id).limit(1).executeTakeFirst();
-    if (handled) return;
+    if (await handledEvent.first(tx, { eventId: event.id })) return;
     const recipients = await recipientsOf(tx, event.type as EventType, event.data);
     if (recipients.size === 0) return;
-    await tx
-      .insertInto('notifications')
-      .values(
-        [...recipients].map(([recipientId, roles]) => ({
-          id: newId(),
-          eventId: event.id,
-          eventType: event.type,
-          recipientId,
-          subjectId: event.subjectId,
-          payload: JSON.stringify({ ...event.data, recipientRoles: [...roles].sort() }),
-          createdDateTime: now.toISOString(),
-          sentDateTime: null,
-        })),
-      )
-      .onConflict((oc) => oc.columns(['eventId', 'recipientId']).doNothing())
-      .execute();
+    await insertRows(
+      tx,
+      'notifications',
+      [...recipients].map(([recipientId, roles]) => ({
+        id: newId(),
+        eventId: event.id,
+        eventType: event.type,
+        recipientId,
+        subjectId: event.subjectId,
+        payload: JSON.stringify({ ...event.data, recipientRoles: [...roles].sort() }),
+        createdDateTime: now.toISOString(),
+        sentDateTime: null,
+      })),
+      { onConflictDoNothing: ['eventId', 'recipientId'] },
+    );
   },
 };
+
+const handledEvent = prepared((db, p: { eventId: string }) => db.selectFrom('notifications').select('id').where('eventId', '=', p.eventId).limit(1));
+const subjectsById = prepared((db, p: { first: string; second: string }) => db.selectFrom('subjects').select(['id', 'objectId']).where('id', 'in', [p.first, p.second]));
 
 type Payload = Record<string, unknown>;
 /** recipient id → why they are told. */
@@ -129,7 +131,8 @@ function ids(value: unknown): string[] | undefined {
 async function subjectRecipients(tx: Tx, subjectIds: readonly (string | null)[]): Promise<Map<string, string>> {
   const wanted = [...new Set(subjectIds.filter((id): id is string => !!id))];
   if (wanted.length === 0) return new Map();
-  const rows = await tx.selectFrom('subjects').select(['id', 'objectId']).where('id', 'in', wanted).execute();
+  // One or two subjects (target, requestor): one compiled query for both cases.
+  const rows = wanted.length <= 2 ? await subjectsById.all(tx, { first: wanted[0], second: wanted[1] ?? wanted[0] }) : await tx.selectFrom('subjects').select(['id', 'objectId']).where('id', 'in', wanted).execute();
   return new Map(rows.map((r) => [r.id, r.objectId ?? r.id]));
 }
 
@@ -159,9 +162,11 @@ async function assignmentTarget(tx: Tx, payload: Payload): Promise<string | null
   return (await subjectRecipients(tx, [targetId])).get(targetId) ?? null;
 }
 
+const approversOfStage = prepared((db, p: { stageId: string }) => db.selectFrom('approval_stage_approvers').select('userId').where('stageId', '=', p.stageId));
+
 async function stageApprovers(tx: Tx, stageId: string | null): Promise<string[]> {
   if (!stageId) return [];
-  return (await tx.selectFrom('approval_stage_approvers').select('userId').where('stageId', '=', stageId).execute()).map((r) => r.userId);
+  return (await approversOfStage.all(tx, { stageId })).map((r) => r.userId);
 }
 
 /** Approvers of the request's stages that started and that no person decided. */

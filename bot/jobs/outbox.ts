@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { newId, type Tx } from '../context';
 import type { Dialect } from '../store/db';
+import { insertRows, prepared } from '../store/prepared';
 import type { Database, OutboxDeliveriesTable, OutboxEventsTable } from '../store/schema';
 
 /**
@@ -24,15 +25,16 @@ export type Subscriptions = Readonly<Record<string, readonly string[]>>;
 export async function emitEvent(tx: Tx | Kysely<Database>, event: DomainEvent, options: { now: Date; subscriptions: Subscriptions }): Promise<string> {
   const id = newId();
   const now = options.now.toISOString();
-  await tx.insertInto('outbox_events').values({ id, type: event.type, subjectId: event.subjectId, payload: JSON.stringify(event.payload), createdDateTime: now }).execute();
+  await insertRows(tx, 'outbox_events', [{ id, type: event.type, subjectId: event.subjectId, payload: JSON.stringify(event.payload), createdDateTime: now }]);
   const consumers = Object.entries(options.subscriptions)
     .filter(([, types]) => types.includes(event.type))
     .map(([consumer]) => consumer);
   if (consumers.length > 0) {
-    await tx
-      .insertInto('outbox_deliveries')
-      .values(consumers.map((consumer) => ({ eventId: id, consumer, state: 'pending' as const, availableAt: now, attempts: 0, leaseOwner: null, leaseUntil: null, lastError: null, handledDateTime: null })))
-      .execute();
+    await insertRows(
+      tx,
+      'outbox_deliveries',
+      consumers.map((consumer) => ({ eventId: id, consumer, state: 'pending' as const, availableAt: now, attempts: 0, leaseOwner: null, leaseUntil: null, lastError: null, handledDateTime: null })),
+    );
   }
   return id;
 }
@@ -77,17 +79,20 @@ export async function claimDeliveries(
 /** Marks a claimed delivery handled inside the consumer's transaction, only while the claim is ours. */
 export async function completeDelivery(tx: Tx, delivery: Pick<OutboxDeliveriesTable, 'eventId' | 'consumer' | 'leaseOwner' | 'leaseUntil'>, now: Date): Promise<boolean> {
   if (!delivery.leaseOwner || !delivery.leaseUntil) return false;
-  const result = await tx
-    .updateTable('outbox_deliveries')
-    .set({ state: 'done', handledDateTime: now.toISOString(), leaseOwner: null, leaseUntil: null })
-    .where('eventId', '=', delivery.eventId)
-    .where('consumer', '=', delivery.consumer)
-    .where('state', '=', 'pending')
-    .where('leaseOwner', '=', delivery.leaseOwner)
-    .where('leaseUntil', '=', delivery.leaseUntil)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  const changed = await completeDeliveryQuery.run(tx, { eventId: delivery.eventId, consumer: delivery.consumer, leaseOwner: delivery.leaseOwner, leaseUntil: delivery.leaseUntil, now: now.toISOString() });
+  return changed === 1;
 }
+
+const completeDeliveryQuery = prepared((db, p: { eventId: string; consumer: string; leaseOwner: string; leaseUntil: string; now: string }) =>
+  db
+    .updateTable('outbox_deliveries')
+    .set({ state: 'done', handledDateTime: p.now, leaseOwner: null, leaseUntil: null })
+    .where('eventId', '=', p.eventId)
+    .where('consumer', '=', p.consumer)
+    .where('state', '=', 'pending')
+    .where('leaseOwner', '=', p.leaseOwner)
+    .where('leaseUntil', '=', p.leaseUntil),
+);
 
 /** Records a failed attempt: retried at `retryAt`, or given up (`failed`) after `maxAttempts`. */
 export async function failDelivery(db: Kysely<Database>, delivery: Pick<OutboxDeliveriesTable, 'eventId' | 'consumer' | 'leaseOwner' | 'attempts'>, error: string, retryAt: Date, maxAttempts: number): Promise<void> {

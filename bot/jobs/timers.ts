@@ -2,6 +2,7 @@ import { PostgresAdapter, sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { newId, type Tx } from '../context';
 import type { Dialect } from '../store/db';
+import { prepared } from '../store/prepared';
 import type { Database, TimersTable } from '../store/schema';
 
 /**
@@ -30,14 +31,15 @@ export async function scheduleTimer(tx: Tx | Kysely<Database>, spec: TimerSpec, 
     lastError: null,
     createdDateTime: now.toISOString(),
   };
-  await tx
-    .insertInto('timers')
-    .values(values)
-    .onConflict((oc) =>
-      oc.columns(['kind', 'subjectId']).doUpdateSet({ id: values.id, dueAt: values.dueAt, payload: values.payload, attempts: 0, leaseOwner: null, leaseUntil: null, lastError: null }),
-    )
-    .execute();
+  await upsertTimer.run(tx, values);
 }
+
+const upsertTimer = prepared((db, p: TimersTable) =>
+  db
+    .insertInto('timers')
+    .values({ id: p.id, kind: p.kind, subjectId: p.subjectId, dueAt: p.dueAt, payload: p.payload, attempts: p.attempts, leaseOwner: p.leaseOwner, leaseUntil: p.leaseUntil, lastError: p.lastError, createdDateTime: p.createdDateTime })
+    .onConflict((oc) => oc.columns(['kind', 'subjectId']).doUpdateSet({ id: p.id, dueAt: p.dueAt, payload: p.payload, attempts: 0, leaseOwner: null, leaseUntil: null, lastError: null })),
+);
 
 /** Cancels the timer of `kind` for `subjectId` (nothing happens when there is none); see `cancelTimers`. */
 export function cancelTimer(tx: Tx | Kysely<Database>, kind: string, subjectId: string): Promise<void> {
@@ -93,14 +95,12 @@ export async function claimDueTimers(db: Kysely<Database>, dialect: Dialect, opt
  */
 export async function completeTimer(tx: Tx, timer: Pick<TimersTable, 'id' | 'leaseOwner' | 'leaseUntil'>): Promise<boolean> {
   if (!timer.leaseOwner || !timer.leaseUntil) return false;
-  const result = await tx
-    .deleteFrom('timers')
-    .where('id', '=', timer.id)
-    .where('leaseOwner', '=', timer.leaseOwner)
-    .where('leaseUntil', '=', timer.leaseUntil)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows) === 1;
+  return (await completeTimerQuery.run(tx, { id: timer.id, leaseOwner: timer.leaseOwner, leaseUntil: timer.leaseUntil })) === 1;
 }
+
+const completeTimerQuery = prepared((db, p: { id: string; leaseOwner: string; leaseUntil: string }) =>
+  db.deleteFrom('timers').where('id', '=', p.id).where('leaseOwner', '=', p.leaseOwner).where('leaseUntil', '=', p.leaseUntil),
+);
 
 /** Records a failed run and keeps the timer leased until `retryAt`, when it is due again. */
 export async function failTimer(db: Kysely<Database>, timer: Pick<TimersTable, 'id' | 'leaseOwner'>, error: string, retryAt: Date): Promise<void> {

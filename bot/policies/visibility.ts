@@ -4,8 +4,8 @@ import type { Tx } from '../context';
 import { catalogScope, catalogScopedRoles } from '../domain/roles';
 import type { Database } from '../store/schema';
 import type { Cardinality, Scope, Visibility } from '../graph/odata/engine';
-import { requestablePolicies } from '../commands/requests/applicablePolicies';
-import { requesterOfPrincipal, subjectOfPrincipal } from '../commands/requests/subjects';
+import { requestablePackages } from '../commands/requests/applicablePolicies';
+import { type Requester, requesterOfPrincipal, subjectOfPrincipal } from '../commands/requests/subjects';
 import { can, catalogsWithRole, isAdmin } from './index';
 
 /**
@@ -50,7 +50,7 @@ function inCatalogs(column: string, catalogIds: readonly string[]): Scope | null
 /** Per-request facts the scopes need, each loaded at most once and only when a scope needs it. */
 class Facts {
   private subject?: Promise<string | null>;
-  private requestable?: Promise<string[]>;
+  private requester?: Promise<Requester | null>;
   constructor(private readonly ctx: ReadContext) {}
 
   /** The caller's accessPackageSubject id (requests and assignments are theirs through it). */
@@ -59,14 +59,14 @@ class Facts {
     return this.subject;
   }
 
-  /** Packages a policy lets the caller request (the direct link works for them, hidden or not). */
-  requestablePackageIds(): Promise<string[]> {
-    this.requestable ??= (async () => {
-      if (this.ctx.principal.userType === 'System') return [];
-      const requester = await requesterOfPrincipal(this.ctx.db, this.ctx.principal);
-      return [...(await requestablePolicies(this.ctx.db, requester)).keys()];
-    })();
-    return this.requestable;
+  /**
+   * Packages a policy lets the caller request (the direct link works for them, hidden or not), as a
+   * SQL scope: the policies' requestor scopes matched in the query, per package it looks at.
+   */
+  async requestablePackages(): Promise<Scope | null> {
+    this.requester ??= this.ctx.principal.userType === 'System' ? Promise.resolve(null) : requesterOfPrincipal(this.ctx.db, this.ctx.principal);
+    const requester = await this.requester;
+    return requester && requestablePackages(requester);
   }
 }
 
@@ -129,9 +129,7 @@ function staffOnly(column: string): ScopeRule {
  */
 const accessPackageScope: ScopeRule = async (p, facts) => {
   if (isAdmin(p)) return undefined;
-  const requestable = await facts.requestablePackageIds();
-  const link: Scope | null = requestable.length === 0 ? null : (alias) => sql`${col(alias, 'id')} in (${sql.join(requestable)})`;
-  return anyOf(await relatedPackages(p, facts, 'requested'), link);
+  return anyOf(await relatedPackages(p, facts, 'requested'), await facts.requestablePackages());
 };
 
 /**
@@ -310,7 +308,7 @@ export class ReadScopes implements Visibility {
   }
 }
 
-/** The read rules for the caller of `ctx`; each instance loads its facts (subject, requestable packages) at most once. */
+/** The read rules for the caller of `ctx`; each instance loads its facts (subject, requester) at most once. */
 export function readScopes(ctx: ReadContext): ReadScopes {
   return new ReadScopes(ctx);
 }

@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, PostgresIntrospector, SqliteDialect, sql } from 'kysely';
 import type { DatabaseIntrospector, DatabaseMetadataOptions, SchemaMetadata, TableMetadata } from 'kysely';
 import { Pool } from 'pg';
+import { backstopCheckpointFrames, type Checkpointer, defaultWalLimitBytes, startCheckpointer } from './checkpoint';
 import { defaultReadTimeoutMs, readDeadlinePlugin, registerDeadlineFunction } from './deadline';
 import { migrateToLatest } from './migrations';
 import type { Database } from './schema';
@@ -34,9 +35,10 @@ export interface Store {
  */
 export async function openStore(url: string, options: { readTimeoutMs?: number } = {}): Promise<Store> {
   const readTimeoutMs = options.readTimeoutMs ?? defaultReadTimeoutMs;
-  const { db, readDb, dialect, schema } = url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length)) : await openPostgres(url, readTimeoutMs);
+  const { db, readDb, dialect, schema, checkpointer } = url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length)) : await openPostgres(url, readTimeoutMs);
   const close = async () => {
     if (readDb !== db) await readDb.destroy();
+    await checkpointer?.stop();
     await db.destroy();
   };
   try {
@@ -53,6 +55,7 @@ interface Opened {
   readDb: Kysely<Database>;
   dialect: Dialect;
   schema?: string;
+  checkpointer?: Checkpointer;
 }
 
 function openSqlite(file: string): Opened {
@@ -65,10 +68,17 @@ function openSqlite(file: string): Opened {
   // 64 MB of page cache (the default is 2 MB): large sweeps and indexes stay in memory.
   connection.pragma('cache_size = -65536');
   connection.pragma('temp_store = MEMORY');
+  // Checkpoints run in a worker thread, not inside whichever commit fills the WAL (see checkpoint.ts).
+  let checkpointer: Checkpointer | undefined;
+  if (file !== ':memory:') {
+    connection.pragma(`wal_autocheckpoint = ${backstopCheckpointFrames}`);
+    connection.pragma(`journal_size_limit = ${defaultWalLimitBytes}`);
+    checkpointer = startCheckpointer(resolve(file));
+  }
   tuneForKysely(connection);
   registerDeadlineFunction(connection);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
-  return { db, readDb: db, dialect: 'sqlite' };
+  return { db, readDb: db, dialect: 'sqlite', checkpointer };
 }
 
 async function openPostgres(url: string, readTimeoutMs: number): Promise<Opened> {

@@ -629,6 +629,54 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('notifications_teams_due').on('notifications').columns(['teamsState', 'teamsNextAttemptDateTime']).execute();
     },
   },
+  '0007_policy_requestor_scopes': {
+    async up(db: AnyDb) {
+      // Who may request through each policy, one row per target, so "which packages may this person
+      // request" is an indexed query instead of parsing every policy (schema.ts, PolicyRequestorScopesTable).
+      await db.schema
+        .createTable('policy_requestor_scopes')
+        .addColumn('policyId', 'text', (c) => c.notNull().references('assignment_policies.id').onDelete('cascade'))
+        .addColumn('accessPackageId', 'text', (c) => c.notNull())
+        .addColumn('catalogId', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('subjectId', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('policy_requestor_scopes_pk', ['policyId', 'kind', 'subjectId'])
+        .execute();
+      // From a package (is it requestable? a page of packages) and from a person (everything they may request).
+      await db.schema.createIndex('policy_requestor_scopes_package').on('policy_requestor_scopes').columns(['accessPackageId', 'kind', 'subjectId', 'catalogId']).execute();
+      await db.schema.createIndex('policy_requestor_scopes_subject').on('policy_requestor_scopes').columns(['kind', 'subjectId', 'accessPackageId', 'catalogId']).execute();
+      // The policies that exist already. This copy of the derivation is history: it stays as it is when
+      // today's (requestorScopeRows in bot/commands/requests/applicablePolicies.ts) changes.
+      const policies = await sql<{ id: string; accessPackageId: string; catalogId: string; allowedTargetScope: string; specificAllowedTargets: string; requestorSettings: string }>`
+        select "id", "accessPackageId", "catalogId", "allowedTargetScope", "specificAllowedTargets", "requestorSettings" from "assignment_policies"`.execute(db);
+      const everyone = ['allMemberUsers', 'allDirectoryUsers', 'allConfiguredConnectedOrganizationUsers', 'allExternalUsers'];
+      const rows: Array<{ policyId: string; accessPackageId: string; catalogId: string; kind: string; subjectId: string }> = [];
+      for (const p of policies.rows) {
+        if ((JSON.parse(p.requestorSettings) as { enableTargetsToSelfAddAccess?: boolean }).enableTargetsToSelfAddAccess !== true) continue;
+        const targets = JSON.parse(p.specificAllowedTargets) as Array<{ '@odata.type': string; userId?: string; groupId?: string; connectedOrganizationId?: string }>;
+        const seen = new Set<string>();
+        const add = (kind: string, subjectId: string) => {
+          if (seen.has(`${kind}|${subjectId}`)) return;
+          seen.add(`${kind}|${subjectId}`);
+          rows.push({ policyId: p.id, accessPackageId: p.accessPackageId, catalogId: p.catalogId, kind, subjectId });
+        };
+        if (everyone.includes(p.allowedTargetScope)) add(p.allowedTargetScope, '');
+        for (const t of targets) {
+          if (p.allowedTargetScope === 'specificDirectoryUsers' && t['@odata.type'] === '#microsoft.graph.singleUser' && t.userId) add('singleUser', t.userId);
+          if (p.allowedTargetScope === 'specificDirectoryUsers' && t['@odata.type'] === '#microsoft.graph.groupMembers' && t.groupId) add('groupMembers', t.groupId);
+          if (p.allowedTargetScope === 'specificConnectedOrganizationUsers' && t['@odata.type'] === '#microsoft.graph.connectedOrganizationMembers' && t.connectedOrganizationId) {
+            add('connectedOrganizationMembers', t.connectedOrganizationId);
+          }
+        }
+      }
+      for (let i = 0; i < rows.length; i += 1000) {
+        await db
+          .insertInto('policy_requestor_scopes' as never)
+          .values(rows.slice(i, i + 1000) as never)
+          .execute();
+      }
+    },
+  },
 };
 
 class CodeMigrationProvider implements MigrationProvider {

@@ -555,6 +555,25 @@ export interface OutboxDeliveriesTable {
   handledDateTime: DateTimeText | null;
 }
 
+/**
+ * Who may request for themselves through a policy, derived from the policy's own columns
+ * (`allowedTargetScope`, `specificAllowedTargets`, `requestorSettings.enableTargetsToSelfAddAccess`)
+ * and written in the transaction that writes the policy (deleted with it by the foreign key), so
+ * "which packages may this person request" is one indexed query. One row per target: `kind` is a
+ * scope that covers everyone of a kind (`allMemberUsers`, `allDirectoryUsers`,
+ * `allConfiguredConnectedOrganizationUsers`, `allExternalUsers`; `subjectId` ''), or one target of
+ * a specific scope (`singleUser` a user id, `groupMembers` a group id, `connectedOrganizationMembers`
+ * a connected organization id). Policies nobody requests through (self-add off, `notSpecified`) have
+ * no rows. A policy's package and catalog never change.
+ */
+export interface PolicyRequestorScopesTable {
+  policyId: string;
+  accessPackageId: string;
+  catalogId: string;
+  kind: string;
+  subjectId: string;
+}
+
 export interface Database {
   tenants: TenantsTable;
   external_accounts: ExternalAccountsTable;
@@ -579,6 +598,7 @@ export interface Database {
   incompatible_access_packages: IncompatibleAccessPackagesTable;
   incompatible_groups: IncompatibleGroupsTable;
   assignment_policies: AssignmentPoliciesTable;
+  policy_requestor_scopes: PolicyRequestorScopesTable;
   assignments: AssignmentsTable;
   assignment_grants: AssignmentGrantsTable;
   subjects: SubjectsTable;

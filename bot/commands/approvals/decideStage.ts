@@ -3,6 +3,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { emit } from '../../events/emit';
 import { eventTypes } from '../../events/types';
 import { readScopes } from '../../policies/visibility';
+import { prepared } from '../../store/prepared';
 import { writeAudit } from '../audit';
 import type { ApprovalStage } from '../policies/schemas';
 import type { DecideStageInput } from '../requests/schemas';
@@ -19,13 +20,13 @@ export async function decideStage(ctx: CommandContext, approvalId: string, stage
   await inTransaction(ctx, async (tx) => {
     // The request first (locked on PostgreSQL), like every step that moves a request on.
     const request = await lockRequest(tx, ctx, approvalId);
-    const stage = request ? await tx.selectFrom('approval_stages').selectAll().where('id', '=', stageId).where('requestId', '=', approvalId).executeTakeFirst() : undefined;
+    const stage = request ? await stageOfRequest.first(tx, { stageId, requestId: approvalId }) : undefined;
     if (!stage || !request) throw new NotFoundError(`No approval stage '${stageId}' in approval '${approvalId}' was found.`);
-    const subjects = await tx.selectFrom('subjects').select(['id', 'objectId', 'homeTenantId', 'homeObjectId']).where('id', 'in', [request.targetId, request.requestorId]).execute();
+    const subjects = await requestParties.all(tx, { targetId: request.targetId, requestorId: request.requestorId });
     const isOwnRequest = subjects.some((s) => (p.userId && s.objectId === p.userId) || (s.homeTenantId === p.tenantId && s.homeObjectId === p.homeObjectId && !!p.homeObjectId));
-    const approver = p.userId
-      ? await tx.selectFrom('approval_stage_approvers').select('kind').where('stageId', '=', stage.id).where('userId', '=', p.userId).executeTakeFirst()
-      : undefined;
+    // Every approver of the stage, read once: whether the caller is one, and whom the decision event tells.
+    const approvers = await stageApprovers.all(tx, { stageId: stage.id });
+    const approver = p.userId ? approvers.find((a) => a.userId === p.userId) : undefined;
     if (isOwnRequest) throw new ForbiddenError('You cannot decide your own access request.', 'RequestorCannotApprove');
     if (!approver) {
       // Whoever may read the request (catalog staff, an approver of another stage) knows it exists; anyone else does not.
@@ -40,21 +41,16 @@ export async function decideStage(ctx: CommandContext, approvalId: string, stage
     }
     const now = ctx.clock.now().toISOString();
     const reviewedBy = { id: p.userId, displayName: p.displayName, userPrincipalName: p.userPrincipalName };
-    const decided = await tx
-      .updateTable('approval_stages')
-      .set({ status: 'Completed', reviewResult: input.reviewResult, justification, reviewedById: p.userId, reviewedBy: JSON.stringify(reviewedBy), reviewedDateTime: now })
-      .where('id', '=', stage.id)
-      .where('status', '=', 'InProgress')
-      .where('reviewResult', '=', 'NotReviewed')
-      .executeTakeFirst();
-    if (Number(decided.numUpdatedRows) !== 1) {
+    const decided = await decideOpenStage.run(tx, { id: stage.id, reviewResult: input.reviewResult, justification, reviewedById: p.userId, reviewedBy: JSON.stringify(reviewedBy), reviewedDateTime: now });
+    if (decided !== 1) {
       const current = await tx.selectFrom('approval_stages').selectAll().where('id', '=', stage.id).executeTakeFirstOrThrow();
       throw alreadyDecided(current);
     }
     await cancelStageTimers(tx, request.id);
-    const approverIds = (await tx.selectFrom('approval_stage_approvers').select('userId').where('stageId', '=', stage.id).execute()).map((a) => a.userId);
+    // Approvers are added only by processing and escalation, which take the request first, as this did.
+    const approverIds = approvers.map((a) => a.userId);
     await emit(tx, ctx, eventTypes.stageDecided, request.id, { requestId: request.id, stageId: stage.id, stageIndex: stage.stageIndex, reviewResult: input.reviewResult, reviewedById: p.userId, approverIds, justification });
-    const accessPackage = await tx.selectFrom('access_packages').select('displayName').where('id', '=', request.accessPackageId).executeTakeFirst();
+    const accessPackage = await packageName.first(tx, { id: request.accessPackageId });
     await writeAudit(tx, ctx, {
       activityDisplayName: input.reviewResult === 'Approve' ? 'Approve access package assignment request' : 'Deny access package assignment request',
       operationType: 'Update',
@@ -74,6 +70,22 @@ export async function decideStage(ctx: CommandContext, approvalId: string, stage
   });
   ctx.wake();
 }
+
+const stageOfRequest = prepared((db, p: { stageId: string; requestId: string }) => db.selectFrom('approval_stages').selectAll().where('id', '=', p.stageId).where('requestId', '=', p.requestId));
+const requestParties = prepared((db, p: { targetId: string; requestorId: string }) =>
+  db.selectFrom('subjects').select(['id', 'objectId', 'homeTenantId', 'homeObjectId']).where('id', 'in', [p.targetId, p.requestorId]),
+);
+const stageApprovers = prepared((db, p: { stageId: string }) => db.selectFrom('approval_stage_approvers').select(['userId', 'kind']).where('stageId', '=', p.stageId));
+const decideOpenStage = prepared(
+  (db, p: { id: string; reviewResult: string; justification: string | null; reviewedById: string | null; reviewedBy: string; reviewedDateTime: string }) =>
+    db
+      .updateTable('approval_stages')
+      .set({ status: 'Completed', reviewResult: p.reviewResult, justification: p.justification, reviewedById: p.reviewedById, reviewedBy: p.reviewedBy, reviewedDateTime: p.reviewedDateTime })
+      .where('id', '=', p.id)
+      .where('status', '=', 'InProgress')
+      .where('reviewResult', '=', 'NotReviewed'),
+);
+const packageName = prepared((db, p: { id: string }) => db.selectFrom('access_packages').select('displayName').where('id', '=', p.id));
 
 function alreadyDecided(stage: { reviewResult: string; reviewedBy: string | null; status: string }): ConflictError {
   if (stage.reviewResult === 'NotReviewed') return new ConflictError(`This approval stage is ${stage.status === 'NotStarted' ? 'not started yet' : 'no longer open'}.`, 'ApprovalStageNotInProgress');

@@ -5,6 +5,7 @@ import { catalogScope, entitlementRoles } from '../../domain/roles';
 import { emit } from '../../events/emit';
 import { eventTypes } from '../../events/types';
 import { cancelTimers, scheduleTimer } from '../../jobs/timers';
+import { insertRows, prepared } from '../../store/prepared';
 import type { ApprovalStagesTable, AssignmentRequestsTable, AssignmentsTable } from '../../store/schema';
 import { applyRemoveRequest, applyUpdateRequest } from '../assignments/applyRequest';
 import { deliverAssignmentTimer } from '../assignments/endAssignment';
@@ -33,24 +34,26 @@ const updateTypes = new Set(['userUpdate', 'adminUpdate']);
  * timer. (SQLite runs one writer at a time already.)
  */
 export async function lockRequest(tx: Tx, ctx: Pick<CommandContext, 'dialect'>, requestId: string): Promise<AssignmentRequestsTable | undefined> {
-  const query = tx.selectFrom('assignment_requests').selectAll().where('id', '=', requestId);
-  return (ctx.dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
+  return (ctx.dialect === 'postgres' ? requestForUpdate : requestById).first(tx, { id: requestId });
 }
+
+const requestById = prepared((db, p: { id: string }) => db.selectFrom('assignment_requests').selectAll().where('id', '=', p.id));
+const requestForUpdate = prepared((db, p: { id: string }) => db.selectFrom('assignment_requests').selectAll().where('id', '=', p.id).forUpdate());
 
 /** Moves a `submitted` request on: into its first approval stage, or straight to what it asks for. */
 export async function processRequest(tx: Tx, ctx: CommandContext, requestId: string): Promise<void> {
   const request = await lockRequest(tx, ctx, requestId);
   if (!request || request.state !== 'submitted') return; // canceled meanwhile, or processed already
-  const policy = request.assignmentPolicyId ? await tx.selectFrom('assignment_policies').select('requestApprovalSettings').where('id', '=', request.assignmentPolicyId).executeTakeFirst() : undefined;
+  const policy = request.assignmentPolicyId ? await policyApprovalSettings.first(tx, { id: request.assignmentPolicyId }) : undefined;
   // Fail closed: a request whose policy was deleted is never granted without the approval it asked for.
   if (request.assignmentPolicyId && !policy) return denyRequest(tx, ctx, request, { status: 'Denied', reason: policyGoneReason });
   if (request.stageCount > 0 && policy) {
     const stages = (JSON.parse(policy.requestApprovalSettings) as { stages: ApprovalStage[] }).stages ?? [];
     if (stages.length > 0) {
-      await tx
-        .insertInto('approval_stages')
-        .values(
-          stages.map((settings, index) => ({
+      await insertRows(
+        tx,
+        'approval_stages',
+        stages.map((settings, index) => ({
             id: newId(),
             requestId: request.id,
             stageIndex: index,
@@ -67,9 +70,8 @@ export async function processRequest(tx: Tx, ctx: CommandContext, requestId: str
             isEscalated: 0,
             settings: JSON.stringify(settings),
           })),
-        )
-        .onConflict((oc) => oc.doNothing())
-        .execute();
+        { onConflictDoNothing: [] },
+      );
       await startStage(tx, ctx, request, 0);
       return;
     }
@@ -80,10 +82,12 @@ export async function processRequest(tx: Tx, ctx: CommandContext, requestId: str
 /** Starts stage `index`: resolves its approvers (or fallback), sets its deadlines, tells the approvers. No one → denied. */
 export async function startStage(tx: Tx, ctx: CommandContext, request: AssignmentRequestsTable, index: number): Promise<void> {
   const now = ctx.clock.now();
-  const stage = await tx.selectFrom('approval_stages').selectAll().where('requestId', '=', request.id).where('stageIndex', '=', index).executeTakeFirstOrThrow();
+  const stage = await stageByIndex.first(tx, { requestId: request.id, index });
+  if (!stage) throw new Error(`request ${request.id} has no stage ${index}`);
   const settings = JSON.parse(stage.settings) as ApprovalStage;
-  const target = await tx.selectFrom('subjects').selectAll().where('id', '=', request.targetId).executeTakeFirstOrThrow();
-  const creator = request.requestorId === request.targetId ? target : await tx.selectFrom('subjects').select('objectId').where('id', '=', request.requestorId).executeTakeFirst();
+  const target = await subjectById.first(tx, { id: request.targetId });
+  if (!target) throw new Error(`request ${request.id}: its target subject is missing`);
+  const creator = request.requestorId === request.targetId ? target : await subjectById.first(tx, { id: request.requestorId });
   const { ids, usedFallback } = await resolveWithFallback(tx, settings.primaryApprovers, settings.fallbackPrimaryApprovers, target, [target.objectId, creator?.objectId ?? null]);
   if (ids.length === 0) {
     const reason = `No approver could be found for stage ${index + 1}: neither the approvers nor the fallback approvers resolve to anyone who may decide.`;
@@ -103,13 +107,9 @@ export async function startStage(tx: Tx, ctx: CommandContext, request: Assignmen
   }
   const due = new Date(now.getTime() + durationToMilliseconds(settings.durationBeforeAutomaticDenial));
   const escalation = settings.isEscalationEnabled && settings.durationBeforeEscalation ? new Date(now.getTime() + durationToMilliseconds(settings.durationBeforeEscalation)) : null;
-  await tx
-    .updateTable('approval_stages')
-    .set({ status: 'InProgress', startedDateTime: now.toISOString(), dueDateTime: due.toISOString(), escalationDateTime: escalation?.toISOString() ?? null })
-    .where('id', '=', stage.id)
-    .execute();
+  await startedStage.run(tx, { id: stage.id, startedDateTime: now.toISOString(), dueDateTime: due.toISOString(), escalationDateTime: escalation?.toISOString() ?? null });
   await addApprovers(tx, stage.id, request.id, ids, usedFallback ? 'fallbackPrimary' : 'primary', now);
-  await tx.updateTable('assignment_requests').set({ state: 'pendingApproval', status: 'PendingApproval', currentStage: index }).where('id', '=', request.id).execute();
+  await requestPending.run(tx, { id: request.id, index });
   await scheduleTimer(tx, { kind: stageTimerKinds.autoDeny, subjectId: stage.id, dueAt: due, payload: { requestId: request.id } }, now);
   if (escalation) await scheduleTimer(tx, { kind: stageTimerKinds.escalate, subjectId: stage.id, dueAt: escalation, payload: { requestId: request.id } }, now);
   // One reminder half-way to the first deadline (escalation, or automatic denial).
@@ -120,12 +120,23 @@ export async function startStage(tx: Tx, ctx: CommandContext, request: Assignmen
 
 export async function addApprovers(tx: Tx, stageId: string, requestId: string, userIds: readonly string[], kind: 'primary' | 'fallbackPrimary' | 'escalation' | 'fallbackEscalation', now: Date): Promise<void> {
   if (userIds.length === 0) return;
-  await tx
-    .insertInto('approval_stage_approvers')
-    .values(userIds.map((userId) => ({ stageId, requestId, userId, kind, addedDateTime: now.toISOString() })))
-    .onConflict((oc) => oc.doNothing())
-    .execute();
+  await insertRows(
+    tx,
+    'approval_stage_approvers',
+    userIds.map((userId) => ({ stageId, requestId, userId, kind, addedDateTime: now.toISOString() })),
+    { onConflictDoNothing: [] },
+  );
 }
+
+const policyApprovalSettings = prepared((db, p: { id: string }) => db.selectFrom('assignment_policies').select('requestApprovalSettings').where('id', '=', p.id));
+const stageByIndex = prepared((db, p: { requestId: string; index: number }) => db.selectFrom('approval_stages').selectAll().where('requestId', '=', p.requestId).where('stageIndex', '=', p.index));
+const subjectById = prepared((db, p: { id: string }) => db.selectFrom('subjects').selectAll().where('id', '=', p.id));
+const startedStage = prepared((db, p: { id: string; startedDateTime: string; dueDateTime: string; escalationDateTime: string | null }) =>
+  db.updateTable('approval_stages').set({ status: 'InProgress', startedDateTime: p.startedDateTime, dueDateTime: p.dueDateTime, escalationDateTime: p.escalationDateTime }).where('id', '=', p.id),
+);
+const requestPending = prepared((db, p: { id: string; index: number }) =>
+  db.updateTable('assignment_requests').set({ state: 'pendingApproval', status: 'PendingApproval', currentStage: p.index }).where('id', '=', p.id),
+);
 
 const policyGoneReason = 'The assignment policy of this request was deleted before access could be granted.';
 
@@ -176,7 +187,7 @@ export async function completeRequest(tx: Tx, ctx: CommandContext, request: Assi
  */
 async function createAssignment(tx: Tx, ctx: CommandContext, request: AssignmentRequestsTable): Promise<void> {
   const now = ctx.clock.now();
-  const policy = request.assignmentPolicyId ? await tx.selectFrom('assignment_policies').select('id').where('id', '=', request.assignmentPolicyId).executeTakeFirst() : undefined;
+  const policy = request.assignmentPolicyId ? await policyExists.first(tx, { id: request.assignmentPolicyId }) : undefined;
   if (!policy) return denyRequest(tx, ctx, request, { status: 'Denied', reason: policyGoneReason });
   const schedule = JSON.parse(request.schedule) as Schedule;
   const start = schedule.startDateTime ? new Date(schedule.startDateTime) : now;
@@ -200,20 +211,21 @@ async function createAssignment(tx: Tx, ctx: CommandContext, request: Assignment
     nextNoticeDateTime: null,
   };
   try {
-    await tx.insertInto('assignments').values(assignment).execute();
+    await insertRows(tx, 'assignments', [assignment]);
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
     // Another request of the same person for the same package was delivered meanwhile.
     await denyRequest(tx, ctx, request, { status: 'Denied', reason: 'The user already has this access package.' });
     return;
   }
-  await tx
-    .updateTable('assignment_requests')
-    .set({ state: scheduled ? 'scheduled' : 'delivering', status: scheduled ? 'Scheduled' : 'Delivering', assignmentId: assignment.id, currentStage: null })
-    .where('id', '=', request.id)
-    .execute();
+  await requestAssigned.run(tx, { id: request.id, state: scheduled ? 'scheduled' : 'delivering', status: scheduled ? 'Scheduled' : 'Delivering', assignmentId: assignment.id });
   await scheduleTimer(tx, { kind: deliverAssignmentTimer, subjectId: assignment.id, dueAt: scheduled ? start : now }, now);
   ctx.wake();
 }
+
+const policyExists = prepared((db, p: { id: string }) => db.selectFrom('assignment_policies').select('id').where('id', '=', p.id));
+const requestAssigned = prepared((db, p: { id: string; state: string; status: string; assignmentId: string }) =>
+  db.updateTable('assignment_requests').set({ state: p.state, status: p.status, assignmentId: p.assignmentId, currentStage: null }).where('id', '=', p.id),
+);
 
 export type { ApprovalStagesTable };

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { prepared } from '../../store/prepared';
 import type { ConnectedOrganizationsTable, Database } from '../../store/schema';
 
 /** What we know of a partner user: the tenant they signed in with, and their email address. */
@@ -27,14 +28,17 @@ export async function matchConnectedOrganization(db: Kysely<Database>, partner: 
   ];
   for (const { kind, value } of lookups) {
     if (!value) continue;
-    const org = await db
-      .selectFrom('connected_organization_sources as s')
-      .innerJoin('connected_organizations as o', 'o.id', 's.connectedOrganizationId')
-      .selectAll('o')
-      .where('s.kind', '=', kind)
-      .where('s.value', '=', value)
-      .executeTakeFirst();
+    const org = await organizationBySource.first(db, { kind, value });
     if (org) return org;
   }
   return null;
 }
+
+const organizationBySource = prepared((db, p: { kind: 'tenant' | 'domain'; value: string }) =>
+  db
+    .selectFrom('connected_organization_sources as s')
+    .innerJoin('connected_organizations as o', 'o.id', 's.connectedOrganizationId')
+    .selectAll('o')
+    .where('s.kind', '=', p.kind)
+    .where('s.value', '=', p.value),
+);

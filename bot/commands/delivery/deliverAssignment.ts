@@ -1,3 +1,5 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../store/schema';
 import type { CommandContext, Tx } from '../../context';
 import { newId } from '../../context';
 import { grantRole, inviteGuest, ProvisioningError } from '../../directory/provisioner';
@@ -9,6 +11,7 @@ import { endOf, nextNotice, type Schedule } from '../assignments/schedule';
 import { writeAudit } from '../audit';
 import { onAssignmentDelivered } from '../guests/lifecycle';
 import { lockRequest } from '../approvals/requestFlow';
+import { insertRows, prepared } from '../../store/prepared';
 
 /** Automatic retries of a failed delivery: 30 s, 1 min, 2 min, 4 min, 8 min; `reprocess` retries at any time. */
 export const maxDeliveryAttempts = 5;
@@ -27,17 +30,12 @@ export async function deliverAssignment(tx: Tx, ctx: CommandContext, assignmentI
   const now = ctx.clock.now();
   // The request first (see `lockRequest`), then the assignment (locked on PostgreSQL too): a cancel
   // or an end of the assignment (removal, expiry) waits for the delivery, or the delivery sees it.
-  const requestOf = await tx.selectFrom('assignments').select('requestId').where('id', '=', assignmentId).executeTakeFirst();
+  const requestOf = await requestOfAssignment.first(tx, { id: assignmentId });
   if (requestOf?.requestId) await lockRequest(tx, ctx, requestOf.requestId);
-  const query = tx
-    .selectFrom('assignments')
-    .selectAll()
-    .where('id', '=', assignmentId)
-    .where('activeKey', 'is not', null)
-    .where('state', 'in', ['delivering', 'deliveryFailed', 'partiallyDelivered']);
-  const assignment = await (ctx.dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
+  const assignment = await (ctx.dialect === 'postgres' ? deliverableForUpdate : deliverable).first(tx, { id: assignmentId });
   if (!assignment) return;
-  const subject = await tx.selectFrom('subjects').selectAll().where('id', '=', assignment.targetId).executeTakeFirstOrThrow();
+  const subject = await subjectById.first(tx, { id: assignment.targetId });
+  if (!subject) throw new Error(`assignment ${assignment.id}: its subject is missing`);
   let failure: string | null = null;
   let userId = subject.objectId;
   if (!userId) {
@@ -61,7 +59,7 @@ export async function deliverAssignment(tx: Tx, ctx: CommandContext, assignmentI
   let failed = 0;
   if (userId) {
     await planGrants(tx, assignment.id, assignment.accessPackageId, userId);
-    const grants = await tx.selectFrom('assignment_grants').selectAll().where('assignmentId', '=', assignment.id).execute();
+    const grants = await grantsOf.all(tx, { assignmentId: assignment.id });
     for (const grant of grants) {
       if (grant.state === 'granted') {
         granted++;
@@ -69,7 +67,7 @@ export async function deliverAssignment(tx: Tx, ctx: CommandContext, assignmentI
       }
       try {
         await grantRole(tx, grant, userId);
-        await tx.updateTable('assignment_grants').set({ state: 'granted', userId, grantedDateTime: now.toISOString(), lastError: null }).where('id', '=', grant.id).execute();
+        await grantGranted.run(tx, { id: grant.id, userId, grantedDateTime: now.toISOString() });
         granted++;
       } catch (error) {
         if (!(error instanceof ProvisioningError)) throw error;
@@ -80,8 +78,8 @@ export async function deliverAssignment(tx: Tx, ctx: CommandContext, assignmentI
     }
   }
 
-  const request = assignment.requestId ? await tx.selectFrom('assignment_requests').select(['id', 'assignmentPolicyId']).where('id', '=', assignment.requestId).executeTakeFirst() : undefined;
-  const accessPackage = await tx.selectFrom('access_packages').select(['id', 'displayName']).where('id', '=', assignment.accessPackageId).executeTakeFirst();
+  const request = assignment.requestId ? await requestById.first(tx, { id: assignment.requestId }) : undefined;
+  const accessPackage = await packageById.first(tx, { id: assignment.accessPackageId });
   const auditTargets = [
     { id: assignment.id, displayName: null, type: 'AccessPackageAssignment' },
     { id: assignment.accessPackageId, displayName: accessPackage?.displayName ?? null, type: 'AccessPackage' },
@@ -101,10 +99,8 @@ export async function deliverAssignment(tx: Tx, ctx: CommandContext, assignmentI
       noticesSent: 0,
       schedule: JSON.stringify({ startDateTime: now.toISOString(), expiration: { ...(schedule.expiration ?? { type: 'noExpiration', duration: null }), endDateTime: end?.toISOString() ?? null }, recurrence: null }),
     };
-    await tx.updateTable('assignments').set(delivered).where('id', '=', assignment.id).execute();
-    if (request) {
-      await tx.updateTable('assignment_requests').set({ state: 'delivered', status: 'Delivered', completedDateTime: now.toISOString(), openKey: null }).where('id', '=', request.id).execute();
-    }
+    await markDelivered.run(tx, { id: assignment.id, ...delivered });
+    if (request) await requestDelivered.run(tx, { id: request.id, completedDateTime: now.toISOString() });
     await emit(tx, ctx, eventTypes.assignmentDelivered, assignment.id, { assignmentId: assignment.id, requestId: request?.id ?? null, accessPackageId: assignment.accessPackageId, targetId: subject.id, targetUserId: userId, endDateTime: delivered.endDateTime });
     await writeAudit(tx, ctx, { activityDisplayName: 'Access package assignment delivered', operationType: 'Assign', targets: auditTargets, details: { roles: String(granted), endDateTime: delivered.endDateTime } });
     await onAssignmentDelivered(tx, ctx, subject.id);
@@ -168,9 +164,33 @@ export async function planGrants(tx: Tx, assignmentId: string, accessPackageId: 
     .where('rs.accessPackageId', '=', accessPackageId)
     .execute();
   if (roles.length === 0) return;
-  await tx
-    .insertInto('assignment_grants')
-    .values(roles.map((r) => ({ id: newId(), assignmentId, userId, originSystem: r.originSystem, resourceOriginId: r.resourceOriginId, roleOriginId: r.roleOriginId, roleDisplayName: r.roleDisplayName, state: 'pending' as const, grantedDateTime: null, removedDateTime: null, lastError: null })))
-    .onConflict((oc) => oc.doNothing())
-    .execute();
+  await insertRows(
+    tx,
+    'assignment_grants',
+    roles.map((r) => ({ id: newId(), assignmentId, userId, originSystem: r.originSystem, resourceOriginId: r.resourceOriginId, roleOriginId: r.roleOriginId, roleDisplayName: r.roleDisplayName, state: 'pending' as const, grantedDateTime: null, removedDateTime: null, lastError: null })),
+    { onConflictDoNothing: [] },
+  );
 }
+
+const requestOfAssignment = prepared((db, p: { id: string }) => db.selectFrom('assignments').select('requestId').where('id', '=', p.id));
+const deliverableStates = ['delivering', 'deliveryFailed', 'partiallyDelivered'];
+const deliverableQuery = (db: Kysely<Database>, id: string) => db.selectFrom('assignments').selectAll().where('id', '=', id).where('activeKey', 'is not', null).where('state', 'in', deliverableStates);
+const deliverable = prepared((db, p: { id: string }) => deliverableQuery(db, p.id));
+const deliverableForUpdate = prepared((db, p: { id: string }) => deliverableQuery(db, p.id).forUpdate());
+const subjectById = prepared((db, p: { id: string }) => db.selectFrom('subjects').selectAll().where('id', '=', p.id));
+const grantsOf = prepared((db, p: { assignmentId: string }) => db.selectFrom('assignment_grants').selectAll().where('assignmentId', '=', p.assignmentId));
+const grantGranted = prepared((db, p: { id: string; userId: string; grantedDateTime: string }) =>
+  db.updateTable('assignment_grants').set({ state: 'granted', userId: p.userId, grantedDateTime: p.grantedDateTime, lastError: null }).where('id', '=', p.id),
+);
+const requestById = prepared((db, p: { id: string }) => db.selectFrom('assignment_requests').select(['id', 'assignmentPolicyId']).where('id', '=', p.id));
+const packageById = prepared((db, p: { id: string }) => db.selectFrom('access_packages').select(['id', 'displayName']).where('id', '=', p.id));
+const markDelivered = prepared(
+  (db, p: { id: string; state: string; status: string; deliveredDateTime: string; startDateTime: string; endDateTime: string | null; nextNoticeDateTime: string | null; noticesSent: number; schedule: string }) =>
+    db
+      .updateTable('assignments')
+      .set({ state: p.state, status: p.status, deliveredDateTime: p.deliveredDateTime, startDateTime: p.startDateTime, endDateTime: p.endDateTime, nextNoticeDateTime: p.nextNoticeDateTime, noticesSent: p.noticesSent, schedule: p.schedule })
+      .where('id', '=', p.id),
+);
+const requestDelivered = prepared((db, p: { id: string; completedDateTime: string }) =>
+  db.updateTable('assignment_requests').set({ state: 'delivered', status: 'Delivered', completedDateTime: p.completedDateTime, openKey: null }).where('id', '=', p.id),
+);

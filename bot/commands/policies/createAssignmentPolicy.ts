@@ -3,6 +3,7 @@ import { ValidationError } from '../../domain/errors';
 import { authorize } from '../../policies';
 import type { AssignmentPoliciesTable } from '../../store/schema';
 import { writeAudit } from '../audit';
+import { writeRequestorScopes } from '../requests/applicablePolicies';
 import { requestReviewSync } from '../reviews/syncDefinitions';
 import { loadCatalog } from '../catalogs/loadCatalog';
 import { checkPolicyDefinition, loadPolicyPackage, policyColumns } from './checkPolicyDefinition';
@@ -25,6 +26,7 @@ export async function createAssignmentPolicy(ctx: CommandContext, input: CreateP
     const now = ctx.clock.now().toISOString();
     const row: AssignmentPoliciesTable = { id: newId(), accessPackageId: pkg.id, catalogId: pkg.catalogId, ...policyColumns(definition), createdDateTime: now, modifiedDateTime: now };
     await tx.insertInto('assignment_policies').values(row).execute();
+    await writeRequestorScopes(tx, row);
     // Review definitions follow their policy: the review sweep runs right after this commit.
     await requestReviewSync(tx, ctx.clock.now(), row.id);
     await writeAudit(tx, ctx, {

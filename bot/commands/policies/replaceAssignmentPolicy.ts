@@ -3,6 +3,7 @@ import { ValidationError } from '../../domain/errors';
 import { authorize, requireVisible } from '../../policies';
 import type { AssignmentPoliciesTable } from '../../store/schema';
 import { writeAudit } from '../audit';
+import { writeRequestorScopes } from '../requests/applicablePolicies';
 import { requestReviewSync } from '../reviews/syncDefinitions';
 import { loadCatalog } from '../catalogs/loadCatalog';
 import { checkPolicyDefinition, policyColumns } from './checkPolicyDefinition';
@@ -34,6 +35,7 @@ export async function replaceAssignmentPolicy(ctx: CommandContext, id: string, i
     const { id: _id, ...changes } = row;
     void _id;
     await tx.updateTable('assignment_policies').set(changes).where('id', '=', id).execute();
+    await writeRequestorScopes(tx, row);
     // Review definitions follow their policy: the review sweep runs right after this commit.
     await requestReviewSync(tx, ctx.clock.now(), id);
     await writeAudit(tx, ctx, {

@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Tx } from '../../context';
-import type { AssignmentPoliciesTable, CatalogsTable, Database } from '../../store/schema';
+import type { AssignmentPoliciesTable, CatalogsTable, Database, PolicyRequestorScopesTable } from '../../store/schema';
 import type { Requester } from './subjects';
 
 type Db = Kysely<Database> | Tx;
@@ -18,18 +18,6 @@ export const scopeRank: Readonly<Record<string, number>> = {
   allConfiguredConnectedOrganizationUsers: 3,
   allExternalUsers: 4,
 };
-
-/** The scopes that can ever cover this kind of requester (the SQL pre-filter). */
-export function candidateScopes(r: Requester): string[] {
-  switch (r.kind) {
-    case 'member':
-      return ['specificDirectoryUsers', 'allMemberUsers', 'allDirectoryUsers'];
-    case 'guest':
-      return ['specificDirectoryUsers', 'allDirectoryUsers', 'specificConnectedOrganizationUsers', 'allConfiguredConnectedOrganizationUsers', 'allExternalUsers'];
-    case 'external':
-      return ['specificConnectedOrganizationUsers', 'allConfiguredConnectedOrganizationUsers', 'allExternalUsers'];
-  }
-}
 
 type Target = { '@odata.type': string; userId?: string; groupId?: string; connectedOrganizationId?: string };
 
@@ -75,34 +63,106 @@ export function catalogOpenTo(catalog: Pick<CatalogsTable, 'state' | 'isExternal
   return catalog.state === 'published' && (r.kind === 'member' || catalog.isExternallyVisible === 1);
 }
 
+/** The scopes that cover everyone of a kind: one requestor-scope row each, with subject ''. */
+const everyoneScopes = ['allMemberUsers', 'allDirectoryUsers', 'allConfiguredConnectedOrganizationUsers', 'allExternalUsers'];
+
+/**
+ * Who may request for themselves through `policy`, as rows of `policy_requestor_scopes`: the same
+ * rule as `selfAddEnabled` and `policyCovers`, in a form SQL can match against a person (see
+ * `requestorCovers`). Policies nobody requests through have none.
+ */
+export function requestorScopeRows(policy: Pick<AssignmentPoliciesTable, 'id' | 'accessPackageId' | 'catalogId' | 'allowedTargetScope' | 'specificAllowedTargets' | 'requestorSettings'>): PolicyRequestorScopesTable[] {
+  if (!selfAddEnabled(policy)) return [];
+  const rows = new Map<string, PolicyRequestorScopesTable>();
+  const add = (kind: string, subjectId: string) => rows.set(`${kind}|${subjectId}`, { policyId: policy.id, accessPackageId: policy.accessPackageId, catalogId: policy.catalogId, kind, subjectId });
+  if (everyoneScopes.includes(policy.allowedTargetScope)) add(policy.allowedTargetScope, '');
+  for (const t of JSON.parse(policy.specificAllowedTargets) as Target[]) {
+    if (policy.allowedTargetScope === 'specificDirectoryUsers' && t['@odata.type'] === '#microsoft.graph.singleUser' && t.userId) add('singleUser', t.userId);
+    if (policy.allowedTargetScope === 'specificDirectoryUsers' && t['@odata.type'] === '#microsoft.graph.groupMembers' && t.groupId) add('groupMembers', t.groupId);
+    if (policy.allowedTargetScope === 'specificConnectedOrganizationUsers' && t['@odata.type'] === '#microsoft.graph.connectedOrganizationMembers' && t.connectedOrganizationId) {
+      add('connectedOrganizationMembers', t.connectedOrganizationId);
+    }
+  }
+  return [...rows.values()];
+}
+
+/**
+ * Keeps `policy_requestor_scopes` true for `policy` (just created or replaced), in the transaction
+ * that writes it; a deleted policy's rows go with it (foreign key, on delete cascade). Call it after
+ * writing the policy row: that write's lock orders two replacements of one policy (PostgreSQL), so
+ * the second one's delete sees the first one's rows.
+ */
+export async function writeRequestorScopes(tx: Tx, policy: Parameters<typeof requestorScopeRows>[0]): Promise<void> {
+  await tx.deleteFrom('policy_requestor_scopes').where('policyId', '=', policy.id).execute();
+  const rows = requestorScopeRows(policy);
+  if (rows.length > 0) await tx.insertInto('policy_requestor_scopes').values(rows).execute();
+}
+
+const ref = (alias: string, column: string) => sql.ref(`${alias}.${column}`);
+
+/**
+ * The SQL condition "a policy's requestor-scope row `prs`, in catalog `c`, lets `r` request": the
+ * rule of `policyCovers` and `catalogOpenTo` (the self-add test is in which rows exist). The catalog
+ * is read live, as are the person's groups and their organization's state.
+ */
+export function requestorCovers(r: Requester, prs: string, c: string): RawBuilder<unknown> {
+  const member = r.kind === 'member';
+  const everyone = [
+    member && 'allMemberUsers',
+    r.kind !== 'external' && 'allDirectoryUsers',
+    !member && r.organization?.state === 'configured' && 'allConfiguredConnectedOrganizationUsers',
+    !member && 'allExternalUsers',
+  ].filter((k): k is string => !!k);
+  const kind = ref(prs, 'kind');
+  const subject = ref(prs, 'subjectId');
+  const parts: RawBuilder<unknown>[] = [sql`(${kind} in (${sql.join(everyone)}) and ${subject} = '')`];
+  // Specific directory users: guests and members by object id or through their groups (direct members).
+  if (r.kind !== 'external' && r.userId) {
+    parts.push(sql`(${kind} = 'singleUser' and ${subject} = ${r.userId})`);
+    parts.push(sql`(${kind} = 'groupMembers' and ${subject} in (select ${sql.ref('rgm.groupId')} from ${sql.table('group_members')} as ${sql.ref('rgm')} where ${sql.ref('rgm.memberId')} = ${r.userId}))`);
+  }
+  if (!member && r.organization) parts.push(sql`(${kind} = 'connectedOrganizationMembers' and ${subject} = ${r.organization.id})`);
+  const catalogOpen = member ? sql`${ref(c, 'state')} = 'published'` : sql`${ref(c, 'state')} = 'published' and ${ref(c, 'isExternallyVisible')} = 1`;
+  return sql`(${sql.join(parts, sql` or `)}) and ${catalogOpen}`;
+}
+
+/**
+ * The access packages `r` may request, as a condition on an `access_packages` alias: one probe of
+ * the requestor-scope index per package, so a page of packages costs a page of probes.
+ */
+export function requestablePackages(r: Requester): (alias: string) => RawBuilder<unknown> {
+  return (alias) =>
+    sql`exists (select 1 from ${sql.table('policy_requestor_scopes')} as ${sql.ref('prs')} join ${sql.table('catalogs')} as ${sql.ref('prc')} on ${sql.ref('prc.id')} = ${sql.ref('prs.catalogId')}
+      where ${sql.ref('prs.accessPackageId')} = ${ref(alias, 'id')} and ${requestorCovers(r, 'prs', 'prc')})`;
+}
+
 export interface RequestablePolicy extends AssignmentPoliciesTable {
   rank: number;
 }
 
 /**
- * The policies through which `r` may request for themselves, per access package, most specific first.
- * One query for the candidate policies (by scope, in open catalogs), the rest in memory.
+ * The policies of package `accessPackageId` through which `r` may request for themselves, most
+ * specific first: one indexed query (the package's requestor-scope rows matched against `r`).
  */
-export async function requestablePolicies(db: Db, r: Requester, options: { accessPackageId?: string } = {}): Promise<Map<string, RequestablePolicy[]>> {
-  let query = db
+export async function requestablePolicies(db: Db, r: Requester, accessPackageId: string): Promise<RequestablePolicy[]> {
+  const rows = await db
     .selectFrom('assignment_policies as p')
-    .innerJoin('catalogs as c', 'c.id', 'p.catalogId')
     .selectAll('p')
-    .select(['c.state as catalogState', 'c.isExternallyVisible as catalogExternal'])
-    .where('p.allowedTargetScope', 'in', candidateScopes(r))
-    .where('c.state', '=', 'published');
-  if (r.kind !== 'member') query = query.where('c.isExternallyVisible', '=', 1);
-  if (options.accessPackageId) query = query.where('p.accessPackageId', '=', options.accessPackageId);
-  const rows = await query.execute();
-  const groups = rows.some((p) => p.allowedTargetScope === 'specificDirectoryUsers') ? await groupsOf(db, r.userId) : new Set<string>();
-  const byPackage = new Map<string, RequestablePolicy[]>();
-  for (const row of rows) {
-    const { catalogState: _s, catalogExternal: _e, ...policy } = row;
-    if (!selfAddEnabled(policy) || !policyCovers(policy, r, groups)) continue;
-    const list = byPackage.get(policy.accessPackageId) ?? [];
-    list.push({ ...policy, rank: scopeRank[policy.allowedTargetScope] ?? 9 });
-    byPackage.set(policy.accessPackageId, list);
-  }
-  for (const list of byPackage.values()) list.sort((a, b) => a.rank - b.rank || a.createdDateTime.localeCompare(b.createdDateTime));
-  return byPackage;
+    .where('p.accessPackageId', '=', accessPackageId)
+    .where((eb) =>
+      eb(
+        'p.id',
+        'in',
+        eb
+          .selectFrom('policy_requestor_scopes as prs')
+          .innerJoin('catalogs as prc', 'prc.id', 'prs.catalogId')
+          .select('prs.policyId')
+          .where('prs.accessPackageId', '=', accessPackageId)
+          .where(requestorCovers(r, 'prs', 'prc') as RawBuilder<boolean>),
+      ),
+    )
+    .execute();
+  return rows
+    .map((policy) => ({ ...policy, rank: scopeRank[policy.allowedTargetScope] ?? 9 }))
+    .sort((a, b) => a.rank - b.rank || a.createdDateTime.localeCompare(b.createdDateTime));
 }

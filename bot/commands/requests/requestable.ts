@@ -1,15 +1,19 @@
+import { sql } from 'kysely';
 import type { CommandContext } from '../../context';
+import type { Scope } from '../../graph/odata/engine';
 import { readScopes } from '../../policies/visibility';
 import type { Question } from '../policies/schemas';
-import { requestablePolicies } from './applicablePolicies';
+import { requestablePackages, requestablePolicies } from './applicablePolicies';
 import { requesterOfPrincipal } from './subjects';
 import { accessPackageNotFound } from './submitAddRequest';
 
-/** Ids of the packages the caller may request (hidden ones included: the link works for anyone in scope). */
-export async function requestablePackageIds(ctx: CommandContext, accessPackageId?: string): Promise<string[]> {
-  if (ctx.principal.userType === 'System') return [];
-  const requester = await requesterOfPrincipal(ctx.db, ctx.principal);
-  return [...(await requestablePolicies(ctx.db, requester, { accessPackageId })).keys()];
+/**
+ * The packages the caller may request, as a SQL scope on access packages (hidden ones included:
+ * the link works for anyone in scope; the list leaves them out itself).
+ */
+export async function requestableScope(ctx: CommandContext): Promise<Scope> {
+  if (ctx.principal.userType === 'System') return () => sql`1 = 0`;
+  return requestablePackages(await requesterOfPrincipal(ctx.db, ctx.principal));
 }
 
 /**
@@ -23,7 +27,7 @@ export async function applicablePolicyRequirements(ctx: CommandContext, accessPa
   if (!exists) throw accessPackageNotFound(accessPackageId);
   if (ctx.principal.userType === 'System') return [];
   const requester = await requesterOfPrincipal(ctx.db, ctx.principal);
-  const policies = (await requestablePolicies(ctx.db, requester, { accessPackageId })).get(accessPackageId) ?? [];
+  const policies = await requestablePolicies(ctx.db, requester, accessPackageId);
   return policies.map((policy) => {
     const approval = JSON.parse(policy.requestApprovalSettings) as { isApprovalRequiredForAdd: boolean; isApprovalRequiredForUpdate: boolean; isRequestorJustificationRequired: boolean };
     const requestor = JSON.parse(policy.requestorSettings) as { allowCustomAssignmentSchedule: boolean };

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Principal } from '../../auth/principal';
 import { newId, type Tx } from '../../context';
+import { insertRows, prepared } from '../../store/prepared';
 import type { ConnectedOrganizationsTable, Database, SubjectsTable, UsersTable } from '../../store/schema';
 import { matchConnectedOrganization } from '../connectedOrganizations/matchConnectedOrganization';
 import { isUniqueViolation } from '../directory/loadDirectory';
@@ -12,14 +13,18 @@ import { isUniqueViolation } from '../directory/loadDirectory';
  */
 type Db = Kysely<Database> | Tx;
 
+const subjectByObject = prepared((db, p: { objectId: string }) => db.selectFrom('subjects').selectAll().where('objectId', '=', p.objectId));
+const subjectByHome = prepared((db, p: { tenantId: string; objectId: string }) => db.selectFrom('subjects').selectAll().where('homeTenantId', '=', p.tenantId).where('homeObjectId', '=', p.objectId));
+
 /** The caller's subject, if they have one yet. */
 export async function subjectOfPrincipal(db: Db, p: Principal): Promise<SubjectsTable | undefined> {
   if (p.userId) {
-    const byObject = await db.selectFrom('subjects').selectAll().where('objectId', '=', p.userId).executeTakeFirst();
+    const byObject = await subjectByObject.first(db, { objectId: p.userId });
     if (byObject) return byObject;
   }
   if (p.userType === 'External' || p.userType === 'Guest') {
-    return db.selectFrom('subjects').selectAll().where('homeTenantId', '=', p.tenantId).where('homeObjectId', '=', p.homeObjectId).executeTakeFirst();
+    if (!p.tenantId || !p.homeObjectId) return undefined;
+    return subjectByHome.first(db, { tenantId: p.tenantId, objectId: p.homeObjectId });
   }
   return undefined;
 }
@@ -97,7 +102,7 @@ export async function ensureSubject(tx: Tx, requester: Requester, now: Date): Pr
       createdDateTime: now.toISOString(),
     };
     try {
-      await tx.insertInto('subjects').values(row).execute();
+      await insertRows(tx, 'subjects', [row]);
       return row;
     } catch (error) {
       if (!isUniqueViolation(error) || attempt > 0) throw error;
@@ -108,11 +113,11 @@ export async function ensureSubject(tx: Tx, requester: Requester, now: Date): Pr
 
 async function findSubject(tx: Tx, r: Requester): Promise<SubjectsTable | undefined> {
   if (r.userId) {
-    const byObject = await tx.selectFrom('subjects').selectAll().where('objectId', '=', r.userId).executeTakeFirst();
+    const byObject = await subjectByObject.first(tx, { objectId: r.userId });
     if (byObject) return byObject;
   }
   if (r.tenantId && r.homeObjectId) {
-    const byHome = await tx.selectFrom('subjects').selectAll().where('homeTenantId', '=', r.tenantId).where('homeObjectId', '=', r.homeObjectId).executeTakeFirst();
+    const byHome = await subjectByHome.first(tx, { tenantId: r.tenantId, objectId: r.homeObjectId });
     if (byHome) return byHome;
   }
   if (r.email && r.kind === 'external' && !r.tenantId) {

@@ -5,6 +5,7 @@ import { eventTypes } from '../../events/types';
 import { scheduleTimer } from '../../jobs/timers';
 import { authorize, can } from '../../policies';
 import { readScopes } from '../../policies/visibility';
+import { insertRows, prepared } from '../../store/prepared';
 import type { AccessPackagesTable, AssignmentPoliciesTable, AssignmentRequestsTable, CatalogsTable, ConnectedOrganizationsTable, SubjectsTable } from '../../store/schema';
 import { checkRequestedSchedule, type Expiration } from '../assignments/schedule';
 import { writeAudit } from '../audit';
@@ -36,9 +37,10 @@ export async function submitAddRequest(ctx: CommandContext, input: CreateAssignm
   const now = ctx.clock.now();
 
   // A package the caller may not read is answered exactly like an unknown one (no 403 naming it).
-  const accessPackage = await ctx.db.selectFrom('access_packages').selectAll().where('id', '=', packageId).executeTakeFirst();
+  const accessPackage = await packageById.first(ctx.db, { id: packageId });
   if (!accessPackage || !(await readScopes(ctx).isReadable('accessPackage', packageId))) throw accessPackageNotFound(packageId);
-  const catalog = await ctx.db.selectFrom('catalogs').selectAll().where('id', '=', accessPackage.catalogId).executeTakeFirstOrThrow();
+  const catalog = await catalogById.first(ctx.db, { id: accessPackage.catalogId });
+  if (!catalog) throw accessPackageNotFound(packageId);
 
   let requester: Requester;
   let policy: AssignmentPoliciesTable;
@@ -94,7 +96,7 @@ export async function submitAddRequest(ctx: CommandContext, input: CreateAssignm
       openKey: `${accessPackage.id}|${target.id}`,
     };
     try {
-      await tx.insertInto('assignment_requests').values(row).execute();
+      await insertRows(tx, 'assignment_requests', [row]);
     } catch (error) {
       if (isUniqueViolation(error)) throw pendingRequestError(accessPackage);
       throw error;
@@ -161,7 +163,7 @@ async function requestorPolicy(ctx: CommandContext, input: CreateAssignmentReque
     const why = catalog.state !== 'published' ? 'its catalog is not enabled' : 'its catalog is not enabled for external users';
     throw new ForbiddenError(`Access package '${accessPackage.displayName}' cannot be requested: ${why}.`, 'CatalogNotAvailable');
   }
-  const policies = (await requestablePolicies(ctx.db, r, { accessPackageId: accessPackage.id })).get(accessPackage.id) ?? [];
+  const policies = await requestablePolicies(ctx.db, r, accessPackage.id);
   const named = input.assignment.assignmentPolicyId;
   if (named) {
     const match = policies.find((candidate) => candidate.id === named);
@@ -176,38 +178,47 @@ async function requestorPolicy(ctx: CommandContext, input: CreateAssignmentReque
 
 /** No second active assignment of the package, and nothing incompatible with it. */
 async function checkTargetMayHavePackage(tx: Tx, ctx: CommandContext, accessPackage: AccessPackagesTable, target: SubjectsTable): Promise<void> {
-  const active = await tx.selectFrom('assignments').select('id').where('activeKey', '=', `${accessPackage.id}|${target.id}`).executeTakeFirst();
+  const active = await activeAssignment.first(tx, { activeKey: `${accessPackage.id}|${target.id}` });
   if (active) throw new ConflictError(`This user already has access package '${accessPackage.displayName}' (assignment ${active.id}).`, 'ActiveAssignmentExists');
-  const incompatible = await tx
-    .selectFrom('assignments as a')
-    .innerJoin('access_packages as other', 'other.id', 'a.accessPackageId')
-    .select(['other.id', 'other.displayName'])
-    .where('a.targetId', '=', target.id)
-    .where('a.activeKey', 'is not', null)
-    .where((eb) =>
-      eb.or([
-        eb('a.accessPackageId', 'in', eb.selectFrom('incompatible_access_packages').select('incompatibleAccessPackageId').where('accessPackageId', '=', accessPackage.id)),
-        eb('a.accessPackageId', 'in', eb.selectFrom('incompatible_access_packages').select('accessPackageId').where('incompatibleAccessPackageId', '=', accessPackage.id)),
-      ]),
-    )
-    .executeTakeFirst();
+  const incompatible = await incompatibleAssignment.first(tx, { targetId: target.id, packageId: accessPackage.id });
   if (incompatible) {
     // An administrator assigning someone may not be able to read the other package (another catalog): it stays unnamed then.
     const other = (await readScopes({ db: tx, principal: ctx.principal }).isReadable('accessPackage', incompatible.id)) ? `'${incompatible.displayName}'` : 'another access package';
     throw new ForbiddenError(`Access package '${accessPackage.displayName}' is incompatible with ${other}, which this user already has.`, 'IncompatibleAccessPackage');
   }
   if (target.objectId) {
-    const group = await tx
-      .selectFrom('incompatible_groups as i')
-      .innerJoin('group_members as m', 'm.groupId', 'i.groupId')
-      .innerJoin('groups as g', 'g.id', 'i.groupId')
-      .select('g.displayName')
-      .where('i.accessPackageId', '=', accessPackage.id)
-      .where('m.memberId', '=', target.objectId)
-      .executeTakeFirst();
+    const group = await incompatibleGroup.first(tx, { packageId: accessPackage.id, userId: target.objectId });
     if (group) throw new ForbiddenError(`Access package '${accessPackage.displayName}' is incompatible with membership of group '${group.displayName}'.`, 'IncompatibleGroup');
   }
 }
+
+const packageById = prepared((db, p: { id: string }) => db.selectFrom('access_packages').selectAll().where('id', '=', p.id));
+const catalogById = prepared((db, p: { id: string }) => db.selectFrom('catalogs').selectAll().where('id', '=', p.id));
+const activeAssignment = prepared((db, p: { activeKey: string }) => db.selectFrom('assignments').select('id').where('activeKey', '=', p.activeKey));
+/** An active assignment of the target to a package incompatible with this one (either way round). */
+const incompatibleAssignment = prepared((db, p: { targetId: string; packageId: string }) =>
+  db
+    .selectFrom('assignments as a')
+    .innerJoin('access_packages as other', 'other.id', 'a.accessPackageId')
+    .select(['other.id', 'other.displayName'])
+    .where('a.targetId', '=', p.targetId)
+    .where('a.activeKey', 'is not', null)
+    .where((eb) =>
+      eb.or([
+        eb('a.accessPackageId', 'in', eb.selectFrom('incompatible_access_packages').select('incompatibleAccessPackageId').where('accessPackageId', '=', p.packageId)),
+        eb('a.accessPackageId', 'in', eb.selectFrom('incompatible_access_packages').select('accessPackageId').where('incompatibleAccessPackageId', '=', p.packageId)),
+      ]),
+    ),
+);
+const incompatibleGroup = prepared((db, p: { packageId: string; userId: string }) =>
+  db
+    .selectFrom('incompatible_groups as i')
+    .innerJoin('group_members as m', 'm.groupId', 'i.groupId')
+    .innerJoin('groups as g', 'g.id', 'i.groupId')
+    .select('g.displayName')
+    .where('i.accessPackageId', '=', p.packageId)
+    .where('m.memberId', '=', p.userId),
+);
 
 /**
  * `allExternalUsers` lets anyone from outside request; a partner whose organization is unknown gets

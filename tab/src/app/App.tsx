@@ -1,12 +1,14 @@
+import type { Client } from '@microsoft/microsoft-graph-client';
 import { Button, Card, Field, Input, Link, makeStyles, MessageBar, MessageBarBody, Spinner, Text, Title2, tokens } from '@fluentui/react-components';
 import { FormEvent, lazy, Suspense, useEffect, useMemo, useState } from 'react';
-import { AccessPackagePage, MyAccessPage } from '../myaccess';
+import { AccessPackagePage, MyAccessPage, startFirstLoads } from '../myaccess';
 import { devSignIn, loadPublicConfig, msalSession, PublicConfig, Session, storedDevSession, teamsSession } from './auth';
 import { AppContext, AppContextValue, LocaleContext, useStrings } from './context';
+import { EarlyLoads } from './earlyLoads';
 import { tabGraphClient } from './graph';
 import type { HostInfo } from './host';
 import { Locale, pickLocale } from './i18n';
-import { routeHash } from './route';
+import { parseRoute, routeHash } from './route';
 import { appStrings } from './strings';
 import { detectBrowserHost } from './teams';
 import { ThemeRoot, useThemeName } from './ThemeRoot';
@@ -16,41 +18,56 @@ import { useRoute } from './useRoute';
 const ExtranetPage = lazy(() => import('../extranet').then((m) => ({ default: m.ExtranetPage })));
 const ExtranetConfigPage = lazy(() => import('../extranet').then((m) => ({ default: m.ExtranetConfigPage })));
 
-type Boot =
+export type Boot =
   | { state: 'starting' }
   | { state: 'failed' }
   | { state: 'signIn'; host: HostInfo; config: PublicConfig; entraSignIn?: () => Promise<void> }
-  | { state: 'ready'; host: HostInfo; config: PublicConfig; session: Session };
+  | { state: 'ready'; host: HostInfo; config: PublicConfig; session: Session; graph: Client; early: EarlyLoads };
 
-async function boot(): Promise<Boot> {
+/** Signed in: the Graph client, and the first page's requests started at once (beside the first render). */
+function ready(host: HostInfo, config: PublicConfig, session: Session): Boot {
+  const graph = tabGraphClient(config.graphBaseUrl, session.getToken);
+  const early = new EarlyLoads();
+  startFirstLoads(early, graph, parseRoute(location.hash));
+  return { state: 'ready', host, config, session, graph, early };
+}
+
+/**
+ * Detects the host, reads the server's settings and signs in (from what the browser kept); signed
+ * in, the first page's requests start. `main.tsx` calls it before React's first render.
+ */
+export async function boot(): Promise<Boot> {
   const [host, config] = await Promise.all([detectBrowserHost(), loadPublicConfig()]);
-  if (host.kind === 'teams') return { state: 'ready', host, config, session: await teamsSession() };
+  if (host.kind === 'teams') return ready(host, config, await teamsSession());
   if (config.authMode === 'dev') {
     const session = storedDevSession();
-    return session ? { state: 'ready', host, config, session } : { state: 'signIn', host, config };
+    return session ? ready(host, config, session) : { state: 'signIn', host, config };
   }
   const msal = await msalSession(config);
-  return 'session' in msal ? { state: 'ready', host, config, session: msal.session } : { state: 'signIn', host, config, entraSignIn: msal.signIn };
+  return 'session' in msal ? ready(host, config, msal.session) : { state: 'signIn', host, config, entraSignIn: msal.signIn };
 }
 
 function localeOf(host: HostInfo | undefined): Locale {
   return pickLocale(host?.kind === 'teams' ? host.context.locale : undefined, navigator.languages?.length ? navigator.languages : [navigator.language]);
 }
 
-/** The whole tab: detect the host, sign in, then render the page of the hash route. */
-export function App() {
-  const [state, setBoot] = useState<Boot>({ state: 'starting' });
+/**
+ * The whole tab: detect the host, sign in, then render the page of the hash route. `booting` is a
+ * `boot()` already under way, `booted` its result when it came before the first render.
+ */
+export function App(props: { booting?: Promise<Boot>; booted?: Boot }) {
+  const [state, setBoot] = useState<Boot>(props.booted ?? { state: 'starting' });
   const [attempt, setAttempt] = useState(0);
   useEffect(() => {
     let active = true;
-    boot().then(
+    ((attempt === 0 && props.booting) || boot()).then(
       (result) => active && setBoot(result),
       () => active && setBoot({ state: 'failed' }),
     );
     return () => {
       active = false;
     };
-  }, [attempt]);
+  }, [attempt, props.booting]);
   const host = state.state === 'signIn' || state.state === 'ready' ? state.host : undefined;
   const locale = useMemo(() => localeOf(host), [host]);
   const theme = useThemeName(host);
@@ -59,16 +76,18 @@ export function App() {
       <ThemeRoot name={theme} lang={locale.tag}>
         {state.state === 'starting' && <Starting />}
         {state.state === 'failed' && <StartFailed onRetry={() => setAttempt((n) => n + 1)} />}
-        {state.state === 'signIn' && <SignIn config={state.config} entraSignIn={state.entraSignIn} onSignedIn={(session) => setBoot({ ...state, state: 'ready', session })} />}
-        {state.state === 'ready' && <Ready host={state.host} config={state.config} session={state.session} locale={locale} />}
+        {state.state === 'signIn' && <SignIn config={state.config} entraSignIn={state.entraSignIn} onSignedIn={(session) => setBoot(ready(state.host, state.config, session))} />}
+        {state.state === 'ready' && <Ready host={state.host} config={state.config} session={state.session} graph={state.graph} early={state.early} locale={locale} />}
       </ThemeRoot>
     </LocaleContext.Provider>
   );
 }
 
-function Ready(props: { host: HostInfo; config: PublicConfig; session: Session; locale: Locale }) {
-  const graph = useMemo(() => tabGraphClient(props.config.graphBaseUrl, props.session.getToken), [props.config.graphBaseUrl, props.session]);
-  const value: AppContextValue = useMemo(() => ({ host: props.host, config: props.config, session: props.session, graph, locale: props.locale }), [props, graph]);
+function Ready(props: { host: HostInfo; config: PublicConfig; session: Session; graph: Client; early: EarlyLoads; locale: Locale }) {
+  const value: AppContextValue = useMemo(
+    () => ({ host: props.host, config: props.config, session: props.session, graph: props.graph, early: props.early, locale: props.locale }),
+    [props.host, props.config, props.session, props.graph, props.early, props.locale],
+  );
   const route = useRoute();
   return (
     <AppContext.Provider value={value}>

@@ -1,6 +1,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { createContext, useContext, useMemo } from 'react';
 import type { PublicConfig, Session } from './auth';
+import type { EarlyLoads } from './earlyLoads';
 import type { HostInfo } from './host';
 import { Language, Locale, Strings, translator, Translate } from './i18n';
 
@@ -11,6 +12,8 @@ export interface AppContextValue {
   session: Session;
   graph: Client;
   locale: Locale;
+  /** The first page's requests, started at sign-in (see earlyLoads.ts). */
+  early: EarlyLoads;
 }
 
 export const AppContext = createContext<AppContextValue | null>(null);

@@ -1,14 +1,13 @@
 import { Button, Card, CardHeader, makeStyles, SearchBox, Text, tokens } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
 import { useApp, useLocale, useStrings } from '../app/context';
-import { em, graphErrorMessage, nextLinkPath, Page } from '../app/graph';
+import { graphErrorMessage, nextLinkPath, Page } from '../app/graph';
 import { formatNumber } from '../app/i18n';
 import { routeHash } from '../app/route';
 import { Empty, ErrorBar, Loading } from '../app/ui';
+import { catalogFirstPage, catalogKey } from './loads';
 import type { AccessPackage } from './model';
 import { myAccessStrings } from './strings';
-
-const pageSize = 25;
 
 const useStyles = makeStyles({
   toolbar: { display: 'flex', gap: '12px', alignItems: 'center', flexWrap: 'wrap' },
@@ -19,17 +18,12 @@ const useStyles = makeStyles({
   link: { color: 'inherit', textDecorationLine: 'none', ':hover': { textDecorationLine: 'underline' }, ':focus-visible': { outlineStyle: 'solid' } },
 });
 
-/** OData string literal: single quotes doubled. */
-function literal(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
-
 /**
  * Packages I may request (`filterByCurrentUser(on='allowedRequestor')`), one page of 25 at a time
  * with `$select` and `$count`, searched by name on the server, more pages by `@odata.nextLink`.
  */
 export function Catalog() {
-  const { graph, config } = useApp();
+  const { graph, config, early } = useApp();
   const locale = useLocale();
   const t = useStrings(myAccessStrings);
   const styles = useStyles();
@@ -51,14 +45,9 @@ export function Catalog() {
   useEffect(() => {
     let active = true;
     setStatus('loading');
-    let request = graph
-      .api(`${em}/accessPackages/filterByCurrentUser(on='allowedRequestor')`)
-      .select(['id', 'displayName', 'description'])
-      .orderby('displayName')
-      .top(pageSize)
-      .count(true);
-    if (search) request = request.filter(`contains(tolower(displayName),${literal(search.toLowerCase())})`);
-    request.get().then(
+    // The first page may have been asked for at sign-in already (a retry asks again).
+    const first = (attempt === 0 && early.take<Page<AccessPackage>>(catalogKey(search))) || catalogFirstPage(graph, search);
+    first.then(
       (page: Page<AccessPackage>) => {
         if (!active) return;
         setItems(page.value);
@@ -75,7 +64,7 @@ export function Catalog() {
     return () => {
       active = false;
     };
-  }, [graph, search, attempt, t]);
+  }, [graph, early, search, attempt, t]);
 
   const loadMore = async () => {
     if (!next) return;

@@ -1,13 +1,16 @@
-import { Button, Card, Checkbox, Dropdown, Field, Input, Link, makeStyles, Option, Radio, RadioGroup, Text, Textarea, Title2, Title3, tokens } from '@fluentui/react-components';
-import { FormEvent, useMemo, useState } from 'react';
+import { Button, Card, Field, Input, Link, makeStyles, Text, Textarea, Title2, Title3, tokens } from '@fluentui/react-components';
+import { FormEvent, lazy, Suspense, useMemo, useState } from 'react';
 import { useApp, useLocale, useStrings } from '../app/context';
-import { em, graphErrorMessage, graphErrorStatus } from '../app/graph';
+import { em, graphErrorMessage } from '../app/graph';
 import { formatDate, Language } from '../app/i18n';
 import { routeHash } from '../app/route';
 import { ErrorBar, Loading, Notice, useLoad } from '../app/ui';
+import { packageKey, packagePageData, type PackagePageData } from './loads';
 import type { AccessPackage, Question, Requirements } from './model';
 import { emptyForm, FormProblems, isChoiceQuestion, localized, localToday, orderedQuestions, RequestFormState, requestBody, validateRequestForm } from './requestForm';
 import { MyAccessKey, myAccessStrings } from './strings';
+
+const ChoiceField = lazy(() => import('./ChoiceField').then((m) => ({ default: m.ChoiceField })));
 
 const useStyles = makeStyles({
   section: { display: 'flex', flexDirection: 'column', gap: '12px' },
@@ -19,33 +22,17 @@ const useStyles = makeStyles({
   roles: { margin: 0, paddingLeft: '20px' },
 });
 
-type Loaded = { kind: 'notForYou' } | { kind: 'ok'; accessPackage: AccessPackage; requirements: Requirements[] };
-
 /**
  * The package page, also the direct-link page (`/#/access-packages/{id}`, hidden packages too):
  * what the package gives, its policy, and the request form. Someone who may not see the package
  * (Graph answers 404) is told in plain words that it is not for them.
  */
 export function PackagePage(props: { id: string }) {
-  const { graph } = useApp();
+  const { graph, early } = useApp();
   const t = useStrings(myAccessStrings);
   const styles = useStyles();
-  const loaded = useLoad<Loaded>(
-    async () => {
-      try {
-        const [accessPackage, requirements] = await Promise.all([
-          graph.api(`${em}/accessPackages/${encodeURIComponent(props.id)}`).expand('resourceRoleScopes($expand=role,scope)').get() as Promise<AccessPackage>,
-          graph.api(`${em}/accessPackages/${encodeURIComponent(props.id)}/getApplicablePolicyRequirements`).post({}) as Promise<{ value: Requirements[] }>,
-        ]);
-        return { kind: 'ok', accessPackage, requirements: requirements.value };
-      } catch (error) {
-        if (graphErrorStatus(error) === 404 || graphErrorStatus(error) === 403) return { kind: 'notForYou' };
-        throw error;
-      }
-    },
-    [graph, props.id],
-    t('networkError'),
-  );
+  // Started at sign-in when this is the first page (once; a reload asks again).
+  const loaded = useLoad<PackagePageData>(() => early.take<PackagePageData>(packageKey(props.id)) ?? packagePageData(graph, props.id), [graph, props.id], t('networkError'));
 
   if (loaded.status === 'loading') return <Loading label={t('loading')} />;
   if (loaded.status === 'error') return <ErrorBar message={t('loadFailed', { message: loaded.message })} retryLabel={t('retry')} onRetry={loaded.reload} />;
@@ -210,45 +197,11 @@ function QuestionField(props: { question: Question; language: Language; value: s
   const label = localized(question.text, question.localizations, language);
   const id = `field-question:${question.id}`;
   if (isChoiceQuestion(question)) {
-    const choices = question.choices ?? [];
-    const selected = Array.isArray(props.value) ? props.value : props.value ? [props.value] : [];
-    if (question.allowsMultipleSelection) {
-      return (
-        <Field label={label} required={!!question.isRequired} validationMessage={props.problem}>
-          <div role="group" aria-label={label} id={id} tabIndex={-1}>
-            {choices.map((c) => (
-              <Checkbox
-                key={c.actualValue}
-                label={localized(c.text, c.localizations, language)}
-                checked={selected.includes(c.actualValue)}
-                onChange={(_, d) => props.onChange(d.checked ? [...selected, c.actualValue] : selected.filter((v) => v !== c.actualValue))}
-              />
-            ))}
-          </div>
-        </Field>
-      );
-    }
-    if (choices.length <= 5) {
-      return (
-        <Field label={label} required={!!question.isRequired} validationMessage={props.problem}>
-          <RadioGroup id={id} value={selected[0] ?? ''} onChange={(_, d) => props.onChange(d.value)}>
-            {choices.map((c) => (
-              <Radio key={c.actualValue} value={c.actualValue} label={localized(c.text, c.localizations, language)} />
-            ))}
-          </RadioGroup>
-        </Field>
-      );
-    }
+    // Choices (radio buttons, checkboxes, a dropdown) load only for a policy that asks them.
     return (
-      <Field label={label} required={!!question.isRequired} validationMessage={props.problem}>
-        <Dropdown id={id} placeholder={props.chooseOne} selectedOptions={selected} onOptionSelect={(_, d) => props.onChange(d.optionValue ?? '')}>
-          {choices.map((c) => (
-            <Option key={c.actualValue} value={c.actualValue}>
-              {localized(c.text, c.localizations, language)}
-            </Option>
-          ))}
-        </Dropdown>
-      </Field>
+      <Suspense fallback={<Field label={label} required={!!question.isRequired} />}>
+        <ChoiceField {...props} label={label} id={id} />
+      </Suspense>
     );
   }
   const text = typeof props.value === 'string' ? props.value : '';

@@ -1,9 +1,12 @@
 import { lazy, Suspense } from 'react';
 import { useStrings } from '../app/context';
-import type { MyAccessSection } from '../app/route';
+import type { Client } from '@microsoft/microsoft-graph-client';
+import type { EarlyLoads } from '../app/earlyLoads';
+import type { MyAccessSection, Route } from '../app/route';
 import { Loading } from '../app/ui';
 import { Catalog } from './Catalog';
 import { MyAccessFrame, PackageFrame } from './Frame';
+import { catalogFirstPage, catalogKey, packageKey, packagePageData } from './loads';
 import { myAccessStrings } from './strings';
 
 // The catalog is the first page and comes with the main bundle; the other sections (dialogs,
@@ -12,7 +15,8 @@ const Requests = lazy(() => import('./Requests').then((m) => ({ default: m.Reque
 const Access = lazy(() => import('./Access').then((m) => ({ default: m.Access })));
 const Approvals = lazy(() => import('./Approvals').then((m) => ({ default: m.Approvals })));
 const Reviews = lazy(() => import('./Reviews').then((m) => ({ default: m.Reviews })));
-const PackagePage = lazy(() => import('./PackagePage').then((m) => ({ default: m.PackagePage })));
+const packagePageCode = () => import('./PackagePage');
+const PackagePage = lazy(() => packagePageCode().then((m) => ({ default: m.PackagePage })));
 
 function SectionLoading() {
   const t = useStrings(myAccessStrings);
@@ -43,4 +47,16 @@ export function AccessPackagePage(props: { id: string }) {
       </Suspense>
     </PackageFrame>
   );
+}
+
+/**
+ * What the first page of the personal tab needs, started at sign-in beside the first render: the
+ * catalog's first page, or the package page's Graph calls and its code.
+ */
+export function startFirstLoads(early: EarlyLoads, graph: Client, route: Route): void {
+  if (route.page === 'my-access' && route.section === 'catalog') early.start(catalogKey(''), () => catalogFirstPage(graph, ''));
+  if (route.page === 'access-package') {
+    early.start(packageKey(route.id), () => packagePageData(graph, route.id));
+    void packagePageCode().catch(() => undefined);
+  }
 }

@@ -12,7 +12,7 @@ import { updateAccessPackage } from '../../../commands/accessPackages/updateAcce
 import { catalogListScope } from '../../../policies';
 import type { Scope } from '../../odata/engine';
 import { created, GraphRequest, GraphRouter, noContent, ok } from '../../router';
-import { applicablePolicyRequirements, requestablePackageIds } from '../../../commands/requests/requestable';
+import { applicablePolicyRequirements, requestableScope } from '../../../commands/requests/requestable';
 import { NotFoundError, ValidationError } from '../../../domain/errors';
 import { requireReadable } from '../../../policies/visibility';
 import { idFromODataRef, parseBody } from '../../validate';
@@ -46,8 +46,8 @@ export function registerAccessPackages(router: GraphRouter): void {
     // Packages the caller may request; hidden ones are left out (that is how they stay unlisted).
     .add('GET', `${accessPackages}/filterByCurrentUser()`, async (req) => {
       if (req.functionArgs.on !== 'allowedRequestor') throw new ValidationError("The function parameter 'on' must be 'allowedRequestor'.", 'on');
-      const ids = await requestablePackageIds(req.ctx);
-      return listOf(req, 'accessPackage', context, (alias) => (ids.length === 0 ? sql`1 = 0` : sql`${sql.ref(`${alias}.isHidden`)} = 0 and ${sql.ref(`${alias}.id`)} in (${sql.join(ids)})`));
+      const requestable = await requestableScope(req.ctx);
+      return listOf(req, 'accessPackage', context, (alias) => sql`${sql.ref(`${alias}.isHidden`)} = 0 and ${requestable(alias)}`);
     })
     // Who reads a package by id (catalog staff; anyone a policy lets request it, hidden or not: that
     // is the direct link) is the package's read rule in bot/policies/visibility.ts.

@@ -1,0 +1,121 @@
+import type { Compilable, CompiledQuery, DialectAdapter, Insertable, Kysely, QueryResult } from 'kysely';
+import type { Database } from './schema';
+
+/**
+ * Queries built and compiled once, executed many times with new parameters.
+ *
+ * Kysely builds an operation tree and compiles it to SQL on every call: about 15 µs a query, more
+ * than SQLite itself takes for the small statements of the request path. For the statements that run
+ * on every request, `prepared` builds the query once per dialect with placeholder values, keeps the
+ * compiled SQL, and afterwards only puts the call's values into the parameter list. The query is
+ * still written with Kysely (typed, both dialects); the one rule: a parameter may only be used as a
+ * value (compared, inserted, set), never to choose the query's shape — the shape is the first call's.
+ *
+ * A database with plugins (the read deadline of `readDb`) is served without the cache, since plugins
+ * act on the tree of every call.
+ */
+
+/** The compiled form of one query for one dialect: its SQL, and where each parameter comes from. */
+interface Compiled {
+  compiled: CompiledQuery;
+  /** Per position in the parameter list: the name of the call's parameter, or undefined for a constant of the query. */
+  slots: ReadonlyArray<string | undefined>;
+}
+
+const marker = '\u0000portier:param:';
+
+/** Placeholder values standing for the parameters while the query is built once. */
+function placeholders<P extends object>(): P {
+  return new Proxy({} as P, {
+    get: (_target, key) => (typeof key === 'string' ? `${marker}${key}` : undefined),
+  });
+}
+
+function compileOnce(query: Compilable<unknown>): Compiled {
+  const compiled = query.compile();
+  if (compiled.sql.includes(marker)) throw new Error('prepared: a parameter was used in the SQL text, not as a value');
+  const slots = compiled.parameters.map((value) => (typeof value === 'string' && value.startsWith(marker) ? value.slice(marker.length) : undefined));
+  if (compiled.parameters.some((value, i) => slots[i] === undefined && typeof value === 'string' && value.includes(marker))) {
+    throw new Error('prepared: a parameter was combined with other text; pass it as a value of its own');
+  }
+  return { compiled, slots };
+}
+
+type Db = Kysely<Database>;
+
+/** A query compiled once per dialect; see the module comment. */
+export interface PreparedQuery<P, O> {
+  /** Every row. */
+  all(db: Db, params: P): Promise<O[]>;
+  /** The first row, or undefined. */
+  first(db: Db, params: P): Promise<O | undefined>;
+  /** For writes: how many rows were inserted, updated or deleted. */
+  run(db: Db, params: P): Promise<number>;
+}
+
+/**
+ * `build` makes the query from `params`, whose values it may only use as values. It runs once per
+ * dialect (SQL differs between SQLite and PostgreSQL), with placeholders standing for the values.
+ */
+export function prepared<P extends object, O>(build: (db: Db, params: P) => Compilable<O>): PreparedQuery<P, O> {
+  const byAdapter = new WeakMap<DialectAdapter, Compiled>();
+  const execute = async (db: Db, params: P): Promise<QueryResult<O>> => {
+    const executor = db.getExecutor();
+    if (executor.plugins.length > 0) return db.executeQuery(build(db, params).compile());
+    let entry = byAdapter.get(executor.adapter);
+    if (!entry) {
+      entry = compileOnce(build(db, placeholders<P>()));
+      byAdapter.set(executor.adapter, entry);
+    }
+    const values = params as Record<string, unknown>;
+    const { compiled, slots } = entry;
+    const parameters = slots.map((name, i) => (name === undefined ? compiled.parameters[i] : values[name]));
+    return executor.executeQuery<O>({ ...(compiled as CompiledQuery<O>), parameters });
+  };
+  return {
+    all: async (db, params) => (await execute(db, params)).rows,
+    first: async (db, params) => (await execute(db, params)).rows[0],
+    run: async (db, params) => Number((await execute(db, params)).numAffectedRows ?? 0n),
+  };
+}
+
+/**
+ * Inserts rows into `table` with an INSERT compiled once per table, column list, row count and
+ * dialect: the audit records, events, deliveries and notifications every request writes. Rows must
+ * all have the same keys. `onConflictDoNothing` adds `on conflict do nothing` (on those columns).
+ */
+export async function insertRows<T extends keyof Database & string>(db: Db, table: T, rows: ReadonlyArray<Insertable<Database[T]>>, options: { onConflictDoNothing?: ReadonlyArray<keyof Database[T] & string> } = {}): Promise<number> {
+  if (rows.length === 0) return 0;
+  // Large batches vary in size: compiled each time, as Kysely does, rather than kept.
+  if (rows.length > maxPreparedRows) {
+    const insert = db.insertInto(table).values(rows as never);
+    const conflict = options.onConflictDoNothing;
+    const result = await (conflict ? insert.onConflict((oc) => (conflict.length > 0 ? oc.columns(conflict as never) : oc).doNothing()) : insert).executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n);
+  }
+  // An undefined value leaves the column out (its default), as in Kysely.
+  const columns = Object.keys(rows[0]).filter((c) => (rows[0] as Record<string, unknown>)[c] !== undefined);
+  const key = `${table}|${columns.join(',')}|${rows.length}|${options.onConflictDoNothing?.join(',') ?? '-'}`;
+  let query = inserts.get(key);
+  if (!query) {
+    const conflict = options.onConflictDoNothing;
+    query = prepared((d: Db, p: Record<string, unknown>) => {
+      const values = Array.from({ length: rows.length }, (_, r) => Object.fromEntries(columns.map((c, k) => [c, p[`${r}_${k}`]])));
+      // The row type is checked by this function's signature; the builder sees placeholders.
+      const insert = d.insertInto(table).values(values as never);
+      return conflict ? insert.onConflict((oc) => (conflict.length > 0 ? oc.columns(conflict as never) : oc).doNothing()) : insert;
+    });
+    inserts.set(key, query);
+  }
+  const params: Record<string, unknown> = {};
+  rows.forEach((row, r) => {
+    const values = row as Record<string, unknown>;
+    columns.forEach((c, k) => {
+      params[`${r}_${k}`] = values[c] ?? null;
+    });
+  });
+  return query.run(db, params);
+}
+
+const maxPreparedRows = 8;
+const inserts = new Map<string, PreparedQuery<Record<string, unknown>, unknown>>();
