@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { demo } from '../bot/seed/tenant';
@@ -10,6 +10,7 @@ import { openStore, type Store } from '../bot/store/db';
 import { verbs } from '../bot/teams/verbs';
 import { type ServerProcess, startServerProcess } from '../tests/helpers/process';
 import { type ConnectorCall, type LocalConnector, startLocalConnector } from './connector';
+import { cpuSince, startProfiledServer } from './processStats';
 import { benchDatabase, type BenchModule, collectGarbage, fmt, printTable, summarize, type Summary } from './lib';
 
 /**
@@ -28,7 +29,11 @@ import { benchDatabase, type BenchModule, collectGarbage, fmt, printTable, summa
  *    second from the rows being written to the last one received. Target ≥ 200/s.
  *
  * Knobs: BENCH_TEAMS_APPROVALS (requests decided, default 200), BENCH_TEAMS_CLIENTS (20),
- * BENCH_TEAMS_NOTICES (notices sent, default 1,000), BENCH_DATABASE_URL (PostgreSQL instead of SQLite).
+ * BENCH_TEAMS_NOTICES (notices sent, default 1,000), BENCH_DATABASE_URL (PostgreSQL instead of SQLite),
+ * BENCH_PROFILE_DIR=<dir> (a CPU profile of the server process and its SQL statement times per phase),
+ * BENCH_SERVER_LOG=<file> (the server's log, level info).
+ * Beside the timings, the CPU milliseconds the server and the echo bot spend per operation (from /proc):
+ * on a busy machine those hold where latency and throughput do not.
  */
 
 const envInt = (name: string, fallback: number) => {
@@ -44,6 +49,7 @@ const targets = { p99Ms: 100, echoRatio: 0.5, noticesPerSec: 200, updateP99Ms: 1
 const settleMs = 300_000;
 const em = 'identityGovernance/entitlementManagement';
 const n = (value: number) => value.toLocaleString('en-US');
+const profileDir = process.env.BENCH_PROFILE_DIR ? resolve(process.env.BENCH_PROFILE_DIR) : null;
 
 export const teamsBenchmark: BenchModule = {
   name: `Teams bot: ${n(approvals)} approval invokes at ${clients} concurrent beside an echo bot; card updates; ${n(noticeCount)} notices`,
@@ -60,7 +66,7 @@ interface HttpResult {
 /** Node's http client on a keep-alive agent (one socket per client), as bench/lifecycle.ts. */
 function httpClient(base: string, sockets: number) {
   const agent = new HttpAgent({ keepAlive: true, maxSockets: sockets });
-  const call = (method: string, path: string, body?: unknown, token?: string) =>
+  const call = (method: string, path: string, body?: unknown, token?: string, retried = false): Promise<HttpResult> =>
     new Promise<HttpResult>((resolve, reject) => {
       const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
       const headers: Record<string, string | number> = {};
@@ -75,7 +81,12 @@ function httpClient(base: string, sockets: number) {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       });
-      req.on('error', reject);
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive socket the server closed while idle (its keep-alive timeout) just as it was reused: the request
+        // never reached the server; Node's documentation says to send it again.
+        if (req.reusedSocket && error.code === 'ECONNRESET' && !retried) return resolve(call(method, path, body, token, true));
+        reject(new Error(`${method} ${path}: ${error.message}`, { cause: error }));
+      });
       req.end(payload);
     });
   return { call, destroy: () => agent.destroy() };
@@ -192,7 +203,7 @@ function approvalCardsOf(connector: LocalConnector, person: Person): Map<string,
 // ---- the run -------------------------------------------------------------------------------------------
 
 /** Starts `bench/echoBot.ts` in its own process and resolves with its URL. */
-function startEchoProcess(): Promise<{ url: string; stop(): void }> {
+function startEchoProcess(): Promise<{ url: string; pid: number; stop(): void }> {
   const child: ChildProcess = spawn(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, join(__dirname, 'echoBot.ts')], {
     env: { ...process.env, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -205,7 +216,7 @@ function startEchoProcess(): Promise<{ url: string; stop(): void }> {
       const match = /Echo bot is running at (http:\/\/\S+)/.exec(output);
       if (match) {
         clearTimeout(timer);
-        resolve({ url: match[1], stop: () => child.kill('SIGTERM') });
+        resolve({ url: match[1], pid: child.pid ?? -1, stop: () => child.kill('SIGTERM') });
       }
     };
     child.stdout?.on('data', onData);
@@ -222,11 +233,18 @@ async function runTeamsBenchmark(): Promise<void> {
   console.log(`database: ${target.describe}`);
   const connector = await startLocalConnector();
   let portier: ServerProcess | undefined;
-  let echo: { url: string; stop(): void } | undefined;
+  let echo: { url: string; pid: number; stop(): void } | undefined;
   let store: Store | undefined;
   try {
     echo = await startEchoProcess();
-    portier = await startServerProcess({ DATABASE_URL: target.url, PORTIER_SEED: 'demo', PORTIER_JOB_INTERVAL_MS: '100', PUBLIC_URL: 'http://localhost:3978' });
+    const serverEnv = { DATABASE_URL: target.url, PORTIER_SEED: 'demo', PORTIER_JOB_INTERVAL_MS: '100', PUBLIC_URL: 'http://localhost:3978' };
+    const logFile = process.env.BENCH_SERVER_LOG ? resolve(process.env.BENCH_SERVER_LOG) : undefined;
+    portier = profileDir || logFile ? await startProfiledServer(serverEnv, profileDir, logFile) : await startServerProcess(serverEnv);
+    const serverPid = portier.pid;
+    // With BENCH_PROFILE_DIR, the server writes its SQL statement times so far on SIGUSR2 (one file per phase).
+    const sqlPhase = () => {
+      if (profileDir) process.kill(serverPid, 'SIGUSR2');
+    };
     store = await openStore(target.url);
     const http = httpClient(portier.url, clients + 4);
     const echoHttp = httpClient(echo.url, clients);
@@ -296,9 +314,13 @@ async function runTeamsBenchmark(): Promise<void> {
     };
     // Warm both up (JIT, sockets), then echo, approvals, echo again: noise falls on both sides alike.
     for (let i = 0; i < 50; i++) await echoInvoke(i)();
+    const echoCpu = cpuSince(echo.pid);
     const echoBefore = await runPool(Math.ceil(approvals / 2), clients, (i) => echoInvoke(i)());
+    const echoCpuBefore = echoCpu();
     const requestIds = [...ruthCards.keys()];
     const clickedAt = new Map<string, number>();
+    sqlPhase();
+    const approvalsCpu = cpuSince(serverPid);
     const approvalsRun = await runPool(requestIds.length, clients, async (i) => {
       const requestId = requestIds[i];
       const card = ruthCards.get(requestId);
@@ -309,7 +331,12 @@ async function runTeamsBenchmark(): Promise<void> {
       const body = JSON.parse(res.text) as { statusCode?: number; type?: string };
       if (body.statusCode !== 200 || body.type !== 'application/vnd.microsoft.card.adaptive') throw new Error(`approval invoke answered ${res.text.slice(0, 300)}`);
     });
+    // The server's CPU over the invokes, with what the job runner does meanwhile (delivery, notices, card updates).
+    const approvalsCpuMs = approvalsCpu();
+    sqlPhase();
+    const echoCpu2 = cpuSince(echo.pid);
     const echoAfter = await runPool(Math.floor(approvals / 2), clients, (i) => echoInvoke(i + approvals)());
+    const echoCpuMs = (echoCpuBefore ?? NaN) + (echoCpu2() ?? NaN);
     const echoMessages = await runPool(approvals, clients, (i) => echoMessage(i)());
     const echoInvokes = summarizeRuns(echoBefore, echoAfter);
     const echoRate = echoInvokes.opsPerSec;
@@ -372,7 +399,11 @@ async function runTeamsBenchmark(): Promise<void> {
     await runPool(guests.length, clients, async (i) => {
       expectStatus(await http.call('POST', '/api/messages', activity(connector, { id: guests[i].id, name: guests[i].displayName }, { type: 'message', text: 'help' })), 200, 'a partner says help');
     });
+    sqlPhase();
+    const noticesCpu = cpuSince(serverPid);
     const notices = await measureNotices(store, connector, guestOf);
+    const noticesCpuMs = noticesCpu();
+    sqlPhase();
 
     printTable(
       ['what', 'n', 'p50 ms', 'p99 ms', 'per s', 'target'],
@@ -391,6 +422,10 @@ async function runTeamsBenchmark(): Promise<void> {
         ["click → other approver's card updated", n(updates.n), fmt(updates.p50), fmt(updates.p99), '—', `p99 < ${targets.updateP99Ms} ms: ${updates.p99 < targets.updateP99Ms ? 'met' : 'MISSED'}`],
         [`notices sent to the connector (${n(notices.recipients)} people)`, n(notices.count), '—', '—', fmt(notices.perSec, 0), `≥ ${targets.noticesPerSec}/s: ${notices.perSec >= targets.noticesPerSec ? 'met' : 'MISSED'}`],
       ],
+    );
+    const perOp = (ms: number | null, ops: number) => (ms === null || Number.isNaN(ms) ? 'n/a' : `${fmt(ms / ops, 2)} ms`);
+    console.log(
+      `CPU per operation (load-robust): approval invoke, Portier ${perOp(approvalsCpuMs, approvalRun.n)}; invoke, echo bot ${perOp(echoCpuMs, echoInvokes.n)}; notice sent, Portier ${perOp(noticesCpuMs, notices.count)}`,
     );
     console.log(`(load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on this machine's shared cores; the echo bot runs under the same load.)`);
     console.log(`(${clients} concurrent clients; approval latency is the invoke's HTTP round trip, including the decision and the refreshed card; the update delay runs from the click being sent.)`);

@@ -16,6 +16,7 @@ import type { EventConsumer } from './events/consumer';
 import { builtInConsumers, ensureRecurringTimers, timerAbandonHandlers, timerHandlers } from './lifecycle';
 import { seedDemoTenant } from './seed/demo';
 import { openStore, Store } from './store/db';
+import type { GraphHandler } from './graph/inProcess';
 import { mountBot } from './teams';
 import { z } from 'zod';
 import { randomUUID } from 'node:crypto';
@@ -26,6 +27,8 @@ export interface Portier {
   config: Config;
   /** Timers and outbox deliveries of this instance (tests call `runOnce()` instead of waiting). */
   jobs: JobRunner;
+  /** The embedded Graph's handler (`serveGraph` with this server's dependencies), as the bot calls it in process. */
+  graphHandler: GraphHandler;
   close(): Promise<void>;
 }
 
@@ -125,9 +128,11 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
     );
   });
 
-  // The Teams bot on POST /api/messages; it reaches Portier's Graph over HTTP once the server listens.
+  // The Teams bot on POST /api/messages; it makes Graph calls to Portier's Graph (URL known once the server
+  // listens), handed to `serveGraph` in this process rather than over a loopback socket.
   let url = '';
-  const bot = mountBot(server, { config, db: store.db, dialect: store.dialect, clock, log, graphBaseUrl: () => `${url}/graph/` });
+  const graphHandler: GraphHandler = (req, res) => serveGraph(graphDeps, req, res);
+  const bot = mountBot(server, { config, db: store.db, dialect: store.dialect, clock, log, graphBaseUrl: () => `${url}/graph/`, graphHandler });
 
   // Every timer kind of the entitlement engine, and the consumers of its events.
   const runner = new JobRunner({
@@ -161,6 +166,7 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
     store,
     config,
     jobs: runner,
+    graphHandler,
     async close() {
       await runner.stop();
       server.close();

@@ -36,13 +36,22 @@ export class ScopedAuthenticationHandler implements Middleware {
 /**
  * The Graph client the bot and the tab use: the same `@microsoft/microsoft-graph-client`, pointed
  * at the embedded Graph (`http(s)://<portier>/graph/`) or at `https://graph.microsoft.com/`.
+ * `local` (the bot inside Portier's own server): a middleware, made for the normalized base URL, that
+ * answers calls under it without a socket (`inProcessTransport` of `./inProcess`, kept out of this
+ * module so the tab's bundle never sees Node's http); everything else the SDK does is unchanged.
  */
-export function createGraphClient(options: { baseUrl: string; token: TokenSource; retries?: number }): Client {
+export function createGraphClient(options: { baseUrl: string; token: TokenSource; retries?: number; local?: (baseUrl: string) => Middleware & Required<Pick<Middleware, 'setNext'>> }): Client {
   const baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
   const auth = new ScopedAuthenticationHandler(baseUrl, options.token);
   const retry = new RetryHandler(new RetryHandlerOptions(1, options.retries ?? 3));
   const http = new HTTPMessageHandler();
   auth.setNext(retry);
-  retry.setNext(http);
+  if (options.local) {
+    const local = options.local(baseUrl);
+    retry.setNext(local);
+    local.setNext(http);
+  } else {
+    retry.setNext(http);
+  }
   return Client.initWithMiddleware({ baseUrl, defaultVersion: 'v1.0', middleware: auth });
 }

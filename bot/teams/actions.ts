@@ -21,6 +21,8 @@ export interface ActionContext {
   user: TeamsUser;
   locale: string | null | undefined;
   s: Strings;
+  /** Work to run once the invoke has been answered (never delays the answer; failures are its own to log). */
+  later?: (task: () => Promise<void>) => void;
 }
 
 interface VerbHandler<T> {
@@ -36,6 +38,16 @@ export interface ActionDeps {
   log: Logger;
   /** Extra verbs (requests in chat, reviews, assignments) registered by other modules. */
   extra?: Record<string, VerbHandler<never>>;
+  /** Called (after the invoke is answered) when a click decided a stage: the other cards are updated at once. */
+  afterDecision?: (requestId: string, stageId: string, clicker: ClickerView) => Promise<void>;
+}
+
+/** The card a decision's invoke answered with: what the clicker sees now, in their locale. */
+export interface ClickerView {
+  userId: string;
+  locale: string | null;
+  card: AdaptiveCard;
+  decided: boolean;
 }
 
 /** Thrown by a verb for input the card should never have sent: answered with 400. */
@@ -60,7 +72,11 @@ export class Actions {
         } catch (error) {
           notice = this.refusal(error, ctx.s);
         }
-        return this.approvalFor(ctx, data, notice);
+        const view = await this.approvalView(ctx, data, notice);
+        const afterDecision = this.deps.afterDecision;
+        // The clicker's own card is the one this invoke answers with: the immediate updates reuse it.
+        if (notice === null && afterDecision) ctx.later?.(() => afterDecision(data.requestId, data.stageId, { userId: ctx.user.aadObjectId.toLowerCase(), locale: ctx.locale ?? null, ...view }));
+        return view.card;
       },
     });
     this.table = {
@@ -78,7 +94,7 @@ export class Actions {
     this.table[verb] = handler;
   }
 
-  async execute(user: TeamsUser | undefined, locale: string | null | undefined, invoke: AdaptiveCardInvokeValue, s: Strings): Promise<AdaptiveCardInvokeResponse> {
+  async execute(user: TeamsUser | undefined, locale: string | null | undefined, invoke: AdaptiveCardInvokeValue, s: Strings, later?: ActionContext['later']): Promise<AdaptiveCardInvokeResponse> {
     const action = invoke?.action as { type?: string; verb?: string; data?: unknown } | undefined;
     const handler = action?.verb ? this.table[action.verb] : undefined;
     if (!action || action.type !== 'Action.Execute' || !handler) return badRequest(`Unknown card action '${String(action?.verb ?? '')}'.`);
@@ -86,7 +102,7 @@ export class Actions {
     if (!parsed.success) return badRequest(`Invalid card data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     if (!user) return cardResponse(messageCard(s.appName, s.notActing, 'Attention'));
     try {
-      const content = await handler.handle({ graph: this.deps.graphFor(user), user, locale, s }, parsed.data as never);
+      const content = await handler.handle({ graph: this.deps.graphFor(user), user, locale, s, later }, parsed.data as never);
       return cardResponse(content);
     } catch (error) {
       if (error instanceof BadCardDataError) return badRequest(error.message);
@@ -111,15 +127,20 @@ export class Actions {
 
   /** The approval card as `ctx.user` sees it now; their own notice on top. */
   async approvalFor(ctx: ActionContext, ids: { requestId: string; stageId: string }, notice: string | null, facts?: ApprovalFacts): Promise<AdaptiveCard> {
+    return (await this.approvalView(ctx, ids, notice, facts)).card;
+  }
+
+  /** `approvalFor`, and whether the card shows the stage's decision (final: it will not change again). */
+  async approvalView(ctx: ActionContext, ids: { requestId: string; stageId: string }, notice: string | null, facts?: ApprovalFacts): Promise<{ card: AdaptiveCard; decided: boolean }> {
     const stored = facts ? undefined : await this.deps.cards.find('approval', `${ids.requestId}/${ids.stageId}`, ctx.user.aadObjectId.toLowerCase());
     try {
       const known = facts ?? ((stored?.factsObject ?? {}) as ApprovalFacts);
       const approvers = await this.approverMris(ids.requestId, ids.stageId, known.approverIds ?? []);
       const view = await loadApprovalView(ctx.graph, ids, { s: ctx.s, locale: ctx.locale, facts: known, refreshUserIds: approvers, notice });
-      return approvalCard(view, ctx.s);
+      return { card: approvalCard(view, ctx.s), decided: view.decision !== null };
     } catch (error) {
       // Someone who may not see the request at all gets only the refusal.
-      if (error instanceof StageNotFoundError || graphStatus(error) === 404 || graphStatus(error) === 403) return messageCard(ctx.s.appName, notice ?? ctx.s.notFound, 'Attention');
+      if (error instanceof StageNotFoundError || graphStatus(error) === 404 || graphStatus(error) === 403) return { card: messageCard(ctx.s.appName, notice ?? ctx.s.notFound, 'Attention'), decided: false };
       throw error;
     }
   }

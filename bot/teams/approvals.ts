@@ -10,6 +10,8 @@ export interface ApprovalFacts {
   reminder?: boolean;
   /** The stage's approvers as the engine named them (for `refresh.userIds`). */
   approverIds?: string[];
+  /** Set once the card shows its stage's decision (`ApprovalCardUpdates`): nothing about the stage changes it again. */
+  decisionShown?: boolean;
 }
 
 /**
@@ -22,12 +24,13 @@ export async function loadApprovalView(
   ids: { requestId: string; stageId: string },
   context: { s: Strings; locale: string | null | undefined; facts: ApprovalFacts; refreshUserIds: string[]; notice?: string | null },
 ): Promise<ApprovalView> {
-  const [request, approval] = await Promise.all([engine.request(graph, ids.requestId), engine.approval(graph, ids.requestId)]);
+  const [request, approval] = await Promise.all([engine.approvalRequest(graph, ids.requestId), engine.approval(graph, ids.requestId)]);
   const stageIndex = approval.stages.findIndex((st) => st.id === ids.stageId);
   if (stageIndex < 0) throw new StageNotFoundError();
   const stage = approval.stages[stageIndex];
   const pkg = request.accessPackage;
-  const resources = pkg ? ((await engine.packageResources(graph, pkg.id)) ?? pkg.resourceRoleScopes ?? []) : [];
+  // What the person may not read of the package is left out of both reads alike (an expansion shows what a read by id would).
+  const resources = pkg ? ((await engine.packageResources(graph, pkg.id)) ?? []) : [];
   const { s, locale } = context;
   const decided = stage.reviewResult === 'Approve' || stage.reviewResult === 'Deny';
   return {

@@ -61,7 +61,9 @@ export class PortierBot extends TeamsActivityHandler {
     const record = conversationOf(context);
     if (!record) return false;
     const known = record.userId ? await this.deps.conversations.personal(record.userId) : undefined;
-    await this.deps.conversations.save(record, this.deps.clock.now());
+    // Already the person's newest chat, unchanged (every click on a card): a write would only move its timestamp,
+    // and `updatedDateTime` serves to pick the newest of someone's chats, which this one already is.
+    if (!known || !sameConversation(known, record)) await this.deps.conversations.save(record, this.deps.clock.now());
     return record.conversationType === 'personal' && !known;
   }
 
@@ -125,15 +127,24 @@ export class PortierBot extends TeamsActivityHandler {
 
   protected override async onAdaptiveCardInvoke(context: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
     await this.remember(context);
-    return this.deps.actions.execute(teamsUserOf(context), context.activity.locale, invokeValue, stringsFor(context.activity.locale));
+    const later = context.turnState.get<AfterReply | undefined>(afterReplyKey);
+    return this.deps.actions.execute(teamsUserOf(context), context.activity.locale, invokeValue, stringsFor(context.activity.locale), later ? (task) => later.push(task) : undefined);
   }
 }
+
+/** Work a turn leaves for after its HTTP answer (`handleMessages` runs it once the invoke is answered). */
+export type AfterReply = Array<() => Promise<void>>;
+export const afterReplyKey = Symbol('afterReply');
 
 export function teamsUserOf(context: TurnContext): TeamsUser | undefined {
   const { from, channelData, conversation } = context.activity;
   const tenantId = (channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id ?? conversation.tenantId;
   if (!from.aadObjectId || !tenantId) return undefined;
   return { aadObjectId: from.aadObjectId, tenantId };
+}
+
+function sameConversation(a: ConversationRecord, b: ConversationRecord): boolean {
+  return (Object.keys(b) as Array<keyof ConversationRecord>).every((key) => a[key] === b[key]);
 }
 
 /** The conversation reference of an activity, flattened for the database. */

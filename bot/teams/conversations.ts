@@ -64,6 +64,22 @@ export class ConversationStore {
     return row ? toRecord(row) : undefined;
   }
 
+  /** `personal` for many people at once: each one's most recently used personal chat. */
+  async personalOf(userIds: readonly string[]): Promise<Map<string, ConversationRecord>> {
+    const found = new Map<string, ConversationRecord>();
+    for (let i = 0; i < userIds.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('teams_conversations')
+        .selectAll()
+        .where('userId', 'in', userIds.slice(i, i + 500))
+        .where('conversationType', '=', 'personal')
+        .orderBy('updatedDateTime', 'desc')
+        .execute();
+      for (const row of rows) if (row.userId && !found.has(row.userId)) found.set(row.userId, toRecord(row));
+    }
+    return found;
+  }
+
   /** A team the bot is installed in whose group has `userId` as a member or owner (to start a personal chat from). */
   async sharedTeam(userId: string): Promise<ConversationRecord | undefined> {
     const row = await this.db

@@ -5,7 +5,7 @@ import { DomainError } from '../domain/errors';
 import { readJsonBody } from '../http/body';
 import { activitySchema, describeActivityProblem } from './activity';
 import { BotFramework } from './adapter';
-import type { PortierBot } from './bot';
+import { type AfterReply, afterReplyKey, type PortierBot } from './bot';
 
 /**
  * `POST /api/messages`: the HTTP edge of the bot. In order: a JSON body (≤ 1 MB) → a well-formed
@@ -36,9 +36,15 @@ export async function handleMessages(framework: BotFramework, bot: PortierBot, l
     log.warn({ reason: error instanceof Error ? error.message : String(error), channelId: activity.channelId, type: activity.type }, 'bot activity refused: not authenticated');
     return reply(res, 401, { error: { code: 'Unauthorized', message: 'The activity does not carry a valid Bot Framework token.' } });
   }
-  const result = await framework.adapter.runActivity(auth, activity, (context) => bot.run(context));
-  if (result) return reply(res, result.status, result.body);
-  reply(res, 200, undefined);
+  const after: AfterReply = [];
+  const result = await framework.adapter.runActivity(auth, activity, (context) => {
+    context.turnState.set(afterReplyKey, after);
+    return bot.run(context);
+  });
+  if (result) reply(res, result.status, result.body);
+  else reply(res, 200, undefined);
+  // After the answer (a card click's updates of the other approvers' cards): never delays it, never fails it.
+  for (const task of after) task().catch((error: unknown) => log.error({ err: error }, 'work after the bot answered failed'));
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {

@@ -113,12 +113,21 @@ export function graphCode(error: unknown): string {
 
 const requestExpand = 'requestor($expand=connectedOrganization),accessPackage($expand=catalog,resourceRoleScopes($expand=role,scope),assignmentPolicies)';
 
+/**
+ * What an approval card shows of a request, and no more: the policies' approval settings only (questions,
+ * approvers and the rest would be read and serialized for nothing); the package's resources come from the
+ * package itself (`packageResources`: a role's resource is one `$expand` level deeper than Graph allows here).
+ */
+const approvalRequestExpand =
+  'requestor($expand=connectedOrganization($select=id,displayName)),accessPackage($select=id,displayName;$expand=catalog($select=id,displayName),assignmentPolicies($select=id,requestApprovalSettings))';
+
 export const engine = {
   request: (g: Client, id: string): Promise<AssignmentRequest> => g.api(`${em}/assignmentRequests/${id}`).query({ $expand: requestExpand }).get(),
+  approvalRequest: (g: Client, id: string): Promise<AssignmentRequest> => g.api(`${em}/assignmentRequests/${id}`).query({ $expand: approvalRequestExpand }).get(),
   /** Resource names of a package (role → resource), when the person may read the package itself. */
   packageResources: async (g: Client, id: string): Promise<RoleScope[] | undefined> => {
     try {
-      const pkg = (await g.api(`${em}/accessPackages/${id}`).query({ $expand: 'resourceRoleScopes($expand=role($expand=resource),scope)' }).get()) as AccessPackage;
+      const pkg = (await g.api(`${em}/accessPackages/${id}`).query({ $select: 'id', $expand: 'resourceRoleScopes($expand=role($expand=resource),scope)' }).get()) as AccessPackage;
       return pkg.resourceRoleScopes;
     } catch (error) {
       if (graphStatus(error) === 404 || graphStatus(error) === 403) return undefined;

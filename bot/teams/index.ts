@@ -7,6 +7,7 @@ import type { Clock } from '../context';
 import type { Dialect } from '../store/db';
 import type { Database } from '../store/schema';
 import { keepUnreachableNotices } from './conversations';
+import type { GraphHandler } from '../graph/inProcess';
 import type { GraphTokenProvider } from './graphAccess';
 import type { BotRuntime } from './runtime';
 
@@ -20,6 +21,8 @@ export interface BotMountDeps {
   graphBaseUrl: () => string;
   /** The "Teams user → Graph token" step; embedded mode's by default. */
   tokens?: GraphTokenProvider;
+  /** The embedded Graph's handler of this server: the bot's Graph calls then skip the loopback socket. */
+  graphHandler?: GraphHandler;
 }
 
 export interface MountedBot {

@@ -6,12 +6,14 @@ import type { Clock } from '../context';
 import type { Dialect } from '../store/db';
 import type { Database } from '../store/schema';
 import { Actions } from './actions';
+import { ApprovalCardUpdates } from './cardUpdates';
 import { createBotFramework } from './adapter';
 import { PortierBot } from './bot';
 import { Chat } from './chat';
 import { Connector } from './connector';
 import { ConversationStore } from './conversations';
 import { handleMessages } from './endpoint';
+import type { GraphHandler } from '../graph/inProcess';
 import { embeddedTokenProvider, graphFor, type GraphTokenProvider } from './graphAccess';
 import { Reviews } from './reviews';
 import { NoticeSender } from './sender';
@@ -27,6 +29,8 @@ export interface BotRuntimeDeps {
   graphBaseUrl: () => string;
   /** The "Teams user → Graph token" step; embedded mode's by default. */
   tokens?: GraphTokenProvider;
+  /** The embedded Graph's handler of this server: the bot's Graph calls then skip the loopback socket. */
+  graphHandler?: GraphHandler;
 }
 
 export interface BotRuntime {
@@ -42,12 +46,15 @@ export function createBotRuntime(deps: BotRuntimeDeps): BotRuntime {
   const conversations = new ConversationStore(deps.db);
   const cards = new SentCards(deps.db);
   const connector = new Connector(() => framework.connectorCredentials());
-  const graph = (user: Parameters<GraphTokenProvider['tokenFor']>[0]) => graphFor(deps.graphBaseUrl, tokens, user);
-  const actions = new Actions({ graphFor: graph, conversations, cards, log });
+  const graph = (user: Parameters<GraphTokenProvider['tokenFor']>[0]) => graphFor(deps.graphBaseUrl, tokens, user, deps.graphHandler);
+  // The decision's invoke updates every card of the stage at once (after answering); the sender's notices remain the fallback.
+  let cardUpdates: ApprovalCardUpdates | undefined;
+  const actions = new Actions({ graphFor: graph, conversations, cards, log, afterDecision: (requestId, stageId, clicker) => cardUpdates?.afterDecision(requestId, stageId, clicker) ?? Promise.resolve() });
+  cardUpdates = new ApprovalCardUpdates({ cards, conversations, connector, graphFor: graph, actions, log });
   const chat = new Chat({ db: deps.db, clock: deps.clock, log, graphFor: graph, conversations, connector, actions });
   const bot = new PortierBot({ clock: deps.clock, log, conversations, actions, chat });
   const reviews = new Reviews(actions);
-  const sender = new NoticeSender({ db: deps.db, dialect: deps.dialect, clock: deps.clock, log, conversations, cards, connector, graphFor: graph, actions, reviews, botId: framework.appId });
+  const sender = new NoticeSender({ db: deps.db, dialect: deps.dialect, clock: deps.clock, log, conversations, cards, connector, graphFor: graph, actions, cardUpdates, reviews, botId: framework.appId });
 
   return {
     handle: (req, res) => handleMessages(framework, bot, log, req, res),

@@ -11,6 +11,7 @@ import type { ApprovalFacts } from './approvals';
 import { attachment, execute, plain, type AdaptiveCard } from './cards/card';
 import { noticeCard } from './cards/notices';
 import { requestStatusCard } from './cards/requests';
+import type { ApprovalCardUpdate, ApprovalCardUpdates } from './cardUpdates';
 import { Connector, ConnectorError } from './connector';
 import type { ConversationRecord, ConversationStore } from './conversations';
 import { engine, graphStatus } from './engine';
@@ -30,6 +31,7 @@ export interface SenderDeps {
   connector: Connector;
   graphFor(user: TeamsUser): Client;
   actions: Actions;
+  cardUpdates: ApprovalCardUpdates;
   reviews: Reviews;
   botId: string;
   batchSize?: number;
@@ -40,10 +42,16 @@ export interface SenderDeps {
 
 type Notice = Selectable<NotificationsTable> & { data: Record<string, unknown> & { recipientRoles?: string[] } };
 
+/** What one claimed batch shares: its recipients' personal chats (read at once) and the notices to stamp sent. */
+interface Batch {
+  conversations: Map<string, ConversationRecord>;
+  sent: Array<{ notice: Notice; reason: string | null }>;
+}
+
 /** What a notice becomes in Teams: a new message, an update of a card sent before, or nothing to say. */
 type Delivery =
   | { kind: 'send'; card: AdaptiveCard; remember?: { kind: string; subjectId: string; facts: object } }
-  | { kind: 'update'; updates: Array<{ conversationId: string; activityId: string; card: AdaptiveCard }> }
+  | { kind: 'update'; updates: ApprovalCardUpdate[] }
   | { kind: 'none'; reason: string };
 
 /** Retry delay after the n-th failed attempt: 2 s, 4 s … at most an hour; `Retry-After` when longer. */
@@ -71,14 +79,45 @@ export class NoticeSender {
     if (claimed.length === 0) return 0;
     const byRecipient = new Map<string, Notice[]>();
     for (const n of claimed) byRecipient.set(n.recipientId, [...(byRecipient.get(n.recipientId) ?? []), n]);
+    const batch: Batch = { conversations: await this.deps.conversations.personalOf([...byRecipient.keys()]), sent: [] };
     const queues = [...byRecipient.values()];
-    const workers = Array.from({ length: Math.min(this.deps.concurrency ?? 16, queues.length) }, async () => {
-      for (let queue = queues.shift(); queue; queue = queues.shift()) {
-        for (const notice of queue) await this.handle(notice);
-      }
-    });
-    await Promise.all(workers);
+    try {
+      const workers = Array.from({ length: Math.min(this.deps.concurrency ?? 16, queues.length) }, async () => {
+        for (let queue = queues.shift(); queue; queue = queues.shift()) {
+          for (const notice of queue) await this.handle(notice, batch);
+        }
+      });
+      await Promise.all(workers);
+    } finally {
+      await this.stampSent(batch.sent);
+    }
     return claimed.length;
+  }
+
+  /**
+   * Stamps the batch's sent notices in one statement per reason (one commit instead of one per notice).
+   * A crash before it sends those notices again (at least once, docs/EVENTS.md).
+   */
+  private async stampSent(sent: Batch['sent']): Promise<void> {
+    const now = this.deps.clock.now().toISOString();
+    const byReason = new Map<string | null, Notice[]>();
+    for (const { notice, reason } of sent) byReason.set(reason, [...(byReason.get(reason) ?? []), notice]);
+    for (const [reason, notices] of byReason) {
+      for (let i = 0; i < notices.length; i += 500) {
+        const chunk = notices.slice(i, i + 500);
+        await this.deps.db
+          .updateTable('notifications')
+          .set({ teamsState: 'sent', sentDateTime: now, teamsError: reason, teamsLeaseOwner: null, teamsLeaseExpiresDateTime: null })
+          .where(
+            'id',
+            'in',
+            chunk.map((n) => n.id),
+          )
+          // Every row of a claim carries that claim's lease: a row whose lease was lost is not stamped here.
+          .where('teamsLeaseOwner', '=', chunk[0].teamsLeaseOwner)
+          .execute();
+      }
+    }
   }
 
   private async claim(): Promise<Notice[]> {
@@ -123,11 +162,11 @@ export class NoticeSender {
       .execute();
   }
 
-  private async handle(notice: Notice): Promise<void> {
+  private async handle(notice: Notice, batch: Batch): Promise<void> {
     const { log, clock } = this.deps;
     const context = { notice: notice.id, eventType: notice.eventType, attempts: notice.teamsAttempts };
     try {
-      const conversation = await this.conversationOf(notice.recipientId);
+      const conversation = await this.conversationOf(notice.recipientId, batch);
       if (!conversation) {
         await this.finish(notice, { teamsState: 'noConversation', teamsError: 'no personal chat and no team shared with the bot' });
         log.info(context, 'notice kept: the recipient has no conversation with the bot yet');
@@ -135,7 +174,7 @@ export class NoticeSender {
       }
       const delivery = await this.render(notice, conversation);
       if (delivery.kind === 'none') {
-        await this.finish(notice, { teamsState: 'sent', sentDateTime: clock.now().toISOString(), teamsError: delivery.reason });
+        batch.sent.push({ notice, reason: delivery.reason });
         return;
       }
       if (delivery.kind === 'send') {
@@ -145,14 +184,15 @@ export class NoticeSender {
         }
       } else {
         for (const u of delivery.updates) await this.deps.connector.update(conversation.serviceUrl, u.conversationId, u.activityId, { type: 'message', attachments: [attachment(u.card)] });
+        await this.deps.cardUpdates.shown(delivery.updates);
       }
-      await this.finish(notice, { teamsState: 'sent', sentDateTime: clock.now().toISOString(), teamsError: null });
+      batch.sent.push({ notice, reason: null });
     } catch (error) {
-      await this.failed(notice, error, context);
+      await this.failed(notice, error, context, batch);
     }
   }
 
-  private async failed(notice: Notice, error: unknown, context: Record<string, unknown>): Promise<void> {
+  private async failed(notice: Notice, error: unknown, context: Record<string, unknown>, batch: Batch): Promise<void> {
     const { log, clock } = this.deps;
     const attempts = notice.teamsAttempts + 1;
     const status = error instanceof ConnectorError ? error.status : graphStatus(error);
@@ -162,7 +202,10 @@ export class NoticeSender {
       await this.finish(notice, { teamsState: 'stopped', teamsAttempts: attempts, teamsError: reason });
       if (status === 403 || status === 404) {
         const conversation = await this.deps.conversations.personal(notice.recipientId);
-        if (conversation && status === 403) await this.deps.conversations.remove(conversation.id);
+        if (conversation && status === 403) {
+          await this.deps.conversations.remove(conversation.id);
+          batch.conversations.delete(notice.recipientId);
+        }
       }
       log.warn({ ...context, status }, 'notice stopped: Teams refused it');
       return;
@@ -182,9 +225,9 @@ export class NoticeSender {
     log.warn({ ...context, status, retryInMs: delay }, 'notice not sent; it will be retried');
   }
 
-  /** The recipient's personal chat; else one is created through a team they share with the bot. */
-  private async conversationOf(userId: string): Promise<ConversationRecord | undefined> {
-    const personal = await this.deps.conversations.personal(userId);
+  /** The recipient's personal chat (read for the whole batch at once); else one is created through a team they share with the bot. */
+  private async conversationOf(userId: string, batch: Batch): Promise<ConversationRecord | undefined> {
+    const personal = batch.conversations.get(userId);
     if (personal) return personal;
     const team = await this.deps.conversations.sharedTeam(userId);
     if (!team?.teamId) return undefined;
@@ -193,6 +236,7 @@ export class NoticeSender {
     const created = await this.deps.connector.createPersonalConversation(team.serviceUrl, { botId: team.botId, memberId: member.id, tenantId: team.tenantId });
     const record: ConversationRecord = { ...team, id: created.id, conversationType: 'personal', userId, userMri: member.id, teamId: null, aadGroupId: null };
     await this.deps.conversations.save(record, this.deps.clock.now());
+    batch.conversations.set(userId, record);
     return record;
   }
 
@@ -209,14 +253,10 @@ export class NoticeSender {
 
     const approvalCardFor = async (stageId: string, facts: ApprovalFacts) =>
       this.deps.actions.approvalFor({ graph, user, locale, s }, { requestId, stageId }, null, facts).then((card) => ({ card, facts }));
+    // Cards that already show their stage's decision (updated at once by the decision's invoke) are left alone.
     const updateApprovalCards = async (stageId?: string): Promise<Delivery> => {
-      const stored = await this.deps.cards.findByPrefix('approval', stageId ? `${requestId}/${stageId}` : `${requestId}/`, notice.recipientId);
-      if (stored.length === 0) return { kind: 'none', reason: 'no approval card to update' };
-      const updates = [];
-      for (const c of stored) {
-        const [, sid] = c.subjectId.split('/');
-        updates.push({ conversationId: c.conversationId, activityId: c.activityId, card: await this.deps.actions.approvalFor({ graph, user, locale, s }, { requestId, stageId: sid }, null) });
-      }
+      const updates = await this.deps.cardUpdates.pending(notice.recipientId, conversation, requestId, stageId);
+      if (updates.length === 0) return { kind: 'none', reason: 'no approval card left to update' };
       return { kind: 'update', updates };
     };
     const packageName = async (): Promise<string> => {
@@ -249,7 +289,9 @@ export class NoticeSender {
       case eventTypes.approvalReminder: {
         const stageId = str(d.stageId);
         const stored = await this.deps.cards.find('approval', `${requestId}/${stageId}`, notice.recipientId);
-        const facts: ApprovalFacts = { ...((stored?.factsObject ?? {}) as ApprovalFacts), due: str(d.dueDateTime) || null, reminder: true };
+        const { decisionShown: _shown, ...earlier } = (stored?.factsObject ?? {}) as ApprovalFacts;
+        void _shown;
+        const facts: ApprovalFacts = { ...earlier, due: str(d.dueDateTime) || null, reminder: true };
         const { card } = await approvalCardFor(stageId, facts);
         // A reminder is a new card (it should be seen); the first one is kept and updated as well.
         return { kind: 'send', card, remember: { kind: 'approval', subjectId: `${requestId}/${stageId}`, facts } };

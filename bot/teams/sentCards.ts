@@ -38,6 +38,20 @@ export class SentCards {
     return rows.map((row) => ({ ...row, factsObject: JSON.parse(row.facts) as Record<string, unknown> }));
   }
 
+  /** Records that these cards show their stage's decision (kept in their facts; see `ApprovalCardUpdates`). */
+  async markDecisionShown(cardIds: readonly string[]): Promise<void> {
+    const rows = await this.db.selectFrom('teams_cards').select(['id', 'facts']).where('id', 'in', [...cardIds]).execute();
+    for (const row of rows) {
+      const facts = JSON.parse(row.facts) as Record<string, unknown>;
+      if (facts.decisionShown === true) continue;
+      await this.db
+        .updateTable('teams_cards')
+        .set({ facts: JSON.stringify({ ...facts, decisionShown: true }) })
+        .where('id', '=', row.id)
+        .execute();
+    }
+  }
+
   /** Who holds a card of this kind and subject (the approvers whose cards show a stage). */
   async holders(kind: string, subjectId: string): Promise<string[]> {
     return (await this.db.selectFrom('teams_cards').select('userId').distinct().where('kind', '=', kind).where('subjectId', '=', subjectId).execute()).map((r) => r.userId);

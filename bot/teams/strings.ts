@@ -16,10 +16,23 @@ export function formatDateTime(iso: string | null | undefined, locale: string | 
   if (Number.isNaN(date.getTime())) return '—';
   const tag = locale && /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(locale) ? locale : languageOf(locale) === 'nl' ? 'nl-NL' : 'en-US';
   try {
-    return `${new Intl.DateTimeFormat(tag, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(date)} UTC`;
+    return `${dateTimeFormat(tag).format(date)} UTC`;
   } catch {
     return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   }
+}
+
+// Building an Intl.DateTimeFormat costs far more than formatting with one (~0.5 ms against µs); a card has several dates.
+const formats = new Map<string, Intl.DateTimeFormat>();
+function dateTimeFormat(tag: string): Intl.DateTimeFormat {
+  let format = formats.get(tag);
+  if (!format) {
+    format = new Intl.DateTimeFormat(tag, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+    // Locales come from activities: keep the cache small whatever they send.
+    if (formats.size >= 100) formats.clear();
+    formats.set(tag, format);
+  }
+  return format;
 }
 
 const en = {

@@ -1,5 +1,6 @@
 import type { Client, Context } from '@microsoft/microsoft-graph-client';
 import { createGraphClient, ScopedAuthenticationHandler } from '../../bot/graph/client';
+import { InProcessGraphHandler } from '../../bot/graph/inProcess';
 import { demo } from '../../bot/seed/tenant';
 import { em, startTestServer, TestServer } from '../helpers/server';
 
@@ -135,6 +136,67 @@ describe('the demo seed', () => {
     } finally {
       await again.close();
     }
+  });
+});
+
+describe('the in-process transport (the bot inside Portier)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.close());
+
+  /** The outcome of a call with Graph's volatile parts (request ids, dates) taken out. */
+  const outcome = (call: Promise<unknown>) =>
+    call.then(
+      (body: unknown) => ({ ok: true, body }),
+      (error: { statusCode?: number; code?: string; message?: string; body?: unknown }) => ({ ok: false, statusCode: error.statusCode, code: error.code, message: error.message }),
+    );
+
+  it('answers every call as the same client over HTTP does: bodies, errors and their codes', async () => {
+    const token = await server.token('ruth@fabrikam.test');
+    const bad = 'not-a-token';
+    const clients = (t: string) => [
+      createGraphClient({ baseUrl: `${server.url}/graph/`, token: async () => t, retries: 0 }),
+      createGraphClient({ baseUrl: `${server.url}/graph/`, token: async () => t, retries: 0, local: (base) => new InProcessGraphHandler(base, server.portier.graphHandler) }),
+    ];
+    const pkg = (await server.graph('GET', `${em}/accessPackages?$select=id`, { as: 'admin@contoso.test' })).body.value[0].id as string;
+    const calls: Array<[string, (c: Client) => Promise<unknown>]> = [
+      ['a read with $expand and $select', (c) => c.api(`/${em}/accessPackages/${pkg}`).expand('catalog($select=displayName)').select('id,displayName').get()],
+      ['a function segment', (c) => c.api(`/${em}/assignmentRequests/filterByCurrentUser(on='target')`).get()],
+      ['an unknown id (404)', (c) => c.api(`/${em}/assignmentRequests/00000000-0000-4000-8000-000000000000`).get()],
+      ['a malformed id (400)', (c) => c.api(`/${em}/assignmentRequests/nope`).get()],
+      ['a refused body (400)', (c) => c.api(`/${em}/assignmentRequests`).post({ requestType: 'userAdd' })],
+      ['a write that is not allowed (403)', (c) => c.api(`/${em}/catalogs`).post({ displayName: 'Not Ruth’s' })],
+      ['a body with a key twice (400)', (c) => c.api(`/${em}/catalogs`).header('content-type', 'application/json').post('{"displayName":"a","displayName":"b"}')],
+    ];
+    for (const [what, call] of calls) {
+      const [http, local] = clients(token);
+      const [viaHttp, inProcess] = [await outcome(call(http)), await outcome(call(local))];
+      expect({ what, ...inProcess }).toEqual({ what, ...viaHttp });
+    }
+    const [http, local] = clients(bad);
+    const unauthenticated = await outcome(local.api('/me').get());
+    expect(unauthenticated).toEqual(await outcome(http.api('/me').get()));
+    expect(unauthenticated).toMatchObject({ ok: false, statusCode: 401 });
+  });
+
+  it('leaves calls to any other host or path, and bodies it cannot read, to the next middleware (HTTP)', async () => {
+    const served: string[] = [];
+    const passed: string[] = [];
+    const handler = new InProcessGraphHandler('http://127.0.0.1:3978/graph/', async (req, res) => {
+      served.push(req.url ?? '');
+      res.writeHead(204);
+      res.end();
+    });
+    handler.setNext({ execute: async (context: Context) => void passed.push(String(context.request)), setNext: () => undefined });
+    await handler.execute({ request: 'http://127.0.0.1:3978/graph/v1.0/me?$select=id', options: { method: 'GET' } });
+    await handler.execute({ request: 'https://evil.example/graph/v1.0/me', options: {} });
+    await handler.execute({ request: 'http://127.0.0.1:3979/graph/v1.0/me', options: {} });
+    await handler.execute({ request: 'http://127.0.0.1:3978/api/messages', options: {} });
+    await handler.execute({ request: 'http://127.0.0.1:3978/graph/v1.0/me/photo/$value', options: { method: 'PUT', body: new Blob(['x']) } });
+    expect(served).toEqual(['/graph/v1.0/me?$select=id']);
+    expect(passed).toEqual(['https://evil.example/graph/v1.0/me', 'http://127.0.0.1:3979/graph/v1.0/me', 'http://127.0.0.1:3978/api/messages', 'http://127.0.0.1:3978/graph/v1.0/me/photo/$value']);
   });
 });
 

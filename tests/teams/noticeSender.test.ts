@@ -113,6 +113,34 @@ describe('notice sender', () => {
     expect(connector.sent(personal.id)).toHaveLength(1);
   });
 
+  it('sends many people their notices at once: each notice once, one person\'s in order, all stamped', async () => {
+    const recipients = [people.adele, people.lee, people.alex];
+    for (const who of recipients) await postActivity(server.url, activity(connector.url, who, { text: 'help' }));
+    connector.clear();
+    const ids: string[] = [];
+    // More than one claim's worth (100), interleaved between the recipients as the engine writes them.
+    for (let i = 0; i < 40; i++) {
+      for (const who of recipients) {
+        const id = newId();
+        ids.push(id);
+        await db()
+          .insertInto('notifications')
+          .values({ id, eventId: newId(), eventType: 'assignment.removed', recipientId: who.aadObjectId, subjectId: newId(), payload: JSON.stringify({ assignmentId: newId(), reason: `#${i}`, recipientRoles: ['target'] }), createdDateTime: new Date(clock.t + i).toISOString(), sentDateTime: null })
+          .execute();
+      }
+    }
+    await server.portier.jobs.runOnce();
+    for (const who of recipients) {
+      const reasons = connector.sent(who.conversationId).map((c) => /#\d+/.exec(cardText(cardOf(c)))?.[0]);
+      expect(reasons).toEqual(Array.from({ length: 40 }, (_, i) => `#${i}`));
+    }
+    const rows = await db().selectFrom('notifications').select(['teamsState', 'teamsLeaseOwner', 'sentDateTime']).where('id', 'in', ids).execute();
+    expect(rows).toHaveLength(120);
+    for (const r of rows) expect(r).toMatchObject({ teamsState: 'sent', teamsLeaseOwner: null, sentDateTime: clock.now().toISOString() });
+    await server.portier.jobs.runOnce();
+    expect(connector.calls.filter((c) => c.method === 'POST')).toHaveLength(120);
+  });
+
   it('warns a guest whose last access ended (with Request access again) and their sponsors', async () => {
     const res = await server.graph('PATCH', `${em}/settings`, { as: 'admin@contoso.test', body: { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'P30D' } });
     expect(res.status).toBe(204);

@@ -1,0 +1,91 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
+
+/** The embedded Graph's HTTP edge as a function (`serveGraph` with its dependencies). */
+export type GraphHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/**
+ * Hands the Graph SDK's requests under `baseUrl` to the embedded Graph's own handler in this
+ * process, without a socket: the same `serveGraph` the HTTP edge runs, with the same URL, method,
+ * headers (the bearer token is checked as on the wire) and body, and its answer returned to the
+ * SDK as a fetch `Response` (status, headers, body), so the SDK maps it exactly as it maps an HTTP
+ * answer. Anything else (another host, a body that is not text or bytes) goes to the next
+ * middleware, the SDK's HTTP handler. With Microsoft's Graph this middleware is simply not there.
+ */
+export class InProcessGraphHandler implements Middleware {
+  private next: Middleware | undefined;
+  private readonly base: URL;
+
+  constructor(
+    baseUrl: string,
+    private readonly serve: GraphHandler,
+  ) {
+    this.base = new URL(baseUrl);
+  }
+
+  async execute(context: Context): Promise<void> {
+    const url = new URL(typeof context.request === 'string' ? context.request : context.request.url);
+    const body = bodyBytes(context.options?.body);
+    if (typeof context.request !== 'string' || url.origin !== this.base.origin || !url.pathname.startsWith(this.base.pathname) || body === null) {
+      if (!this.next) throw new Error('InProcessGraphHandler has no next middleware for this request');
+      return this.next.execute(context);
+    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of new Headers(context.options?.headers as ConstructorParameters<typeof Headers>[0]).entries()) headers[name] = value;
+    headers.host = url.host;
+    if (body.length > 0) headers['content-length'] = String(body.length);
+    const req = Object.assign(Readable.from(body.length > 0 ? [body] : []), {
+      method: (context.options?.method ?? 'GET').toUpperCase(),
+      url: `${url.pathname}${url.search}`,
+      headers,
+    }) as unknown as IncomingMessage;
+    const res = new CapturedResponse();
+    // Through the event loop, as a request over a socket would be: a chain of in-process calls (SQLite answers
+    // synchronously) would otherwise run on microtasks alone and keep incoming requests and timers waiting.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await this.serve(req, res as unknown as ServerResponse);
+    if (!res.headersSent) throw new Error(`the embedded Graph gave no answer to ${req.method} ${url.pathname}`);
+    const noBody = res.statusCode === 204 || res.statusCode === 304 || res.chunks.length === 0;
+    context.response = new Response(noBody ? null : Buffer.concat(res.chunks), { status: res.statusCode, headers: res.headers });
+  }
+
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+}
+
+/** The request body as bytes (the SDK sends JSON as a string); null for anything to leave to HTTP. */
+function bodyBytes(body: unknown): Buffer | null {
+  if (body === undefined || body === null) return Buffer.alloc(0);
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (body instanceof ArrayBuffer) return Buffer.from(body);
+  return null;
+}
+
+/** What `serveGraph` writes (`writeHead`, `end`), kept to become the SDK's `Response`. */
+class CapturedResponse {
+  statusCode = 200;
+  headersSent = false;
+  readonly headers: Record<string, string> = {};
+  readonly chunks: Buffer[] = [];
+
+  setHeader(name: string, value: string | number | readonly string[]): this {
+    this.headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    return this;
+  }
+
+  writeHead(status: number, headers?: Record<string, string | number>): this {
+    this.statusCode = status;
+    for (const [name, value] of Object.entries(headers ?? {})) this.setHeader(name, value);
+    this.headersSent = true;
+    return this;
+  }
+
+  end(chunk?: string | Buffer): this {
+    if (chunk !== undefined) this.chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+    this.headersSent = true;
+    return this;
+  }
+}
