@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { catalogBenchmark } from './catalog';
 import { tabBenchmark } from './tab';
 import { lifecycleBenchmark } from './lifecycle';
+import { scaleoutBenchmark } from './scaleout';
 import { type BenchModule, heading } from './lib';
 import { teamsBenchmark } from './teams';
 
@@ -10,7 +11,7 @@ import { teamsBenchmark } from './teams';
  * printed, not fatal (figures vary with the machine); a benchmark that cannot run exits 1.
  * Add new benchmark files to this list; `npm run bench -- <word>` runs those whose name contains it.
  */
-const benchmarks: BenchModule[] = [catalogBenchmark, lifecycleBenchmark, tabBenchmark, teamsBenchmark];
+const benchmarks: BenchModule[] = [catalogBenchmark, lifecycleBenchmark, scaleoutBenchmark, tabBenchmark, teamsBenchmark];
 
 async function main(): Promise<number> {
   let failed = 0;

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Clock, Tx } from '../context';
 import type { Store } from '../store/db';
@@ -42,8 +43,21 @@ export interface JobRunnerOptions {
   leaseMs?: number;
   batchSize?: number;
   maxDeliveryAttempts?: number;
-  /** How long one transaction keeps taking claimed items (ms). */
+  /**
+   * How long one transaction keeps taking claimed items (ms). Default: 5 on SQLite, whose one
+   * connection the HTTP requests wait for meanwhile; 50 on PostgreSQL, where it holds row locks.
+   */
   batchMs?: number;
+  /**
+   * The longest a transaction takes items when others waited for the connection before it (ms,
+   * default 20): a transaction may take as long as the others held the connection, up to this.
+   */
+  maxBatchMs?: number;
+  /**
+   * PostgreSQL: how many transactions of claimed items run at once, each on its own pool connection
+   * (default 4; the pool has 10). SQLite has one connection: always 1.
+   */
+  concurrency?: number;
   /** Identifies this instance in leases; unique per process by default. */
   owner?: string;
 }
@@ -155,6 +169,7 @@ export class JobRunner {
     const claimed = await claimDueTimers(store.db, store.dialect, { owner: this.owner, now: clock.now(), leaseMs: this.options.leaseMs ?? 60_000, limit: this.options.batchSize ?? 50 });
     await this.inBatches(
       claimed,
+      (timer) => timer.subjectId,
       async (timer, tx) => {
         const handler = this.options.timers[timer.kind];
         if (!handler) throw new Error(`no handler for timer kind '${timer.kind}'`);
@@ -209,6 +224,7 @@ export class JobRunner {
     });
     await this.inBatches(
       claimed,
+      (delivery) => delivery.event.subjectId,
       async (delivery, tx) => {
         if (!(await completeDelivery(tx, delivery, clock.now()))) throw new LeaseLostError();
         await this.options.consumers[delivery.consumer]({ ...delivery.event, data: JSON.parse(delivery.event.payload) as Record<string, unknown> }, { tx, now: clock.now() });
@@ -224,19 +240,43 @@ export class JobRunner {
   /**
    * Does claimed work many items to a transaction: a commit costs more than most items (SQLite
    * writes its WAL, PostgreSQL flushes), so one commit serves many. A transaction takes items for at
-   * most `batchMs`, so locks are not held long. Should an item fail, the whole transaction is rolled
-   * back and its items are redone one transaction each, so only the failing item is retried later.
-   * (An item whose lease was lost writes nothing: its first statement is the conditional completion.)
+   * most `batchMs`, then the runner yields to the event loop before the next one: on SQLite the
+   * HTTP requests share the one connection, and a request that arrived meanwhile runs between two
+   * transactions instead of waiting for the whole batch. On PostgreSQL the items are dealt to up to
+   * `concurrency` lanes by subject (a subject's items stay in order in one lane), each lane running
+   * its transactions on its own pool connection, so round trips of different items overlap.
+   * Should an item fail, the whole transaction is rolled back and its items are redone one
+   * transaction each, so only the failing item is retried later. (An item whose lease was lost
+   * writes nothing: its first statement is the conditional completion.)
    */
-  private async inBatches<T>(items: readonly T[], work: (item: T, tx: Tx) => Promise<void>, failed: (item: T, error: unknown) => Promise<void>): Promise<void> {
+  private async inBatches<T>(items: readonly T[], subjectOf: (item: T) => string, work: (item: T, tx: Tx) => Promise<void>, failed: (item: T, error: unknown) => Promise<void>): Promise<void> {
+    if (items.length === 0) return;
+    const postgres = this.options.store.dialect === 'postgres';
+    const lanes = postgres ? Math.max(1, Math.min(this.options.concurrency ?? 4, items.length)) : 1;
+    if (lanes === 1) return this.inLane(items, work, failed);
+    const dealt = Array.from({ length: lanes }, () => [] as T[]);
+    for (const item of items) dealt[laneOf(subjectOf(item), lanes)].push(item);
+    await Promise.all(dealt.filter((lane) => lane.length > 0).map((lane) => this.inLane(lane, work, failed)));
+  }
+
+  /** One lane of `inBatches`: its items in order, as many to a transaction as `batchMs` allows. */
+  private async inLane<T>(items: readonly T[], work: (item: T, tx: Tx) => Promise<void>, failed: (item: T, error: unknown) => Promise<void>): Promise<void> {
     const { store } = this.options;
+    const batchMs = this.options.batchMs ?? (store.dialect === 'postgres' ? 50 : 5);
+    const maxBatchMs = Math.max(batchMs, this.options.maxBatchMs ?? 20);
     let next = 0;
     while (next < items.length) {
+      if (next > 0) await yieldToEventLoop();
       const first = next;
-      const started = Date.now();
+      const asked = performance.now();
       try {
         await store.db.transaction().execute(async (tx) => {
-          while (next < items.length && (next === first || Date.now() - started < (this.options.batchMs ?? 200))) {
+          // As long as others held the connection since our last transaction, but at least `batchMs` and
+          // at most `maxBatchMs`: under load the runner gets about half the connection's time and keeps
+          // up with the requests that make its work, and no request waits for it longer than the cap.
+          const started = performance.now();
+          const budget = Math.min(maxBatchMs, Math.max(batchMs, started - asked));
+          while (next < items.length && (next === first || performance.now() - started < budget)) {
             try {
               await work(items[next], tx);
             } catch (error) {
@@ -248,22 +288,44 @@ export class JobRunner {
       } catch (error) {
         // The batch was rolled back: the items before the failing one are redone one transaction each,
         // the failing one is recorded as failed (retried after its back-off); a failed commit redoes all.
-        const failing = error instanceof BatchItemFailed ? error.index : -1;
-        const redo = items.slice(first, failing >= 0 ? failing : next);
+        // A deadlock or serialization failure is no fault of the item it hit (another transaction
+        // took the rows first): that item is redone too.
+        const itemFailed = error instanceof BatchItemFailed ? error : undefined;
+        const failing = itemFailed && !isTransientConflict(itemFailed.cause) ? itemFailed.index : -1;
+        const redo = items.slice(first, itemFailed ? itemFailed.index + (failing >= 0 ? 0 : 1) : next);
         for (const item of redo) {
+          await yieldToEventLoop();
           try {
             await store.db.transaction().execute((tx) => work(item, tx));
           } catch (itemError) {
             if (!(itemError instanceof LeaseLostError)) await failed(item, itemError);
           }
         }
-        if (error instanceof BatchItemFailed) {
-          await failed(items[error.index], error.cause);
-          next = error.index + 1;
+        if (itemFailed) {
+          if (failing >= 0) await failed(items[failing], itemFailed.cause);
+          next = itemFailed.index + 1;
         }
       }
     }
   }
+}
+
+/** Lets I/O callbacks waiting in the event loop (HTTP requests) run before the next transaction. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** The lane of a subject: the same subject always in the same lane (FNV-1a of its id). */
+function laneOf(subject: string, lanes: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < subject.length; i++) hash = Math.imul(hash ^ subject.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % lanes;
+}
+
+/** PostgreSQL's deadlock_detected and serialization_failure: retrying the same work may pass at once. */
+function isTransientConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
 }
 
 /** An item of a batch failed: the batch is rolled back and redone without it. */

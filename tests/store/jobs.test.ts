@@ -1,3 +1,6 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import pino from 'pino';
 import type { Clock } from '../../bot/context';
@@ -126,6 +129,69 @@ describe(JobRunner.name, () => {
     expect((await runner().runOnce()).timers).toBe(1);
     expect(await marks()).toEqual(['orphan']);
     expect(await store.db.transaction().execute((tx) => completeTimer(tx, dead))).toBe(false);
+  });
+
+  it('answers a request that arrives while a large batch is pending before the batch is done (the runner yields between short transactions)', async () => {
+    const count = 300;
+    for (let i = 0; i < count; i++) await scheduleTimer(store.db, { kind: 'busy', subjectId: `b${String(i).padStart(3, '0')}`, dueAt: start }, clock.now());
+    let done = 0;
+    const busy: TimerHandler = async (timer, context) => {
+      await mark(timer, context);
+      done++;
+      // Each item takes at least 0.2 ms, so the whole batch takes longer than one transaction may.
+      const until = performance.now() + 0.2;
+      while (performance.now() < until);
+    };
+    // A real HTTP server in this process that reads the same database (on SQLite: the same connection).
+    const server = createServer((_req, res) => {
+      sql<{ n: number }>`select count(*) as n from test_marks`.execute(store.db).then(({ rows }) => res.end(JSON.stringify({ done, marked: Number(rows[0].n) })));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const answered = fetch(`http://127.0.0.1:${port}/`).then((res) => res.json() as Promise<{ done: number; marked: number }>);
+      const pass = runner({ timers: { busy }, batchSize: count }).runOnce();
+      const seen = await answered;
+      expect((await pass).timers).toBe(count);
+      expect(seen.done).toBeLessThan(count);
+      // It read only committed work.
+      expect(seen.marked).toBeLessThanOrEqual(seen.done);
+      expect(await marks()).toHaveLength(count);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('does each of 200 deliveries once when two instances process them on several connections at once, subjects contending', async () => {
+    // Ten subjects, each with a counter row every one of its events increments: transactions of one
+    // instance's lanes and of the other instance wait for each other's rows (and may deadlock).
+    await sql`create table test_counters (subject text primary key, n integer not null)`.execute(store.db);
+    for (let s = 0; s < 10; s++) await sql`insert into test_counters (subject, n) values (${`s${s}`}, 0)`.execute(store.db);
+    const subscriptions = { counter: ['counted'] };
+    await store.db.transaction().execute(async (tx) => {
+      for (let i = 0; i < 200; i++) await emitEvent(tx, { type: 'counted', subjectId: `s${i % 10}`, payload: { i } }, { now: clock.now(), subscriptions });
+    });
+    const count: EventHandler = async (event, { tx }) => {
+      await sql`update test_counters set n = n + 1 where subject = ${event.subjectId}`.execute(tx);
+      await sql`insert into test_marks (id, at) values (${event.id}, ${event.createdDateTime})`.execute(tx);
+    };
+    const postgres = store.dialect === 'postgres';
+    const other = postgres ? await openStore(url) : store;
+    try {
+      const instances = [store, other].map((s, i) => runner({ store: s, owner: `instance-${i}`, consumers: { counter: count }, batchSize: 40, concurrency: 4 }));
+      let handled = 0;
+      // A delivery whose transaction lost a deadlock twice waits for its back-off: move the clock on.
+      for (let round = 0; round < 10 && handled < 200; round++) {
+        handled += (await Promise.all(instances.map((r) => r.runOnce()))).reduce((n, r) => n + r.deliveries, 0);
+        clock.advance(3_600_000);
+      }
+      expect(await marks()).toHaveLength(200);
+      const counters = await sql<{ n: number }>`select n from test_counters order by subject`.execute(store.db);
+      expect(counters.rows.map((r) => Number(r.n))).toEqual(Array.from({ length: 10 }, () => 20));
+      expect(await store.db.selectFrom('outbox_deliveries').select('state').where('state', '<>', 'done').execute()).toEqual([]);
+    } finally {
+      if (postgres) await other.close();
+    }
   });
 
   describe('the outbox', () => {
