@@ -138,8 +138,9 @@ describe(JobRunner.name, () => {
     const busy: TimerHandler = async (timer, context) => {
       await mark(timer, context);
       done++;
-      // Each item takes at least 0.2 ms, so the whole batch takes longer than one transaction may.
-      const until = performance.now() + 0.2;
+      // Each item takes at least 0.5 ms, so the whole batch (≥ 150 ms) spans several of the longest
+      // transactions the runner may take (20 ms): the request has turns to arrive in, even on a busy machine.
+      const until = performance.now() + 0.5;
       while (performance.now() < until);
     };
     // A real HTTP server in this process that reads the same database (on SQLite: the same connection).
