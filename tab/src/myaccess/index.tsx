@@ -1,4 +1,4 @@
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { useStrings } from '../app/context';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { EarlyLoads } from '../app/earlyLoads';
@@ -15,8 +15,12 @@ const Requests = lazy(() => import('./Requests').then((m) => ({ default: m.Reque
 const Access = lazy(() => import('./Access').then((m) => ({ default: m.Access })));
 const Approvals = lazy(() => import('./Approvals').then((m) => ({ default: m.Approvals })));
 const Reviews = lazy(() => import('./Reviews').then((m) => ({ default: m.Reviews })));
-const packagePageCode = () => import('./PackagePage');
-const PackagePage = lazy(() => packagePageCode().then((m) => ({ default: m.PackagePage })));
+// The package page is often the first page (a direct link): its code, started at sign-in, is kept
+// once loaded so the page renders without suspending (see `AccessPackagePage`).
+type PackagePageModule = typeof import('./PackagePage');
+let packagePageModule: PackagePageModule | undefined;
+const packagePageCode = () => import('./PackagePage').then((m) => (packagePageModule = m));
+const LazyPackagePage = lazy(() => packagePageCode().then((m) => ({ default: m.PackagePage })));
 
 function SectionLoading() {
   const t = useStrings(myAccessStrings);
@@ -38,13 +42,36 @@ export function MyAccessPage(props: { section: MyAccessSection }) {
   );
 }
 
-/** The package page at its direct link `/#/access-packages/{id}`, hidden packages included. */
+/**
+ * The package page at its direct link `/#/access-packages/{id}`, hidden packages included. It waits
+ * for its code in state rather than in a Suspense boundary: React holds back the content of a
+ * boundary whose fallback was just shown for up to 300 ms, which a first page should not pay. If the
+ * code cannot load, the lazy component loads it again and reports the failure as before.
+ */
 export function AccessPackagePage(props: { id: string }) {
+  const [code, setCode] = useState<PackagePageModule | 'failed' | undefined>(packagePageModule);
+  useEffect(() => {
+    if (code) return;
+    let current = true;
+    packagePageCode().then(
+      (m) => current && setCode(m),
+      () => current && setCode('failed'),
+    );
+    return () => {
+      current = false;
+    };
+  }, [code]);
   return (
     <PackageFrame>
-      <Suspense fallback={<SectionLoading />}>
-        <PackagePage id={props.id} />
-      </Suspense>
+      {code === undefined ? (
+        <SectionLoading />
+      ) : code === 'failed' ? (
+        <Suspense fallback={<SectionLoading />}>
+          <LazyPackagePage id={props.id} />
+        </Suspense>
+      ) : (
+        <code.PackagePage id={props.id} />
+      )}
     </PackageFrame>
   );
 }
