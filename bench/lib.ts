@@ -69,6 +69,39 @@ export function collectGarbage(): void {
   gc?.();
 }
 
+/** A pool run's summary, with its latencies and wall time (to combine runs). */
+export interface PoolRun extends Summary {
+  latencies: number[];
+  wallMs: number;
+}
+
+/**
+ * Runs `op(i)` for i = 0..count-1 with `concurrency` loops taking the next index in turn (HTTP
+ * clients, say): the latency of each is its own, the throughput is all operations over the wall time.
+ */
+export async function runPool(count: number, concurrency: number, op: (i: number) => Promise<void>): Promise<PoolRun> {
+  collectGarbage();
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      for (let i = next++; i < count; i = next++) {
+        const t0 = performance.now();
+        await op(i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const wallMs = performance.now() - started;
+  return { ...summarize(latencies, wallMs), latencies, wallMs };
+}
+
+/** Throws, naming `what`, unless an HTTP answer has `status`. */
+export function expectStatus(res: { status: number; text: string }, status: number, what: string): void {
+  if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status} ${res.text.slice(0, 400)}`);
+}
+
 /**
  * Runs `op` `warmup` times unmeasured, then `iterations` times one after another, and returns the
  * latency summary. `op` receives the iteration number so callers can vary their input.

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,7 +15,7 @@ import pino from 'pino';
 import { resolvePrincipal } from '../bot/auth/principal';
 import { issueDevToken } from '../bot/auth/tokens';
 import { recurringAssignmentTimers } from '../bot/commands/assignments/timers';
-import { auditRow, type AuditEntry } from '../bot/commands/audit';
+import { auditRow } from '../bot/commands/audit';
 import { type CommandContext, type EngineDeps, newId, systemClock } from '../bot/context';
 import { JobRunner } from '../bot/jobs/runner';
 import { builtInConsumers, ensureRecurringTimers, timerHandlers } from '../bot/lifecycle';
@@ -24,7 +24,8 @@ import { demo } from '../bot/seed/tenant';
 import { openStore, type Store } from '../bot/store/db';
 import type { AssignmentGrantsTable, AssignmentRequestsTable, AssignmentsTable, SubjectsTable, UsersTable } from '../bot/store/schema';
 import { type ServerProcess, startServerProcess } from '../tests/helpers/process';
-import { benchDatabase, type BenchModule, collectGarbage, fmt, heading, printTable, summarize, type Summary } from './lib';
+import { benchDatabase, type BenchModule, collectGarbage, expectStatus, fmt, heading, printTable, runPool, summarize, type Summary } from './lib';
+import { processCpu, startProfiledServer } from './processStats';
 
 /**
  * The request lifecycle of DESIGN §1 steps 8–12 at scale, all over HTTP into Portier in its own
@@ -279,31 +280,6 @@ function httpClient(base: string, sockets: number) {
 }
 type HttpCall = ReturnType<typeof httpClient>['call'];
 
-function expectStatus(res: HttpResult, status: number, what: string): void {
-  if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status} ${res.text.slice(0, 400)}`);
-}
-
-/**
- * Runs `op(i)` for i = 0..count-1 with `concurrency` loops taking the next index in turn; the latency
- * of each is its own, the throughput is all operations over the wall time.
- */
-async function runPool(count: number, concurrency: number, op: (i: number) => Promise<void>): Promise<Summary> {
-  collectGarbage();
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      for (let i = next++; i < count; i = next++) {
-        const t0 = performance.now();
-        await op(i);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  return summarize(latencies, performance.now() - started);
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `check` until it returns true; the elapsed milliseconds, or throws after `timeoutMs`. */
@@ -491,71 +467,6 @@ async function profiled<T>(name: string, work: () => Promise<T>): Promise<T> {
     sqlStats.dump(sqlFile);
     console.log(`cpu profile of ${name}: ${file}; SQL statement times: ${sqlFile}`);
     session.disconnect();
-  }
-}
-
-/**
- * `startServerProcess` with `node --cpu-prof` (which NODE_OPTIONS refuses): the server's profile is
- * written to `dir` when it stops.
- */
-async function startProfiledServer(env: Record<string, string>, dir: string): Promise<ServerProcess> {
-  mkdirSync(dir, { recursive: true });
-  const sqlStats = join(dir, `server-sql-${Date.now()}.json`);
-  const args = ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=500', '--require', join(__dirname, 'sqlStats.cjs'), '--import', 'tsx', join(__dirname, '../bot/index.ts')];
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', BENCH_SQL_STATS_FILE: sqlStats, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start within 30 s: ${output}`)), 30_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Portier is running at (http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolveUrl(match[1]);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited with ${code}: ${output}`));
-    });
-  });
-  console.log(`server process ${child.pid} profiled into ${dir} (SQL statement times: ${sqlStats})`);
-  return {
-    url,
-    pid: child.pid ?? -1,
-    stop: (signal = 'SIGTERM') =>
-      new Promise((done) => {
-        if (child.exitCode !== null) return done(child.exitCode);
-        child.once('exit', (code) => done(code));
-        child.kill(signal);
-      }),
-  };
-}
-
-/** CPU seconds used so far by process `pid` and its descendants (the tsx launcher's child is the server); null off Linux. */
-function processCpu(pid: number): { user: number; system: number } | null {
-  try {
-    let user = 0;
-    let system = 0;
-    const visit = (p: number) => {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      // Fields after "(comm)": state is the 3rd field, utime the 14th and stime the 15th, in clock ticks (USER_HZ = 100).
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      user += Number(fields[11]) / 100;
-      system += Number(fields[12]) / 100;
-      for (const task of readdirSync(`/proc/${p}/task`)) {
-        const children = readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').trim();
-        for (const child of children ? children.split(' ') : []) visit(Number(child));
-      }
-    };
-    visit(pid);
-    return { user, system };
-  } catch {
-    return null;
   }
 }
 

@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ServerProcess } from '../tests/helpers/process';
+import { type ServerProcess, startServerProcess } from '../tests/helpers/process';
 
 /**
  * CPU seconds used so far by process `pid` and its descendants, from /proc (null off Linux). CPU per
  * operation holds up under load where latency and throughput do not: the figure to judge a change by
- * on a shared machine. (bench/lifecycle.ts has its own copy.)
+ * on a shared machine.
  */
 export function processCpu(pid: number): { user: number; system: number } | null {
   try {
@@ -40,51 +39,21 @@ export function cpuSince(pid: number): () => number | null {
 }
 
 /**
- * `startServerProcess` with `node --cpu-prof` (which NODE_OPTIONS refuses) and the SQL statement timer
- * (`sqlStats.cjs`) when `dir` is given (the server's profile is written there when it stops), and its log
- * (level info) copied to `logFile` when given.
+ * `startServerProcess` with `node --cpu-prof` and the SQL statement timer (`sqlStats.cjs`) when `dir`
+ * is given (the server's profile is written there when it stops), and its log (level info) copied to
+ * `logFile` when given.
  */
 export async function startProfiledServer(env: Record<string, string>, dir: string | null, logFile?: string): Promise<ServerProcess> {
   const sqlStats = dir ? join(dir, `server-sql-${Date.now()}.json`) : '';
   if (dir) mkdirSync(dir, { recursive: true });
-  const profiling = dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=500', '--require', join(__dirname, 'sqlStats.cjs')] : [];
-  const args = [...profiling, '--import', 'tsx', join(__dirname, '../bot/index.ts')];
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: logFile ? 'info' : 'silent', ...(dir ? { BENCH_SQL_STATS_FILE: sqlStats } : {}), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const log = logFile ? createWriteStream(logFile) : undefined;
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-    log?.write(chunk);
-  });
-  if (log) child.stdout.on('data', (chunk: Buffer) => log.write(chunk));
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start within 30 s: ${output}`)), 30_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Portier is running at (http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolveUrl(match[1]);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited with ${code}: ${output}`));
-    });
-  });
-  if (dir) console.log(`server process ${child.pid} profiled into ${dir} (SQL statement times: ${sqlStats})`);
-  if (logFile) console.log(`server process ${child.pid} logs to ${logFile}`);
-  return {
-    url,
-    pid: child.pid ?? -1,
-    stop: (signal = 'SIGTERM') =>
-      new Promise((done) => {
-        if (child.exitCode !== null) return done(child.exitCode);
-        child.once('exit', (code) => done(code));
-        child.kill(signal);
-      }),
-  };
+  const server = await startServerProcess(
+    { ...(logFile ? { LOG_LEVEL: 'info' } : {}), ...(dir ? { BENCH_SQL_STATS_FILE: sqlStats } : {}), ...env },
+    {
+      nodeArgs: dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=500', '--require', join(__dirname, 'sqlStats.cjs')] : [],
+      log: logFile ? createWriteStream(logFile) : undefined,
+    },
+  );
+  if (dir) console.log(`server process ${server.pid} profiled into ${dir} (SQL statement times: ${sqlStats})`);
+  if (logFile) console.log(`server process ${server.pid} logs to ${logFile}`);
+  return server;
 }

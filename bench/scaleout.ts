@@ -11,7 +11,7 @@ import { seedDemoTenant } from '../bot/seed/demo';
 import { demo } from '../bot/seed/tenant';
 import { openStore, type Store } from '../bot/store/db';
 import { type ServerProcess, startServerProcess } from '../tests/helpers/process';
-import { type BenchModule, fmt, printTable, summarize, type Summary } from './lib';
+import { type BenchModule, expectStatus, fmt, printTable, runPool, type Summary } from './lib';
 
 /**
  * Scale-out on PostgreSQL: N Fabrikam partners request the demo's hidden package and the sponsor
@@ -96,26 +96,6 @@ function httpClients(urls: readonly string[], pids: readonly number[], sockets: 
       req.end(payload);
     });
   return { call, destroy: () => agents.forEach((a) => a.destroy()) };
-}
-
-function expectStatus(res: HttpResult, status: number, what: string): void {
-  if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status} ${res.text.slice(0, 400)}`);
-}
-
-async function runPool(count: number, concurrency: number, op: (i: number) => Promise<void>): Promise<Summary> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      for (let i = next++; i < count; i = next++) {
-        const t0 = performance.now();
-        await op(i);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  return summarize(latencies, performance.now() - started);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -12,6 +12,7 @@ import { launchChromium } from '../tests/helpers/browser';
 import { type ServerProcess, startServerProcess } from '../tests/helpers/process';
 import { seedCatalogs } from './catalog';
 import { benchDatabase, type BenchModule, fmt, printTable, summarize, timed } from './lib';
+import { cpuSince } from './processStats';
 
 /**
  * The personal tab in headless Chromium on localhost, with 20,000 packages in the database (the
@@ -29,12 +30,6 @@ interface GraphCall {
   body: string | null;
 }
 
-/** User + system CPU time of process `pid` so far, in ms (Linux /proc; clock ticks of 10 ms). */
-function processCpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  // After the command name: state is field 3, utime field 14, stime field 15 (1-based, man 5 proc).
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
 const targets = { jsGzipKb: 350, listMs: 1500, packageMs: 1000 };
 const distTab = join(__dirname, '..', 'dist', 'tab');
 
@@ -165,9 +160,9 @@ async function runTabBenchmark(): Promise<void> {
     for (const [hash, list] of calls) {
       const replay = () => Promise.all(list.map((call) => fetch(call.url, { method: call.method, headers: { authorization: `Bearer ${token}`, ...(call.body ? { 'content-type': 'application/json' } : {}) }, body: call.body ?? undefined }).then((r) => r.arrayBuffer())));
       await replay();
-      const before = processCpuMs(server.pid);
+      const cpuMs = cpuSince(server.pid);
       for (let i = 0; i < cpuReplays; i++) await replay();
-      serverCpu.set(hash, (processCpuMs(server.pid) - before) / cpuReplays);
+      serverCpu.set(hash, (cpuMs() ?? Number.NaN) / cpuReplays);
     }
 
     const verdict = (value: number, limit: number) => (value <= limit ? 'ok' : 'MISSED');

@@ -11,7 +11,7 @@ import { verbs } from '../bot/teams/verbs';
 import { type ServerProcess, startServerProcess } from '../tests/helpers/process';
 import { type ConnectorCall, type LocalConnector, startLocalConnector } from './connector';
 import { cpuSince, startProfiledServer } from './processStats';
-import { benchDatabase, type BenchModule, collectGarbage, fmt, printTable, summarize, type Summary } from './lib';
+import { benchDatabase, type BenchModule, expectStatus, fmt, type PoolRun, printTable, runPool, summarize, type Summary } from './lib';
 
 /**
  * The Teams bot under load, everything over HTTP into Portier in its own process, with a local stand-in
@@ -90,33 +90,6 @@ function httpClient(base: string, sockets: number) {
       req.end(payload);
     });
   return { call, destroy: () => agent.destroy() };
-}
-
-function expectStatus(res: HttpResult, status: number, what: string): void {
-  if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status} ${res.text.slice(0, 400)}`);
-}
-
-interface PoolRun {
-  latencies: number[];
-  wallMs: number;
-}
-
-/** Runs `op(i)` for i = 0..count-1 with `concurrency` loops taking the next index; each latency, and the wall time. */
-async function runPool(count: number, concurrency: number, op: (i: number) => Promise<void>): Promise<PoolRun> {
-  collectGarbage();
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      for (let i = next++; i < count; i = next++) {
-        const t0 = performance.now();
-        await op(i);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  return { latencies, wallMs: performance.now() - started };
 }
 
 /** One summary of several runs: all their latencies, throughput over the sum of their wall times. */

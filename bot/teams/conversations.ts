@@ -2,19 +2,9 @@ import type { Kysely } from 'kysely';
 import type { Database, TeamsConversationsTable } from '../store/schema';
 
 /** What the bot must remember of a conversation to write to it later (a conversation reference, flattened). */
-export interface ConversationRecord {
-  id: string;
+export type ConversationRecord = Omit<TeamsConversationsTable, 'conversationType' | 'updatedDateTime'> & {
   conversationType: 'personal' | 'groupChat' | 'channel';
-  userId: string | null;
-  userMri: string | null;
-  teamId: string | null;
-  aadGroupId: string | null;
-  tenantId: string;
-  serviceUrl: string;
-  channelId: string;
-  botId: string;
-  locale: string | null;
-}
+};
 
 /**
  * Conversation references in the database (any instance may send a notice): saved on install, on

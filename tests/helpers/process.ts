@@ -10,19 +10,23 @@ export interface ServerProcess {
 
 /**
  * Starts `bot/index.ts` in its own process (as production runs it) with `env` added to ours, and
- * resolves with its URL once it listens. PORT defaults to 0 (any free port).
+ * resolves with its URL once it listens. PORT defaults to 0 (any free port). `nodeArgs` go before
+ * the script (e.g. `--cpu-prof`, which NODE_OPTIONS refuses); `log` receives all its output.
  */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string>, options: { nodeArgs?: readonly string[]; log?: NodeJS.WritableStream } = {}): Promise<ServerProcess> {
   // tsx as a loader of this very process (not its CLI, which runs the server in a grandchild that a
   // SIGKILL of the child would leave running): a signal reaches the server itself.
-  const child = spawn(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, join(__dirname, '../../bot/index.ts')], {
+  const args = [...(options.nodeArgs ?? []), '--import', pathToFileURL(require.resolve('tsx')).href, join(__dirname, '../../bot/index.ts')];
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stderr.on('data', (chunk: Buffer) => {
     output += chunk.toString();
+    options.log?.write(chunk);
   });
+  if (options.log) child.stdout.on('data', (chunk: Buffer) => options.log?.write(chunk));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the server did not start within 30 s: ${output}`)), 30_000);
     child.stdout.on('data', (chunk: Buffer) => {
