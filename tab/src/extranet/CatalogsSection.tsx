@@ -4,7 +4,7 @@ import { FormEvent, useState } from 'react';
 import { em } from '../app/graph';
 import { useExtranet } from './ExtranetPage';
 import { CatalogDraft, FormProblems, validateCatalog } from './forms';
-import { ConfirmButton, NameAndDescriptionFields } from './widgets';
+import { ConfirmButton, CreateFormFooter, NameAndDescriptionFields } from './widgets';
 import { allPages, Empty, ErrorBar, Loaded, useAction, useLoad, useT } from './ui';
 
 export interface Catalog {
@@ -240,13 +240,7 @@ function NewCatalog(props: { onDone: () => void; onCancel: () => void }) {
         <NameAndDescriptionFields t={t} problems={problems} displayName={draft.displayName} description={draft.description} onChange={set} />
         <Switch label={t('enabled')} checked={draft.enabled} onChange={(_, d) => set({ enabled: d.checked })} />
         <Switch label={t('enabledForExternal')} checked={draft.externallyVisible} onChange={(_, d) => set({ externallyVisible: d.checked })} />
-        {action.error && <ErrorBar message={action.error} />}
-        <div className={styles.row}>
-          <Button appearance="primary" type="submit" disabled={action.busy}>
-            {t('create')}
-          </Button>
-          <Button onClick={props.onCancel}>{t('cancel')}</Button>
-        </div>
+        <CreateFormFooter t={t} error={action.error} busy={action.busy} submit={t('create')} onCancel={props.onCancel} />
       </form>
     </Card>
   );

@@ -5,7 +5,7 @@ import { em } from '../app/graph';
 import { useExtranet } from './ExtranetPage';
 import { FormProblems, identitySources, OrganizationDraft, validateOrganization } from './forms';
 import type { PickedPerson } from './policyWizard';
-import { ConfirmButton, NameAndDescriptionFields, problemText } from './widgets';
+import { ConfirmButton, CreateFormFooter, NameAndDescriptionFields, problemText } from './widgets';
 import { allPages, Empty, ErrorBar, Loaded, PeoplePicker, useAction, useLoad, useT } from './ui';
 
 interface Sponsor {
@@ -221,13 +221,7 @@ function NewOrganization(props: { onDone: () => void; onCancel: () => void }) {
         </Field>
         <PeoplePicker label={t('internalSponsors')} userType="Member" value={internal} onChange={setInternal} />
         <PeoplePicker label={t('externalSponsors')} userType="Guest" value={external} onChange={setExternal} />
-        {action.error && <ErrorBar message={action.error} />}
-        <div className={styles.row}>
-          <Button appearance="primary" type="submit" disabled={action.busy}>
-            {t('connect')}
-          </Button>
-          <Button onClick={props.onCancel}>{t('cancel')}</Button>
-        </div>
+        <CreateFormFooter t={t} error={action.error} busy={action.busy} submit={t('connect')} onCancel={props.onCancel} />
       </form>
     </Card>
   );

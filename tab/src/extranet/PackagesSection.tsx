@@ -8,7 +8,7 @@ import { useExtranet } from './ExtranetPage';
 import { directLink, FormProblems, PackageDraft, validatePackage } from './forms';
 import { Policy, PolicySummary } from './PolicySummary';
 import { PolicyWizard } from './PolicyWizard';
-import { ConfirmButton, NameAndDescriptionFields, problemText } from './widgets';
+import { ConfirmButton, CreateFormFooter, NameAndDescriptionFields, problemText } from './widgets';
 import { allPages, Empty, ErrorBar, Loaded, odataString, useAction, useLoad, useT } from './ui';
 
 interface RoleScope {
@@ -224,13 +224,7 @@ function NewPackage(props: { catalogs: Catalog[]; onDone: (id: string) => void; 
           </Dropdown>
         </Field>
         <Checkbox label={t('hideFromList')} checked={draft.hidden} onChange={(_, d) => set({ hidden: d.checked === true })} />
-        {action.error && <ErrorBar message={action.error} />}
-        <div className={styles.row}>
-          <Button appearance="primary" type="submit" disabled={action.busy}>
-            {t('create')}
-          </Button>
-          <Button onClick={props.onCancel}>{t('cancel')}</Button>
-        </div>
+        <CreateFormFooter t={t} error={action.error} busy={action.busy} submit={t('create')} onCancel={props.onCancel} />
       </form>
     </Card>
   );

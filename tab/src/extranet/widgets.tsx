@@ -1,8 +1,8 @@
-import { Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, DialogTrigger, Field, Input, Textarea } from '@fluentui/react-components';
+import { Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, DialogTrigger, Field, Input, makeStyles, Textarea } from '@fluentui/react-components';
 import { useState } from 'react';
 import type { FormProblem, FormProblems } from './forms';
 import type { DraftProblem } from './policyWizard';
-import type { useT } from './ui';
+import { ErrorBar, type useT } from './ui';
 
 type T = ReturnType<typeof useT>;
 
@@ -22,6 +22,26 @@ export function NameAndDescriptionFields(props: { t: T; problems: FormProblems; 
       <Field label={t('description')} validationMessage={problemText(t, problems.description)}>
         <Textarea value={props.description} onChange={(_, d) => props.onChange({ description: d.value })} />
       </Field>
+    </>
+  );
+}
+
+const useFooterStyles = makeStyles({
+  row: { display: 'flex', gap: '8px', flexWrap: 'wrap', alignItems: 'center' },
+});
+
+/** The end of a create form: the server's refusal (if any), the submit button and Cancel. */
+export function CreateFormFooter(props: { t: T; error: string | null | undefined; busy: boolean; submit: string; onCancel: () => void }) {
+  const styles = useFooterStyles();
+  return (
+    <>
+      {props.error && <ErrorBar message={props.error} />}
+      <div className={styles.row}>
+        <Button appearance="primary" type="submit" disabled={props.busy}>
+          {props.submit}
+        </Button>
+        <Button onClick={props.onCancel}>{props.t('cancel')}</Button>
+      </div>
     </>
   );
 }
