@@ -1,20 +1,23 @@
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
-import { App, boot, type Boot } from './app/App';
+import { boot, type Boot } from './app/boot';
+import { parseRoute } from './app/route';
 
-// Sign-in, and the first page's Graph calls, start now: beside React's first render, not after it.
+// Sign-in, and the first page's Graph calls, start now: while the app's code (React, Fluent, the
+// pages; most of the JavaScript) still loads, not after it has run. index.html preloads that code
+// (and on a direct link the package page's) and the settings, so all of them travel at once.
 const booting = boot();
 
-function render(booted: Boot | undefined): void {
-  createRoot(document.getElementById('root') as HTMLElement).render(
-    <StrictMode>
-      <App booting={booting} booted={booted} />
-    </StrictMode>,
-  );
-}
+// Settles when sign-in is done and, signed in, the first page's Graph calls have answered (or failed).
+const signedIn: Promise<Boot | undefined> = booting.then(
+  (booted) => (booted.state === 'ready' ? booted.firstPage.then(() => booted) : booted),
+  () => undefined,
+);
+const delay = (ms: number) => new Promise<undefined>((resolve) => setTimeout(resolve, ms));
 
-// The first render holds the main thread for a while, and the requests would wait behind it. The
-// settings are preloaded (index.html), so signing in takes a few milliseconds: let the requests go
-// out first, but never hold the page back for long (inside Teams the host answers more slowly).
-// Signed in by then, the first render is the page itself rather than a spinner.
-void Promise.race([booting.catch(() => undefined), new Promise<undefined>((resolve) => setTimeout(resolve, 100))]).then(render);
+// The first render waits for the first page's data and code, so it is the page itself instead of
+// a spinner rendered first and replaced: a render less, on the first page the most expensive one.
+// Never for long: inside Teams the host answers more slowly, and a slow Graph call shows the
+// page's spinner.
+void import('./app/start').then(({ start, firstPageCode }) => {
+  const firstPage = Promise.all([signedIn, firstPageCode(parseRoute(location.hash))]).then(([booted]) => booted);
+  return Promise.race([firstPage, delay(100)]).then((booted) => start(booting, booted));
+});

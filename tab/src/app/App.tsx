@@ -1,51 +1,21 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { Button, Card, Field, Input, Link, makeStyles, MessageBar, MessageBarBody, Spinner, Text, Title2, tokens } from '@fluentui/react-components';
 import { FormEvent, lazy, Suspense, useEffect, useMemo, useState } from 'react';
-import { AccessPackagePage, MyAccessPage, startFirstLoads } from '../myaccess';
-import { devSignIn, loadPublicConfig, msalSession, PublicConfig, Session, storedDevSession, teamsSession } from './auth';
+import { AccessPackagePage, MyAccessPage } from '../myaccess';
+import { devSignIn, PublicConfig, Session } from './auth';
+import { boot, type Boot, ready } from './boot';
 import { AppContext, AppContextValue, LocaleContext, useStrings } from './context';
-import { EarlyLoads } from './earlyLoads';
-import { tabGraphClient } from './graph';
+import type { EarlyLoads } from './earlyLoads';
 import type { HostInfo } from './host';
 import { Locale, pickLocale } from './i18n';
-import { parseRoute, routeHash } from './route';
+import { routeHash } from './route';
 import { appStrings } from './strings';
-import { detectBrowserHost } from './teams';
 import { ThemeRoot, useThemeName } from './ThemeRoot';
 import { useRoute } from './useRoute';
 
 // The team tab is loaded only when opened: the personal tab's first page does not pay for it.
 const ExtranetPage = lazy(() => import('../extranet').then((m) => ({ default: m.ExtranetPage })));
 const ExtranetConfigPage = lazy(() => import('../extranet').then((m) => ({ default: m.ExtranetConfigPage })));
-
-export type Boot =
-  | { state: 'starting' }
-  | { state: 'failed' }
-  | { state: 'signIn'; host: HostInfo; config: PublicConfig; entraSignIn?: () => Promise<void> }
-  | { state: 'ready'; host: HostInfo; config: PublicConfig; session: Session; graph: Client; early: EarlyLoads };
-
-/** Signed in: the Graph client, and the first page's requests started at once (beside the first render). */
-function ready(host: HostInfo, config: PublicConfig, session: Session): Boot {
-  const graph = tabGraphClient(config.graphBaseUrl, session.getToken);
-  const early = new EarlyLoads();
-  startFirstLoads(early, graph, parseRoute(location.hash));
-  return { state: 'ready', host, config, session, graph, early };
-}
-
-/**
- * Detects the host, reads the server's settings and signs in (from what the browser kept); signed
- * in, the first page's requests start. `main.tsx` calls it before React's first render.
- */
-export async function boot(): Promise<Boot> {
-  const [host, config] = await Promise.all([detectBrowserHost(), loadPublicConfig()]);
-  if (host.kind === 'teams') return ready(host, config, await teamsSession());
-  if (config.authMode === 'dev') {
-    const session = storedDevSession();
-    return session ? ready(host, config, session) : { state: 'signIn', host, config };
-  }
-  const msal = await msalSession(config);
-  return 'session' in msal ? ready(host, config, msal.session) : { state: 'signIn', host, config, entraSignIn: msal.signIn };
-}
 
 function localeOf(host: HostInfo | undefined): Locale {
   return pickLocale(host?.kind === 'teams' ? host.context.locale : undefined, navigator.languages?.length ? navigator.languages : [navigator.language]);

@@ -8,13 +8,27 @@ import { graphErrorMessage } from './graph';
  */
 export type Loadable<T> = { status: 'loading'; data?: T } | { status: 'ok'; data: T } | { status: 'error'; message: string; data?: T };
 
-/** Runs `load` on mount and when `deps` change; `reload()` runs it again keeping the old data on screen. */
-export function useLoad<T>(load: () => Promise<T>, deps: DependencyList, fallbackMessage: string): Loadable<T> & { reload: () => void } {
-  const [state, setState] = useState<Loadable<T>>({ status: 'loading' });
+/**
+ * Runs `load` on mount and when `deps` change; `reload()` runs it again keeping the old data on screen.
+ * `answered` gives the data when it is already there on mount (an early load that has come): then
+ * the first render shows it and mounting loads nothing.
+ */
+export function useLoad<T>(load: () => Promise<T>, deps: DependencyList, fallbackMessage: string, answered?: () => { value: T } | undefined): Loadable<T> & { reload: () => void } {
+  const [state, setState] = useState<Loadable<T>>(() => {
+    const early = answered?.();
+    return early ? { status: 'ok', data: early.value } : { status: 'loading' };
+  });
   const [attempt, setAttempt] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;
+  // The deps the first render's data is for: no load for them until they change or a reload
+  // (React's strict mode mounts twice in development; the second mount loads nothing either).
+  const answeredFor = useRef<DependencyList | undefined>(state.status === 'ok' ? deps : undefined);
   useEffect(() => {
+    if (answeredFor.current) {
+      if (attempt === 0 && answeredFor.current.length === deps.length && answeredFor.current.every((d, i) => Object.is(d, deps[i]))) return;
+      answeredFor.current = undefined;
+    }
     let active = true;
     setState((s) => ({ status: 'loading', data: s.data }));
     loadRef.current().then(

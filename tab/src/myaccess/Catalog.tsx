@@ -1,5 +1,5 @@
 import { Button, Card, CardHeader, makeStyles, SearchBox, Text, tokens } from '@fluentui/react-components';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useApp, useLocale, useStrings } from '../app/context';
 import { graphErrorMessage, nextLinkPath, Page } from '../app/graph';
 import { formatNumber } from '../app/i18n';
@@ -29,12 +29,16 @@ export function Catalog() {
   const styles = useStyles();
   const [query, setQuery] = useState('');
   const [search, setSearch] = useState('');
-  const [items, setItems] = useState<AccessPackage[]>([]);
-  const [count, setCount] = useState<number>();
-  const [next, setNext] = useState<string>();
-  const [status, setStatus] = useState<'loading' | 'ok' | 'error' | 'more'>('loading');
+  // The first page, asked for at sign-in, is often there before the catalog renders: then the
+  // first render shows it, and mounting loads nothing.
+  const [answered] = useState(() => early.takeAnswered<Page<AccessPackage>>(catalogKey(''))?.value);
+  const [items, setItems] = useState<AccessPackage[]>(answered?.value ?? []);
+  const [count, setCount] = useState<number | undefined>(answered?.['@odata.count']);
+  const [next, setNext] = useState<string | undefined>(answered?.['@odata.nextLink']);
+  const [status, setStatus] = useState<'loading' | 'ok' | 'error' | 'more'>(answered ? 'ok' : 'loading');
   const [error, setError] = useState('');
   const [attempt, setAttempt] = useState(0);
+  const showsAnswered = useRef(!!answered);
 
   // Typing settles for a moment before the server is asked.
   useEffect(() => {
@@ -43,6 +47,9 @@ export function Catalog() {
   }, [query]);
 
   useEffect(() => {
+    // Until the search changes or a retry: the first page is on screen already.
+    if (showsAnswered.current && search === '' && attempt === 0) return;
+    showsAnswered.current = false;
     let active = true;
     setStatus('loading');
     // The first page may have been asked for at sign-in already (a retry asks again).

@@ -5,12 +5,14 @@ import { em, graphErrorMessage } from '../app/graph';
 import { formatDate, Language } from '../app/i18n';
 import { routeHash } from '../app/route';
 import { ErrorBar, Loading, Notice, useLoad } from '../app/ui';
-import { packageKey, packagePageData, type PackagePageData } from './loads';
+import { packageKey, packagePageData, type PackagePageData, provideChoiceControls } from './loads';
 import type { AccessPackage, Question, Requirements } from './model';
 import { emptyForm, FormProblems, isChoiceQuestion, localized, localToday, orderedQuestions, RequestFormState, requestBody, validateRequestForm } from './requestForm';
 import { MyAccessKey, myAccessStrings } from './strings';
 
 const ChoiceField = lazy(() => import('./ChoiceField').then((m) => ({ default: m.ChoiceField })));
+// Asked for as soon as the page's data shows choice questions, which may be before it renders.
+provideChoiceControls(() => void import('./ChoiceField').catch(() => undefined));
 
 const useStyles = makeStyles({
   section: { display: 'flex', flexDirection: 'column', gap: '12px' },
@@ -31,8 +33,14 @@ export function PackagePage(props: { id: string }) {
   const { graph, early } = useApp();
   const t = useStrings(myAccessStrings);
   const styles = useStyles();
-  // Started at sign-in when this is the first page (once; a reload asks again).
-  const loaded = useLoad<PackagePageData>(() => early.take<PackagePageData>(packageKey(props.id)) ?? packagePageData(graph, props.id), [graph, props.id], t('networkError'));
+  // Started at sign-in when this is the first page (once; a reload asks again), and often there
+  // before the page renders.
+  const loaded = useLoad<PackagePageData>(
+    () => early.take<PackagePageData>(packageKey(props.id)) ?? packagePageData(graph, props.id),
+    [graph, props.id],
+    t('networkError'),
+    () => early.takeAnswered<PackagePageData>(packageKey(props.id)),
+  );
 
   if (loaded.status === 'loading') return <Loading label={t('loading')} />;
   if (loaded.status === 'error') return <ErrorBar message={t('loadFailed', { message: loaded.message })} retryLabel={t('retry')} onRetry={loaded.reload} />;

@@ -1,26 +1,42 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { useStrings } from '../app/context';
-import type { Client } from '@microsoft/microsoft-graph-client';
-import type { EarlyLoads } from '../app/earlyLoads';
 import type { MyAccessSection, Route } from '../app/route';
 import { Loading } from '../app/ui';
 import { Catalog } from './Catalog';
 import { MyAccessFrame, PackageFrame } from './Frame';
-import { catalogFirstPage, catalogKey, packageKey, packagePageData } from './loads';
 import { myAccessStrings } from './strings';
 
-// The catalog is the first page and comes with the main bundle; the other sections (dialogs,
+// The catalog is the first page and comes with the app's code; the other sections (dialogs,
 // pickers, radio groups) load when opened, so the first page parses less.
 const Requests = lazy(() => import('./Requests').then((m) => ({ default: m.Requests })));
 const Access = lazy(() => import('./Access').then((m) => ({ default: m.Access })));
 const Approvals = lazy(() => import('./Approvals').then((m) => ({ default: m.Approvals })));
 const Reviews = lazy(() => import('./Reviews').then((m) => ({ default: m.Reviews })));
-// The package page is often the first page (a direct link): its code, started at sign-in, is kept
-// once loaded so the page renders without suspending (see `AccessPackagePage`).
+// The package page is often the first page (a direct link; index.html preloads its code then): its
+// code is kept once loaded so the page renders without suspending (see `AccessPackagePage`).
 type PackagePageModule = typeof import('./PackagePage');
 let packagePageModule: PackagePageModule | undefined;
-const packagePageCode = () => import('./PackagePage').then((m) => (packagePageModule = m));
+let packagePageLoading: Promise<PackagePageModule> | undefined;
+/** Loads the package page's code (once; again after a failure). */
+function packagePageCode(): Promise<PackagePageModule> {
+  packagePageLoading ??= import('./PackagePage').then(
+    (m) => (packagePageModule = m),
+    (error: unknown) => {
+      packagePageLoading = undefined;
+      throw error;
+    },
+  );
+  return packagePageLoading;
+}
 const LazyPackagePage = lazy(() => packagePageCode().then((m) => ({ default: m.PackagePage })));
+
+/** The code of the first page beyond the app's own (the package page's), so it renders without waiting; never rejects. */
+export function firstPageCode(route: Route): Promise<void> {
+  return route.page === 'access-package' ? packagePageCode().then(
+    () => undefined,
+    () => undefined,
+  ) : Promise.resolve();
+}
 
 function SectionLoading() {
   const t = useStrings(myAccessStrings);
@@ -74,16 +90,4 @@ export function AccessPackagePage(props: { id: string }) {
       )}
     </PackageFrame>
   );
-}
-
-/**
- * What the first page of the personal tab needs, started at sign-in beside the first render: the
- * catalog's first page, or the package page's Graph calls and its code.
- */
-export function startFirstLoads(early: EarlyLoads, graph: Client, route: Route): void {
-  if (route.page === 'my-access' && route.section === 'catalog') early.start(catalogKey(''), () => catalogFirstPage(graph, ''));
-  if (route.page === 'access-package') {
-    early.start(packageKey(route.id), () => packagePageData(graph, route.id));
-    void packagePageCode().catch(() => undefined);
-  }
 }

@@ -5,7 +5,7 @@ import { isChoiceQuestion } from './requestForm';
 
 /**
  * The Graph calls of the personal tab's first pages, apart from their components so the app can
- * start them at sign-in (`startFirstLoads` in index.tsx) and the page take them when it renders.
+ * start them at sign-in (`startFirstLoads` in firstPage.ts) and the page take them when it renders.
  */
 
 export const catalogPageSize = 25;
@@ -49,10 +49,30 @@ export async function packagePageData(graph: Client, id: string): Promise<Packag
       graph.api(`${em}/accessPackages/${encodeURIComponent(id)}/getApplicablePolicyRequirements`).post({}) as Promise<{ value: Requirements[] }>,
     ]);
     // A policy with choice questions needs the choice controls: their code loads beside the page's.
-    if (requirements.value.some((r) => r.questions?.some(isChoiceQuestion))) void import('./ChoiceField').catch(() => undefined);
+    if (requirements.value.some((r) => r.questions?.some(isChoiceQuestion))) wantChoiceControls();
     return { kind: 'ok', accessPackage, requirements: requirements.value };
   } catch (error) {
     if (graphErrorStatus(error) === 404 || graphErrorStatus(error) === 403) return { kind: 'notForYou' };
     throw error;
   }
+}
+
+/**
+ * The choice-question controls (radio buttons, checkboxes, a dropdown) load only for a policy that
+ * asks choices, beside the package page's code. The package page's data may come before that code
+ * (at sign-in), so it asks here, and the package page, once loaded, provides the loader.
+ */
+let choicesWanted = false;
+let loadChoices: (() => void) | undefined;
+
+/** The package page's data asks choices: load their controls (now, or once the page's code is there). */
+function wantChoiceControls(): void {
+  if (loadChoices) loadChoices();
+  else choicesWanted = true;
+}
+
+/** Called by the package page's code: how to load the choice controls. */
+export function provideChoiceControls(load: () => void): void {
+  loadChoices = load;
+  if (choicesWanted) load();
 }
