@@ -1,6 +1,13 @@
+import { channel } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
+
+/**
+ * Each in-process call is published here as `{ method, path }` (the benchmarks count the bot's Graph calls per
+ * operation with it; with no subscriber, publishing costs a property check).
+ */
+export const graphCallsChannel = channel('portier:graph');
 
 /** The embedded Graph's HTTP edge as a function (`serveGraph` with its dependencies). */
 export type GraphHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -40,6 +47,7 @@ export class InProcessGraphHandler implements Middleware {
       url: `${url.pathname}${url.search}`,
       headers,
     }) as unknown as IncomingMessage;
+    if (graphCallsChannel.hasSubscribers) graphCallsChannel.publish({ method: req.method, path: url.pathname });
     const res = new CapturedResponse();
     // Through the event loop, as a request over a socket would be: a chain of in-process calls (SQLite answers
     // synchronously) would otherwise run on microtasks alone and keep incoming requests and timers waiting.

@@ -87,18 +87,6 @@ export class ConversationStore {
       .executeTakeFirst();
     return row ? toRecord(row) : undefined;
   }
-
-  /** Teams ids (`29:…`) of people, for a card's `refresh.userIds`. */
-  async mris(userIds: readonly string[]): Promise<Map<string, string>> {
-    if (userIds.length === 0) return new Map();
-    const rows = await this.db
-      .selectFrom('teams_conversations')
-      .select(['userId', 'userMri'])
-      .where('userId', 'in', [...userIds])
-      .where('userMri', 'is not', null)
-      .execute();
-    return new Map(rows.map((r) => [r.userId as string, r.userMri as string]));
-  }
 }
 
 function toRecord(row: TeamsConversationsTable): ConversationRecord {

@@ -49,7 +49,7 @@ export function createBotRuntime(deps: BotRuntimeDeps): BotRuntime {
   const graph = (user: Parameters<GraphTokenProvider['tokenFor']>[0]) => graphFor(deps.graphBaseUrl, tokens, user, deps.graphHandler);
   // The decision's invoke updates every card of the stage at once (after answering); the sender's notices remain the fallback.
   let cardUpdates: ApprovalCardUpdates | undefined;
-  const actions = new Actions({ graphFor: graph, conversations, cards, log, afterDecision: (requestId, stageId, clicker) => cardUpdates?.afterDecision(requestId, stageId, clicker) ?? Promise.resolve() });
+  const actions = new Actions({ graphFor: graph, conversations, cards, log, afterDecision: (decision) => cardUpdates?.afterDecision(decision) ?? Promise.resolve() });
   cardUpdates = new ApprovalCardUpdates({ cards, conversations, connector, graphFor: graph, actions, log });
   const chat = new Chat({ db: deps.db, clock: deps.clock, log, graphFor: graph, conversations, connector, actions });
   const bot = new PortierBot({ clock: deps.clock, log, conversations, actions, chat });
