@@ -55,11 +55,76 @@ export class InProcessGraphHandler implements Middleware {
     await this.serve(req, res as unknown as ServerResponse);
     if (!res.headersSent) throw new Error(`the embedded Graph gave no answer to ${req.method} ${url.pathname}`);
     const noBody = res.statusCode === 204 || res.statusCode === 304 || res.chunks.length === 0;
-    context.response = new Response(noBody ? null : Buffer.concat(res.chunks), { status: res.statusCode, headers: res.headers });
+    context.response = new InProcessResponse(res.statusCode, res.headers, noBody ? null : res.chunks.length === 1 ? res.chunks[0] : Buffer.concat(res.chunks)) as unknown as Response;
   }
 
   setNext(next: Middleware): void {
     this.next = next;
+  }
+}
+
+/**
+ * The answer as the SDK reads a fetch `Response` (`status`, `ok`, `headers`, and the body once as JSON, text, bytes,
+ * a blob or a stream), over the bytes `serveGraph` wrote. undici's `Response` wraps them in a web stream that every
+ * read then drains: several times the CPU of the call's own JSON for the small answers the bot reads.
+ */
+class InProcessResponse {
+  readonly ok: boolean;
+  readonly statusText = '';
+  readonly redirected = false;
+  readonly type = 'basic';
+  readonly url = '';
+  private used = false;
+  private headerList: Headers | undefined;
+
+  constructor(
+    readonly status: number,
+    private readonly headerValues: Record<string, string>,
+    private readonly bytes: Buffer | null,
+  ) {
+    this.ok = status >= 200 && status < 300;
+  }
+
+  get headers(): Headers {
+    return (this.headerList ??= new Headers(this.headerValues));
+  }
+
+  get bodyUsed(): boolean {
+    return this.used;
+  }
+
+  /** The body as a web stream (what the SDK hands out for content it does not parse). */
+  get body(): ReadableStream<Uint8Array> | null {
+    return this.bytes === null ? null : new Response(this.take()).body;
+  }
+
+  async text(): Promise<string> {
+    return this.take().toString('utf8');
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = this.take();
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  }
+
+  async blob(): Promise<Blob> {
+    return new Blob([this.take()], { type: this.headerValues['content-type'] ?? '' });
+  }
+
+  clone(): InProcessResponse {
+    if (this.used) throw new TypeError('Response body is already used');
+    return new InProcessResponse(this.status, this.headerValues, this.bytes);
+  }
+
+  /** The body, read once (as a fetch `Response`'s). */
+  private take(): Buffer {
+    if (this.used) throw new TypeError('Response body is already used');
+    this.used = true;
+    return this.bytes ?? Buffer.alloc(0);
   }
 }
 
