@@ -2,6 +2,7 @@ import { channel } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
+import { headerRecord } from './client';
 
 /**
  * Each in-process call is published here as `{ method, path }` (the benchmarks count the bot's Graph calls per
@@ -39,7 +40,8 @@ export class InProcessGraphHandler implements Middleware {
       return this.next.execute(context);
     }
     const headers: Record<string, string> = {};
-    for (const [name, value] of new Headers(context.options?.headers as ConstructorParameters<typeof Headers>[0]).entries()) headers[name] = value;
+    // Names in lower case, as Node's HTTP server gives them to `serveGraph`.
+    for (const [name, value] of Object.entries(headerRecord(context.options?.headers))) headers[name.toLowerCase()] = value;
     headers.host = url.host;
     if (body.length > 0) headers['content-length'] = String(body.length);
     const req = Object.assign(Readable.from(body.length > 0 ? [body] : []), {
