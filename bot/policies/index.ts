@@ -26,7 +26,9 @@ export type Action =
   | 'accessPackage.read'
   | 'accessPackage.write'
   | 'connectedOrganization.read'
+  | 'connectedOrganization.propose'
   | 'connectedOrganization.write'
+  | 'connectedOrganization.configure'
   | 'settings.read'
   | 'settings.write'
   | 'assignment.read'
@@ -39,6 +41,8 @@ export interface Target {
   /** For role assignments: the scope being granted. */
   appScopeId?: string;
   roleDefinitionId?: string;
+  /** For connected organizations: the one acted on (its state, and who created it). */
+  organization?: { state: string; createdBy: string | null };
 }
 
 export function isAdmin(p: Principal): boolean {
@@ -67,6 +71,16 @@ function hasAnyEntitlementRole(p: Principal): boolean {
   return p.entitlementRoles.length > 0;
 }
 
+/** Members who write policies (catalog creators, catalog owners, access package managers) may propose partners. */
+function mayPropose(p: Principal): boolean {
+  return isMember(p) && (isCatalogCreator(p) || p.entitlementRoles.some((r) => r.roleDefinitionId === entitlementRoles.catalogOwner || r.roleDefinitionId === entitlementRoles.accessPackageManager));
+}
+
+/** A proposed connected organization is managed by whoever proposed it, as long as it stays proposed. */
+function proposedBy(p: Principal, organization: Target['organization']): boolean {
+  return organization?.state === 'proposed' && !!organization.createdBy && organization.createdBy.toLowerCase() === p.userPrincipalName.toLowerCase() && mayPropose(p);
+}
+
 const { catalogOwner, accessPackageManager, accessPackageAssignmentManager } = entitlementRoles;
 
 const rules: Record<Action, (p: Principal, t: Target) => boolean> = {
@@ -90,7 +104,13 @@ const rules: Record<Action, (p: Principal, t: Target) => boolean> = {
   'accessPackage.write': (p, t) => isAdmin(p) || hasCatalogRole(p, t.catalogId, [catalogOwner, accessPackageManager]),
   // Catalog owners and creators pick connected organizations in policies, so they may read them.
   'connectedOrganization.read': (p) => isAdmin(p) || (isMember(p) && hasAnyEntitlementRole(p)),
-  'connectedOrganization.write': (p) => isAdmin(p),
+  // Connecting a partner: administrators connect it for every policy (`configured`, as in Entra). People
+  // who write policies may propose one for their own packages: its sponsors approve and review only for
+  // policies that name it (bot/commands/approvals/resolveApprovers.ts), so naming yourself sponsor of a
+  // partner gives you no say over other owners' packages; an administrator may configure it later.
+  'connectedOrganization.propose': (p) => isAdmin(p) || mayPropose(p),
+  'connectedOrganization.write': (p, t) => isAdmin(p) || proposedBy(p, t.organization),
+  'connectedOrganization.configure': (p) => isAdmin(p),
   'settings.read': (p) => isMember(p),
   'settings.write': (p) => isAdmin(p),
   // Assignments and requests of a catalog: every catalog role reads them; owners and managers act on them.

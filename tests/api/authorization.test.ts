@@ -313,7 +313,8 @@ describe('authorization: each role × each operation', () => {
     },
     {
       name: 'POST connectedOrganizations',
-      expected: ['201', '403', '403', '403', '403', '403', '403', '403', '403'],
+      // Policy writers may propose one (created `proposed`); only administrators configure.
+      expected: ['201', '201', '201', '403', '201', '403', '403', '403', '403'],
       write: true,
       prepare: async () => unique('org'),
       call: (as, name) =>

@@ -189,13 +189,15 @@ describe('connectedOrganizations', () => {
     expect((await server.graph('POST', orgs, { as: admin, body: { displayName: 'Tailspin again', identitySources: [domainSource('tailspin.test')] } })).status).toBe(201);
   });
 
-  it('lets administrators write, people with an entitlement role read, and nobody else', async () => {
+  it('lets administrators write, people with an entitlement role read and propose, and nobody else', async () => {
     expect((await server.graph('GET', orgs, { as: alex })).status).toBe(403);
     expect((await server.graph('GET', `${orgs}/${fabrikam}`, { as: alex })).status).toBe(404);
     // Megan is a catalog creator: she picks connected organizations in policies, so she may read them.
     expect((await server.graph('GET', orgs, { as: megan })).status).toBe(200);
     expect((await server.graph('GET', `${orgs}/${fabrikam}/internalSponsors`, { as: megan })).status).toBe(200);
-    expect((await server.graph('POST', orgs, { as: megan, body: { displayName: 'Megan org', identitySources: [domainSource('megan.test')] } })).status).toBe(403);
+    // She may propose one (tests/api/proposedOrganizations.test.ts), not configure one.
+    expect((await server.graph('POST', orgs, { as: megan, body: { displayName: 'Megan org', identitySources: [domainSource('megan.test')], state: 'configured' } })).status).toBe(403);
+    expect((await server.graph('POST', orgs, { as: alex, body: { displayName: 'Alex org', identitySources: [domainSource('alex.test')] } })).status).toBe(403);
     expect((await server.graph('PATCH', `${orgs}/${fabrikam}`, { as: megan, body: { state: 'proposed' } })).status).toBe(403);
     expect((await server.graph('POST', `${orgs}/${fabrikam}/internalSponsors/$ref`, { as: megan, body: { '@odata.id': `${graphUsers}/${lee.id}` } })).status).toBe(403);
     expect((await server.graph('DELETE', `${orgs}/${fabrikam}`, { as: megan })).status).toBe(403);

@@ -55,11 +55,13 @@ describe('the Extranet tab in Chromium', () => {
 
   let packageId = '';
 
-  it('lets the administrator connect Fabrikam with Ruth as external sponsor, checking the form first', async () => {
-    const page = await openAs(demo.users.admin.upn, 'organizations');
+  it('lets Megan connect Fabrikam with Ruth as external sponsor, checking the form first', async () => {
+    const page = await openAs(demo.users.megan.upn, 'organizations');
     await page.getByText('No organization is connected yet.').waitFor();
     await page.getByRole('button', { name: 'Connect an organization' }).click();
     const form = page.getByRole('form', { name: 'Connect an organization' });
+    // Megan is a catalog creator, not an administrator: she proposes Fabrikam for the policies that name it.
+    await form.getByText(/You connect it as proposed/).waitFor();
     // Nothing is sent until the form is right.
     await form.getByRole('button', { name: 'Connect' }).click();
     await form.getByText('Fill this in.').first().waitFor();
@@ -76,9 +78,14 @@ describe('the Extranet tab in Chromium', () => {
     await card.getByText('Domain fabrikam.test').waitFor();
     await card.getByText('Ruth Fabrikam (Guest)').waitFor();
 
+    await card.getByText('Proposed', { exact: true }).waitFor();
+    await card.getByRole('button', { name: 'Delete organization' }).waitFor();
+    // Configuring it for every package is the administrator's (the last steps below).
+    expect(await card.getByRole('button', { name: 'Configure for every package' }).count()).toBe(0);
+
     const orgs = await server.graph('GET', `${em}/connectedOrganizations?$expand=externalSponsors,internalSponsors`, { as: demo.users.admin.upn });
     expect(orgs.body.value).toHaveLength(1);
-    expect(orgs.body.value[0]).toMatchObject({ displayName: 'Fabrikam', state: 'configured', identitySources: [{ domainName: 'fabrikam.test' }] });
+    expect(orgs.body.value[0]).toMatchObject({ displayName: 'Fabrikam', state: 'proposed', identitySources: [{ domainName: 'fabrikam.test' }] });
     expect(orgs.body.value[0].externalSponsors.map((u: { id: string }) => u.id)).toEqual([demo.ruthGuest.id]);
     expect(orgs.body.value[0].internalSponsors.map((u: { id: string }) => u.id)).toEqual([demo.users.adele.id]);
     await screenshot(page, 'extranet-organizations-light');
@@ -91,13 +98,7 @@ describe('the Extranet tab in Chromium', () => {
   }
 
   it('lets Megan create the catalog and add Project Falcon’s team and site from the tab’s team', async () => {
-    const page = await openAs(demo.users.megan.upn, 'organizations');
-    // Megan reads connected organizations but may not change them (Identity Governance Administrators only).
-    await page.getByText('Domain fabrikam.test').waitFor();
-    expect(await page.getByRole('button', { name: 'Connect an organization' }).count()).toBe(0);
-    expect(await page.getByRole('button', { name: 'Delete organization' }).count()).toBe(0);
-
-    await page.getByRole('tab', { name: 'Catalogs' }).click();
+    const page = await openAs(demo.users.megan.upn, 'catalogs');
     await page.getByRole('button', { name: 'New catalog' }).click();
     const form = page.getByRole('form', { name: 'New catalog' });
     await form.getByLabel('Name').fill(demo.catalogName);
@@ -251,12 +252,20 @@ describe('the Extranet tab in Chromium', () => {
     await card.getByText('Project Falcon · team / group').waitFor();
   });
 
-  it('shows the administrator the audit log and lets them change the external user lifecycle', async () => {
+  it('shows the administrator the audit log, lets them configure Megan’s proposed Fabrikam and change the external user lifecycle', async () => {
     const page = await openAs(demo.users.admin.upn, 'audit');
     await page.getByRole('row').filter({ hasText: 'Megan Bowen' }).first().waitFor();
     await page.getByRole('cell', { name: demo.packageName }).first().waitFor();
     await screenshot(page, 'extranet-audit-light');
     await expectAccessible(page, 'audit');
+
+    await page.getByRole('tab', { name: 'Connected organizations' }).click();
+    const fabrikam = page.getByRole('listitem').filter({ hasText: 'Fabrikam' });
+    await fabrikam.getByRole('button', { name: 'Configure for every package' }).click();
+    await fabrikam.getByText('Configured', { exact: true }).waitFor();
+    expect(await fabrikam.getByRole('button', { name: 'Configure for every package' }).count()).toBe(0);
+    const orgs = await server.graph('GET', `${em}/connectedOrganizations`, { as: demo.users.admin.upn });
+    expect(orgs.body.value.map((o: { state: string }) => o.state)).toEqual(['configured']);
 
     await page.getByRole('tab', { name: 'Settings' }).click();
     await page.getByRole('radio', { name: 'Block sign-in, then delete the guest' }).check();

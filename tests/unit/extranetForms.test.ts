@@ -67,9 +67,22 @@ describe(capabilitiesOf.name, () => {
     expect([caps.createCatalogs, caps.readOrganizations, caps.writePackages(catalog), caps.manageAssignments(catalog)]).toEqual([false, false, false, false]);
   });
 
-  it('lets a catalog creator create catalogs and read organizations, not change them', () => {
+  it('lets a catalog creator create catalogs, read organizations and propose one, not configure them', () => {
     const caps = capabilitiesOf({ isMember: true, isAdministrator: false, assignments: [{ roleDefinitionId: roleIds.catalogCreator, appScopeId: '/' }] });
-    expect([caps.managesAnything, caps.createCatalogs, caps.readOrganizations, caps.writeOrganizations, caps.readAudit, caps.editCatalog(catalog)]).toEqual([true, true, true, false, false, false]);
+    expect([caps.managesAnything, caps.createCatalogs, caps.readOrganizations, caps.proposeOrganizations, caps.writeOrganizations, caps.readAudit, caps.editCatalog(catalog)]).toEqual([
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
+  });
+
+  it('lets policy writers propose organizations, and not readers or assignment managers', () => {
+    const propose = (role: string) => capabilitiesOf({ isMember: true, isAdministrator: false, assignments: [{ roleDefinitionId: role, appScopeId: scope }] }).proposeOrganizations;
+    expect([roleIds.catalogOwner, roleIds.accessPackageManager, roleIds.accessPackageAssignmentManager, roleIds.catalogReader].map(propose)).toEqual([true, true, false, false]);
   });
 
   it.each([
@@ -87,6 +100,6 @@ describe(capabilitiesOf.name, () => {
     const admin = capabilitiesOf({ isMember: true, isAdministrator: true, assignments: [] });
     expect([admin.writeOrganizations, admin.readAudit, admin.writeSettings, admin.editCatalog('any')]).toEqual([true, true, true, true]);
     const guest = capabilitiesOf({ isMember: false, isAdministrator: false, assignments: [{ roleDefinitionId: roleIds.catalogOwner, appScopeId: scope }] });
-    expect(guest.managesAnything).toBe(false);
+    expect([guest.managesAnything, guest.proposeOrganizations]).toEqual([false, false]);
   });
 });

@@ -110,7 +110,7 @@ export async function startStage(tx: Tx, ctx: CommandContext, request: Assignmen
   const target = await subjectById.first(tx, { id: request.targetId });
   if (!target) throw new Error(`request ${request.id}: its target subject is missing`);
   const creator = request.requestorId === request.targetId ? target : await subjectById.first(tx, { id: request.requestorId });
-  const { ids, usedFallback } = await resolveWithFallback(tx, settings.primaryApprovers, settings.fallbackPrimaryApprovers, target, [target.objectId, creator?.objectId ?? null]);
+  const { ids, usedFallback } = await resolveWithFallback(tx, settings.primaryApprovers, settings.fallbackPrimaryApprovers, target, [target.objectId, creator?.objectId ?? null], request.assignmentPolicyId);
   if (ids.length === 0) {
     const reason = `No approver could be found for stage ${index + 1}: neither the approvers nor the fallback approvers resolve to anyone who may decide.`;
     await tx

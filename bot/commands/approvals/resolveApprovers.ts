@@ -11,13 +11,40 @@ export interface SubjectSetRef {
 }
 
 /**
+ * Whether the sponsors of connected organization `organizationId` decide for requests under policy
+ * `policyId`: always when the organization is `configured` (an administrator connected it); while it
+ * is only `proposed` (by a policy writer, or by a partner's first request), only for a policy that
+ * names it among its requestors — whoever wrote that policy chose to trust it. So proposing a partner
+ * with yourself as sponsor gives no say over other owners' packages (bot/policies).
+ */
+async function sponsorsDecide(tx: Tx, organizationId: string, policyId: string | null): Promise<boolean> {
+  const org = await tx.selectFrom('connected_organizations').select('state').where('id', '=', organizationId).executeTakeFirst();
+  if (!org) return false;
+  if (org.state === 'configured') return true;
+  if (!policyId) return false;
+  const policy = await tx.selectFrom('assignment_policies').select(['allowedTargetScope', 'specificAllowedTargets']).where('id', '=', policyId).executeTakeFirst();
+  if (policy?.allowedTargetScope !== 'specificConnectedOrganizationUsers') return false;
+  const targets = JSON.parse(policy.specificAllowedTargets) as Array<{ '@odata.type'?: string; connectedOrganizationId?: string }>;
+  return targets.some((t) => t['@odata.type'] === '#microsoft.graph.connectedOrganizationMembers' && t.connectedOrganizationId === organizationId);
+}
+
+/**
  * Resolves approvers (or reviewers) to enabled directory users for one target: specific users, group
  * members, the target's manager (level 1 or 2), the internal or external sponsors of the target's
- * connected organization (users, and the members of sponsoring groups), the target user's own sponsors. `exclude` (the requestor) is never among
- * them. An empty result means nobody: the caller falls back, and fails closed after that.
+ * connected organization (users, and the members of sponsoring groups; a proposed organization's only
+ * for a policy that names it, see `sponsorsDecide`), the target user's own sponsors. `policyId` is the
+ * policy the request or review is under. `exclude` (the requestor) is never among them. An empty
+ * result means nobody: the caller falls back, and fails closed after that.
  */
-export async function resolveSubjectSets(tx: Tx, sets: readonly SubjectSetRef[], target: Pick<SubjectsTable, 'objectId' | 'connectedOrganizationId'>, exclude: readonly (string | null)[]): Promise<string[]> {
+export async function resolveSubjectSets(
+  tx: Tx,
+  sets: readonly SubjectSetRef[],
+  target: Pick<SubjectsTable, 'objectId' | 'connectedOrganizationId'>,
+  exclude: readonly (string | null)[],
+  policyId: string | null,
+): Promise<string[]> {
   const ids = new Set<string>();
+  let sponsorsCount: Promise<boolean> | undefined;
   for (const set of sets) {
     switch (set['@odata.type']) {
       case '#microsoft.graph.singleUser':
@@ -37,7 +64,7 @@ export async function resolveSubjectSets(tx: Tx, sets: readonly SubjectSetRef[],
       }
       case '#microsoft.graph.internalSponsors':
       case '#microsoft.graph.externalSponsors':
-        if (target.connectedOrganizationId) {
+        if (target.connectedOrganizationId && (await (sponsorsCount ??= sponsorsDecide(tx, target.connectedOrganizationId, policyId)))) {
           const kind = set['@odata.type'] === '#microsoft.graph.internalSponsors' ? 'internal' : 'external';
           // The organization's sponsoring users, and the members of its sponsoring groups: one query.
           for (const r of await organizationSponsors.all(tx, { organizationId: target.connectedOrganizationId, kind })) ids.add(r.sponsorId);
@@ -86,8 +113,9 @@ export async function resolveWithFallback(
   fallback: readonly SubjectSetRef[],
   target: Pick<SubjectsTable, 'objectId' | 'connectedOrganizationId'>,
   exclude: readonly (string | null)[],
+  policyId: string | null,
 ): Promise<{ ids: string[]; usedFallback: boolean }> {
-  const ids = await resolveSubjectSets(tx, primary, target, exclude);
+  const ids = await resolveSubjectSets(tx, primary, target, exclude, policyId);
   if (ids.length > 0) return { ids, usedFallback: false };
-  return { ids: await resolveSubjectSets(tx, fallback, target, exclude), usedFallback: true };
+  return { ids: await resolveSubjectSets(tx, fallback, target, exclude, policyId), usedFallback: true };
 }

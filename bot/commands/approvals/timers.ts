@@ -54,7 +54,7 @@ export function approvalTimers(deps: EngineDeps): Record<string, TimerHandler> {
       const settings = JSON.parse(stage.settings) as ApprovalStage;
       const target = await tx.selectFrom('subjects').selectAll().where('id', '=', request.targetId).executeTakeFirstOrThrow();
       const creator = await tx.selectFrom('subjects').select('objectId').where('id', '=', request.requestorId).executeTakeFirst();
-      const { ids, usedFallback } = await resolveWithFallback(tx, settings.escalationApprovers, settings.fallbackEscalationApprovers, target, [target.objectId, creator?.objectId ?? null]);
+      const { ids, usedFallback } = await resolveWithFallback(tx, settings.escalationApprovers, settings.fallbackEscalationApprovers, target, [target.objectId, creator?.objectId ?? null], request.assignmentPolicyId);
       await addApprovers(tx, stage.id, request.id, ids, usedFallback ? 'fallbackEscalation' : 'escalation', ctx.clock.now());
       await emit(tx, ctx, eventTypes.stageEscalated, request.id, { requestId: request.id, stageId: stage.id, approverIds: ids, dueDateTime: stage.dueDateTime });
       await writeAudit(tx, ctx, {

@@ -1,8 +1,8 @@
 import { CommandContext, inTransaction } from '../../context';
 import { NotFoundError, ValidationError } from '../../domain/errors';
-import { authorize, requireVisible } from '../../policies';
+import { requireVisible } from '../../policies';
 import { writeAudit } from '../audit';
-import { loadConnectedOrganization } from './loadConnectedOrganization';
+import { authorizeOrganizationChange, loadConnectedOrganization } from './loadConnectedOrganization';
 import { matchConnectedOrganization } from './matchConnectedOrganization';
 
 export type SponsorKind = 'internal' | 'external';
@@ -17,10 +17,10 @@ const propertyOf = (kind: SponsorKind) => (kind === 'internal' ? 'internalSponso
  */
 export async function addSponsor(ctx: CommandContext, organizationId: string, kind: SponsorKind, userId: string): Promise<void> {
   requireVisible(ctx.principal, 'connectedOrganization.read', {}, 'Connected organization');
-  authorize(ctx.principal, 'connectedOrganization.write');
   const property = propertyOf(kind);
   await inTransaction(ctx, async (tx) => {
     const org = await loadConnectedOrganization(tx, organizationId);
+    authorizeOrganizationChange(ctx.principal, org);
     const user = await tx.selectFrom('users').select(['id', 'displayName', 'userType', 'homeTenantId', 'mail']).where('id', '=', userId).executeTakeFirst();
     if (!user) {
       const group = await tx.selectFrom('groups').select(['id', 'displayName']).where('id', '=', userId).executeTakeFirst();

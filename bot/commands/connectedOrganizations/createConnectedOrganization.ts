@@ -1,6 +1,6 @@
 import { CommandContext, inTransaction, newId, Tx } from '../../context';
-import { ConflictError, ValidationError } from '../../domain/errors';
-import { authorize } from '../../policies';
+import { ConflictError, ForbiddenError, ValidationError } from '../../domain/errors';
+import { authorize, can } from '../../policies';
 import type { ConnectedOrganizationsTable, ConnectedOrganizationSourcesTable } from '../../store/schema';
 import { writeAudit } from '../audit';
 import type { CreateConnectedOrganizationInput, IdentitySource } from './schemas';
@@ -39,9 +39,18 @@ async function checkSources(tx: Tx, sources: IdentitySource[]): Promise<void> {
   }
 }
 
-/** Creates a connected organization and indexes its identity sources for partner matching. */
+/**
+ * Creates a connected organization and indexes its identity sources for partner matching.
+ * Administrators create it `configured` unless asked otherwise; the people who may only propose one
+ * (bot/policies) create it `proposed`, and asking for `configured` is refused.
+ */
 export async function createConnectedOrganization(ctx: CommandContext, input: CreateConnectedOrganizationInput): Promise<ConnectedOrganizationsTable> {
-  authorize(ctx.principal, 'connectedOrganization.write');
+  authorize(ctx.principal, 'connectedOrganization.propose');
+  const configures = can(ctx.principal, 'connectedOrganization.configure');
+  if (input.state === 'configured' && !configures) {
+    throw new ForbiddenError("Only an Identity Governance Administrator can create a configured connected organization; create it with state 'proposed'.");
+  }
+  const state = input.state ?? (configures ? 'configured' : 'proposed');
   return inTransaction(ctx, async (tx) => {
     await checkSources(tx, input.identitySources);
     const now = ctx.clock.now().toISOString();
@@ -51,7 +60,7 @@ export async function createConnectedOrganization(ctx: CommandContext, input: Cr
       id: newId(),
       displayName: input.displayName,
       description: input.description ?? null,
-      state: input.state,
+      state,
       identitySources: JSON.stringify(sources),
       createdBy: ctx.principal.userPrincipalName,
       createdDateTime: now,

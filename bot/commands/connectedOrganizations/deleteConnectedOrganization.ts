@@ -1,8 +1,8 @@
 import { CommandContext, inTransaction } from '../../context';
 import { ConflictError } from '../../domain/errors';
-import { authorize, requireVisible } from '../../policies';
+import { requireVisible } from '../../policies';
 import { writeAudit } from '../audit';
-import { loadConnectedOrganization } from './loadConnectedOrganization';
+import { authorizeOrganizationChange, loadConnectedOrganization } from './loadConnectedOrganization';
 
 /**
  * Deletes a connected organization with its identity sources and sponsors. Refused while a policy
@@ -10,9 +10,9 @@ import { loadConnectedOrganization } from './loadConnectedOrganization';
  */
 export async function deleteConnectedOrganization(ctx: CommandContext, id: string): Promise<void> {
   requireVisible(ctx.principal, 'connectedOrganization.read', {}, 'Connected organization');
-  authorize(ctx.principal, 'connectedOrganization.write');
   await inTransaction(ctx, async (tx) => {
     const org = await loadConnectedOrganization(tx, id);
+    authorizeOrganizationChange(ctx.principal, org);
     // Targets are stored as compact JSON, so the reference is an exact substring in both dialects.
     const usedBy = await tx
       .selectFrom('assignment_policies')

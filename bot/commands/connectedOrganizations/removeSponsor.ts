@@ -1,16 +1,16 @@
 import { CommandContext, inTransaction } from '../../context';
 import { NotFoundError } from '../../domain/errors';
-import { authorize, requireVisible } from '../../policies';
+import { requireVisible } from '../../policies';
 import { writeAudit } from '../audit';
 import type { SponsorKind } from './addSponsor';
-import { loadConnectedOrganization } from './loadConnectedOrganization';
+import { authorizeOrganizationChange, loadConnectedOrganization } from './loadConnectedOrganization';
 
 /** Removes a sponsor (user or group); 404 when it is not a sponsor of that kind. */
 export async function removeSponsor(ctx: CommandContext, organizationId: string, kind: SponsorKind, userId: string): Promise<void> {
   requireVisible(ctx.principal, 'connectedOrganization.read', {}, 'Connected organization');
-  authorize(ctx.principal, 'connectedOrganization.write');
   await inTransaction(ctx, async (tx) => {
     const org = await loadConnectedOrganization(tx, organizationId);
+    authorizeOrganizationChange(ctx.principal, org);
     const removedUser = await tx
       .deleteFrom('connected_organization_sponsors')
       .where('connectedOrganizationId', '=', organizationId)

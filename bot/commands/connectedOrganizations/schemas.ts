@@ -36,7 +36,8 @@ export const createConnectedOrganizationBody = graphObject('connectedOrganizatio
   displayName,
   description: description.nullable().optional(),
   identitySources: z.array(identitySource).min(1, 'needs at least one identity source').max(20),
-  state: state.default('configured'),
+  /** Defaults to `configured` for administrators and `proposed` for the people who may only propose (bot/policies). */
+  state: state.optional(),
 });
 
 /** PATCH …/connectedOrganizations/{id}: identity sources are fixed once created, as in Graph v1.0. */

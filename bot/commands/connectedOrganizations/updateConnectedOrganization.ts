@@ -1,15 +1,20 @@
 import { CommandContext, inTransaction } from '../../context';
 import { authorize, requireVisible } from '../../policies';
 import { writeAudit } from '../audit';
-import { loadConnectedOrganization } from './loadConnectedOrganization';
+import { authorizeOrganizationChange, loadConnectedOrganization } from './loadConnectedOrganization';
 import type { UpdateConnectedOrganizationInput } from './schemas';
 
-/** Updates a connected organization's name, description or state (proposed → configured, or back). */
+/**
+ * Updates a connected organization's name, description or state (proposed → configured, or back).
+ * Its proposer may edit it while it is proposed; only administrators configure it.
+ */
 export async function updateConnectedOrganization(ctx: CommandContext, id: string, input: UpdateConnectedOrganizationInput): Promise<void> {
   requireVisible(ctx.principal, 'connectedOrganization.read', {}, 'Connected organization');
-  authorize(ctx.principal, 'connectedOrganization.write');
   await inTransaction(ctx, async (tx) => {
     const org = await loadConnectedOrganization(tx, id);
+    authorizeOrganizationChange(ctx.principal, org);
+    // Configuring a partner makes its sponsors approvers for every policy that admits it: administrators only.
+    if (input.state === 'configured' && org.state !== 'configured') authorize(ctx.principal, 'connectedOrganization.configure');
     const changes = {
       ...(input.displayName !== undefined ? { displayName: input.displayName } : {}),
       ...(input.description !== undefined ? { description: input.description } : {}),

@@ -28,7 +28,7 @@ const organizationSets = new Set(['#microsoft.graph.internalSponsors', '#microso
  * Returns a resolver that caches by what a subject set depends on (nothing, the organization, the
  * person), so a review of thousands of assignments costs a few queries per distinct organization.
  */
-export function reviewerResolver(tx: Tx, settings: Pick<ReviewSettings, 'primaryReviewers' | 'fallbackReviewers' | 'isSelfReview'>, catalogId: string) {
+export function reviewerResolver(tx: Tx, settings: Pick<ReviewSettings, 'primaryReviewers' | 'fallbackReviewers' | 'isSelfReview'>, catalogId: string, policyId: string) {
   const cache = new Map<string, Promise<string[]>>();
   const resolveCached = (sets: readonly SubjectSetRef[], target: Pick<SubjectsTable, 'objectId' | 'connectedOrganizationId'>, label: string): Promise<string[]> => {
     if (sets.length === 0) return Promise.resolve([]);
@@ -38,7 +38,7 @@ export function reviewerResolver(tx: Tx, settings: Pick<ReviewSettings, 'primary
     let found = cache.get(key);
     if (!found) {
       // Resolved without exclusions so the result can be shared; the person is removed below.
-      found = resolveSubjectSets(tx, sets, target, []);
+      found = resolveSubjectSets(tx, sets, target, [], policyId);
       cache.set(key, found);
     }
     return found;

@@ -59,7 +59,7 @@ export async function startReview(tx: Tx, ctx: CommandContext, definition: Acces
     .orderBy('a.id')
     .execute();
 
-  const resolve = reviewerResolver(tx, settings, definition.catalogId);
+  const resolve = reviewerResolver(tx, settings, definition.catalogId, definition.assignmentPolicyId);
   const decisions: AccessReviewDecisionsTable[] = [];
   const reviewers: AccessReviewReviewersTable[] = [];
   const reviewerIds = new Set<string>();

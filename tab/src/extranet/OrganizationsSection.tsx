@@ -64,7 +64,7 @@ export function OrganizationsSection() {
         {t('section_organizations')}
       </Text>
       <Text className={styles.muted}>{t('organizationsIntro')}</Text>
-      {caps.writeOrganizations && !creating && (
+      {caps.proposeOrganizations && !creating && (
         <div>
           <Button appearance="primary" onClick={() => setCreating(true)}>
             {t('connectOrganization')}
@@ -110,6 +110,8 @@ function OrganizationCard(props: { org: ConnectedOrganization; onChanged: () => 
   const { caps } = useExtranet();
   const { org } = props;
   const action = useAction();
+  // Administrators change any organization; policy writers the proposed ones (the server keeps each to their own).
+  const manages = caps.writeOrganizations || (caps.proposeOrganizations && org.state === 'proposed');
   const addSponsors = (kind: 'internalSponsors' | 'externalSponsors', people: PickedPerson[]) => {
     const existing = new Set((org[kind] ?? []).map((s) => s.id));
     const added = people.filter((p) => !existing.has(p.id));
@@ -121,7 +123,7 @@ function OrganizationCard(props: { org: ConnectedOrganization; onChanged: () => 
     void action.run((graph) => graph.api(`${orgs}/${org.id}/${kind}/${id}/$ref`).delete(), props.onChanged);
   const sponsorList = (kind: 'internalSponsors' | 'externalSponsors', label: string) => {
     const people = (org[kind] ?? []).map((s) => ({ id: s.id, displayName: s.displayName ?? s.mail ?? '' }));
-    if (caps.writeOrganizations) {
+    if (manages) {
       return (
         <PeoplePicker
           label={label}
@@ -156,13 +158,19 @@ function OrganizationCard(props: { org: ConnectedOrganization; onChanged: () => 
         action={<Badge appearance="tint" color={org.state === 'configured' ? 'success' : 'warning'}>{t(org.state === 'configured' ? 'stateConfigured' : 'stateProposed')}</Badge>}
       />
       {org.description && <Text>{org.description}</Text>}
+      {org.state === 'proposed' && <Text className={styles.muted}>{t('proposedCardNote')}</Text>}
       <div className={styles.sponsors}>
         {sponsorList('internalSponsors', t('internalSponsors'))}
         {sponsorList('externalSponsors', t('externalSponsors'))}
       </div>
       {action.error && <ErrorBar message={action.error} />}
-      {caps.writeOrganizations && (
+      {manages && (
         <div className={styles.row}>
+          {caps.writeOrganizations && org.state === 'proposed' && (
+            <Button disabled={action.busy} onClick={() => void action.run((graph) => graph.api(`${orgs}/${org.id}`).patch({ state: 'configured' }), props.onChanged)}>
+              {t('configureOrganization')}
+            </Button>
+          )}
           <ConfirmButton
             label={t('deleteOrganization')}
             title={t('deleteOrganizationTitle', { name: org.displayName })}
@@ -181,6 +189,9 @@ function OrganizationCard(props: { org: ConnectedOrganization; onChanged: () => 
 function NewOrganization(props: { onDone: () => void; onCancel: () => void }) {
   const t = useT();
   const styles = useStyles();
+  const { caps } = useExtranet();
+  // Administrators connect a partner for every policy; others propose it for the policies that name it.
+  const state = caps.writeOrganizations ? 'configured' : 'proposed';
   const [draft, setDraft] = useState<OrganizationDraft>({ displayName: '', description: '', sourceKind: 'domain', source: '' });
   const [internal, setInternal] = useState<PickedPerson[]>([]);
   const [external, setExternal] = useState<PickedPerson[]>([]);
@@ -196,7 +207,7 @@ function NewOrganization(props: { onDone: () => void; onCancel: () => void }) {
         displayName: draft.displayName.trim(),
         description: draft.description.trim(),
         identitySources: identitySources(draft),
-        state: 'configured',
+        state,
       });
       for (const p of internal) await graph.api(`${orgs}/${created.id}/internalSponsors/$ref`).post(userRef(p.id));
       for (const p of external) await graph.api(`${orgs}/${created.id}/externalSponsors/$ref`).post(userRef(p.id));
@@ -209,6 +220,7 @@ function NewOrganization(props: { onDone: () => void; onCancel: () => void }) {
         <Text as="h3" weight="semibold" size={400}>
           {t('connectOrganization')}
         </Text>
+        {state === 'proposed' && <Text className={styles.muted}>{t('proposedNote')}</Text>}
         <NameAndDescriptionFields t={t} problems={problems} displayName={draft.displayName} description={draft.description} onChange={set} />
         <Field label={t('identitySource')} hint={t('identitySourceHint')}>
           <RadioGroup value={draft.sourceKind} onChange={(_, d) => set({ sourceKind: d.value as OrganizationDraft['sourceKind'] })} layout="horizontal">

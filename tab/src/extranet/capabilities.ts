@@ -3,7 +3,7 @@
  * from Graph alone: their entitlement-management role assignments
  * (`roleManagement/entitlementManagement/roleAssignments`) and whether they may read the
  * entitlement-management audit log, which only Identity Governance Administrators (and Global
- * Administrators) may — the same people who manage connected organizations and settings.
+ * Administrators) may — the same people who configure connected organizations and change settings.
  * The server still decides every call; this only keeps the page from offering what it would refuse.
  */
 
@@ -28,7 +28,14 @@ export interface Capabilities {
   /** Any management at all; false for a member without a role (no management actions shown). */
   managesAnything: boolean;
   readOrganizations: boolean;
+  /** Change any connected organization and configure proposed ones: administrators. */
   writeOrganizations: boolean;
+  /**
+   * Connect a partner as `proposed` and manage proposed ones: the people who write policies (catalog
+   * creators, catalog owners, access package managers). The server lets each manage only what they
+   * proposed (Graph v1.0 does not say who that was) and answers others with its refusal.
+   */
+  proposeOrganizations: boolean;
   createCatalogs: boolean;
   readAudit: boolean;
   writeSettings: boolean;
@@ -53,11 +60,13 @@ export function capabilitiesOf(input: { isMember: boolean; isAdministrator: bool
   const has = (catalogId: string, roles: readonly string[]) => isAdministrator || assignments.some((a) => catalogOf(a.appScopeId) === catalogId && roles.includes(a.roleDefinitionId));
   const isCreator = assignments.some((a) => a.roleDefinitionId === roleIds.catalogCreator && a.appScopeId === '/');
   const managesAnything = isAdministrator || assignments.length > 0;
+  const writesPolicies = isCreator || assignments.some((a) => a.roleDefinitionId === roleIds.catalogOwner || a.roleDefinitionId === roleIds.accessPackageManager);
   return {
     isAdministrator,
     managesAnything,
     readOrganizations: managesAnything,
     writeOrganizations: isAdministrator,
+    proposeOrganizations: isAdministrator || writesPolicies,
     createCatalogs: isAdministrator || isCreator,
     readAudit: isAdministrator,
     writeSettings: isAdministrator,
