@@ -18,11 +18,11 @@ export interface SubjectSetRef {
  * with yourself as sponsor gives no say over other owners' packages (bot/policies).
  */
 async function sponsorsDecide(tx: Tx, organizationId: string, policyId: string | null): Promise<boolean> {
-  const org = await tx.selectFrom('connected_organizations').select('state').where('id', '=', organizationId).executeTakeFirst();
+  const org = await organizationState.first(tx, { id: organizationId });
   if (!org) return false;
   if (org.state === 'configured') return true;
   if (!policyId) return false;
-  const policy = await tx.selectFrom('assignment_policies').select(['allowedTargetScope', 'specificAllowedTargets']).where('id', '=', policyId).executeTakeFirst();
+  const policy = await policyTargets.first(tx, { id: policyId });
   if (policy?.allowedTargetScope !== 'specificConnectedOrganizationUsers') return false;
   const targets = JSON.parse(policy.specificAllowedTargets) as Array<{ '@odata.type'?: string; connectedOrganizationId?: string }>;
   return targets.some((t) => t['@odata.type'] === '#microsoft.graph.connectedOrganizationMembers' && t.connectedOrganizationId === organizationId);
@@ -86,6 +86,9 @@ export async function resolveSubjectSets(
   return enabled.map((u) => u.id).sort();
 }
 
+// Every stage start with sponsors as approvers asks these (compiled once).
+const organizationState = prepared((db, p: { id: string }) => db.selectFrom('connected_organizations').select('state').where('id', '=', p.id));
+const policyTargets = prepared((db, p: { id: string }) => db.selectFrom('assignment_policies').select(['allowedTargetScope', 'specificAllowedTargets']).where('id', '=', p.id));
 const groupMembers = prepared((db, p: { groupId: string }) => db.selectFrom('group_members').select('memberId').where('groupId', '=', p.groupId));
 const managerOf = prepared((db, p: { id: string }) => db.selectFrom('users').select('managerId').where('id', '=', p.id));
 const organizationSponsors = prepared((db, p: { organizationId: string; kind: 'internal' | 'external' }) =>
