@@ -43,7 +43,7 @@ export function cpuSince(pid: number): () => number | null {
  * is given (the server's profile is written there when it stops), and its log (level info) copied to
  * `logFile` when given.
  */
-export async function startProfiledServer(env: Record<string, string>, dir: string | null, logFile?: string): Promise<ServerProcess> {
+export async function startProfiledServer(env: Record<string, string>, dir: string | null, logFile?: string): Promise<ServerProcess & { sqlStatsFile: string | null }> {
   const sqlStats = dir ? join(dir, `server-sql-${Date.now()}.json`) : '';
   if (dir) mkdirSync(dir, { recursive: true });
   const server = await startServerProcess(
@@ -55,5 +55,5 @@ export async function startProfiledServer(env: Record<string, string>, dir: stri
   );
   if (dir) console.log(`server process ${server.pid} profiled into ${dir} (SQL statement times: ${sqlStats})`);
   if (logFile) console.log(`server process ${server.pid} logs to ${logFile}`);
-  return server;
+  return Object.assign(server, { sqlStatsFile: sqlStats || null });
 }

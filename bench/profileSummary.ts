@@ -5,7 +5,10 @@ import { readFileSync } from 'node:fs';
  * as text: where the samples fall by function (self time), by file or package, and the inclusive
  * time of Portier's own functions (bot/), which names the use cases that cost.
  *
- *   npx tsx bench/profileSummary.ts <file.cpuprofile> [top=25]
+ *   npx tsx bench/profileSummary.ts <file.cpuprofile> [top=25] [fromUs-toUs]
+ *
+ * With a window (CLOCK_MONOTONIC microseconds, as the profile's own `startTime` and `process.hrtime`; the
+ * benchmarks print the window of each phase), only the samples taken inside it count.
  */
 
 interface Node {
@@ -32,7 +35,7 @@ function place(url: string): string {
 }
 
 function main(): void {
-  const [file, topArg] = process.argv.slice(2);
+  const [file, topArg, windowArg] = process.argv.slice(2);
   if (!file) {
     console.error('usage: tsx bench/profileSummary.ts <file.cpuprofile> [top]');
     process.exit(2);
@@ -45,8 +48,13 @@ function main(): void {
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 
   // Self time per node: each sample's delta goes to the node sampled.
+  const [from, to] = windowArg ? windowArg.split('-').map(Number) : [-Infinity, Infinity];
   const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
+    if (at >= from && at <= to) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
   const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
   const idle = profile.nodes.filter((n) => ['(idle)', '(program)', '(garbage collector)'].includes(n.callFrame.functionName));
   const ms = (us: number) => (us / 1000).toFixed(0);
@@ -87,7 +95,14 @@ function main(): void {
 
 /** The statement times bench/sqlStats.cjs wrote: the statements that take the most time in all. */
 function printSqlStats(file: string, top: number): void {
-  const rows = JSON.parse(readFileSync(file, 'utf8')) as Array<{ sql: string; calls: number; ms: number; maxMs: number }>;
+  const all = JSON.parse(readFileSync(file, 'utf8')) as Array<{ sql: string; calls: number; ms: number; maxMs: number }>;
+  // Rows named `graph …` count the bot's in-process Graph calls (bench/sqlStats.cjs), not statements.
+  const graph = all.filter((r) => r.sql.startsWith('graph '));
+  const rows = all.filter((r) => !r.sql.startsWith('graph '));
+  if (graph.length > 0) {
+    console.log(`${file}: ${graph.reduce((a, r) => a + r.calls, 0).toLocaleString('en-US')} in-process Graph calls of the bot`);
+    for (const r of graph.sort((a, b) => b.calls - a.calls).slice(0, top)) console.log(`  ${String(r.calls).padStart(7)} × ${r.sql.slice(6)}`);
+  }
   const total = rows.reduce((a, r) => a + r.ms, 0);
   console.log(`${file}: ${(total / 1000).toFixed(1)} s inside SQLite, ${rows.reduce((a, r) => a + r.calls, 0).toLocaleString('en-US')} statement runs`);
   for (const r of rows.slice(0, top)) {

@@ -5,10 +5,13 @@
  * benchmarks load it into the server process when BENCH_PROFILE_DIR is set: a CPU profile shows
  * the time inside SQLite as Kysely's `executeQuery`, this says which statements it is. SIGUSR2
  * writes the times so far to `<file>-phase<n>.json` and starts over (one file per benchmark phase).
+ * The bot's in-process Graph calls (bot/graph/inProcess.ts publishes each on the diagnostics channel
+ * `portier:graph`) are counted beside them, as rows named `graph <METHOD> <path, ids as {id}>` (ms 0).
  */
 const { performance } = require('node:perf_hooks');
 const { writeFileSync } = require('node:fs');
 const Database = require('better-sqlite3');
+const diagnostics = require('node:diagnostics_channel');
 
 const file = process.env.BENCH_SQL_STATS_FILE;
 const stats = new Map();
@@ -48,6 +51,14 @@ function dump(to) {
   const rows = [...stats].map(([sql, s]) => ({ sql, ...s })).sort((a, b) => b.ms - a.ms);
   writeFileSync(to, JSON.stringify(rows, null, 1));
 }
+
+const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+diagnostics.subscribe('portier:graph', (message) => {
+  const key = `graph ${message.method} ${message.path.replace(uuid, '{id}')}`;
+  const entry = stats.get(key) || { calls: 0, ms: 0, maxMs: 0 };
+  entry.calls++;
+  stats.set(key, entry);
+});
 
 // Patch the shared Statement prototype now, so statements prepared before this loaded are timed too.
 new Database(':memory:').prepare('select 1').get();

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -212,11 +213,20 @@ async function runTeamsBenchmark(): Promise<void> {
     echo = await startEchoProcess();
     const serverEnv = { DATABASE_URL: target.url, PORTIER_SEED: 'demo', PORTIER_JOB_INTERVAL_MS: '100', PUBLIC_URL: 'http://localhost:3978' };
     const logFile = process.env.BENCH_SERVER_LOG ? resolve(process.env.BENCH_SERVER_LOG) : undefined;
-    portier = profileDir || logFile ? await startProfiledServer(serverEnv, profileDir, logFile) : await startServerProcess(serverEnv);
+    const profiled = profileDir || logFile ? await startProfiledServer(serverEnv, profileDir, logFile) : null;
+    portier = profiled ?? (await startServerProcess(serverEnv));
     const serverPid = portier.pid;
-    // With BENCH_PROFILE_DIR, the server writes its SQL statement times so far on SIGUSR2 (one file per phase).
-    const sqlPhase = () => {
-      if (profileDir) process.kill(serverPid, 'SIGUSR2');
+    // With BENCH_PROFILE_DIR, the server writes its SQL statement times (and the bot's Graph calls) so far on SIGUSR2
+    // (one file per phase); the phase's window in the CPU profile is printed for bench/profileSummary.ts.
+    let phases = 0;
+    let phaseStartUs = 0n;
+    const sqlPhase = (name?: string) => {
+      if (!profileDir) return;
+      process.kill(serverPid, 'SIGUSR2');
+      phases++;
+      const nowUs = process.hrtime.bigint() / 1000n;
+      if (name) console.log(`profile window of ${name}: ${phaseStartUs}-${nowUs}; its statements and Graph calls: ${profiled?.sqlStatsFile?.replace(/\.json$/, `-phase${phases}.json`)}`);
+      phaseStartUs = nowUs;
     };
     store = await openStore(target.url);
     const http = httpClient(portier.url, clients + 4);
@@ -306,7 +316,8 @@ async function runTeamsBenchmark(): Promise<void> {
     });
     // The server's CPU over the invokes, with what the job runner does meanwhile (delivery, notices, card updates).
     const approvalsCpuMs = approvalsCpu();
-    sqlPhase();
+    sqlPhase('the approval invokes');
+    const approvalsPhaseFile = profiled?.sqlStatsFile?.replace(/\.json$/, `-phase${phases}.json`);
     const echoCpu2 = cpuSince(echo.pid);
     const echoAfter = await runPool(Math.floor(approvals / 2), clients, (i) => echoInvoke(i + approvals)());
     const echoCpuMs = (echoCpuBefore ?? NaN) + (echoCpu2() ?? NaN);
@@ -376,7 +387,7 @@ async function runTeamsBenchmark(): Promise<void> {
     const noticesCpu = cpuSince(serverPid);
     const notices = await measureNotices(store, connector, guestOf);
     const noticesCpuMs = noticesCpu();
-    sqlPhase();
+    sqlPhase('the notices');
 
     printTable(
       ['what', 'n', 'p50 ms', 'p99 ms', 'per s', 'target'],
@@ -400,6 +411,12 @@ async function runTeamsBenchmark(): Promise<void> {
     console.log(
       `CPU per operation (load-robust): approval invoke, Portier ${perOp(approvalsCpuMs, approvalRun.n)}; invoke, echo bot ${perOp(echoCpuMs, echoInvokes.n)}; notice sent, Portier ${perOp(noticesCpuMs, notices.count)}`,
     );
+    if (approvalsPhaseFile) {
+      await sleep(500); // the server writes the phase's file on the signal
+      const rows = JSON.parse(readFileSync(approvalsPhaseFile, 'utf8')) as Array<{ sql: string; calls: number }>;
+      const count = (graph: boolean) => rows.filter((r) => r.sql.startsWith('graph ') === graph).reduce((a, r) => a + r.calls, 0);
+      console.log(`per approval invoke (with the job runner's work meanwhile): ${fmt(count(true) / approvalRun.n, 1)} in-process Graph calls, ${fmt(count(false) / approvalRun.n, 1)} SQL statements`);
+    }
     console.log(`(load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on this machine's shared cores; the echo bot runs under the same load.)`);
     console.log(`(${clients} concurrent clients; approval latency is the invoke's HTTP round trip, including the decision and the refreshed card; the update delay runs from the click being sent.)`);
     http.destroy();

@@ -94,25 +94,44 @@ async function homeIdentityProvider(db: Kysely<Database>, homeTenantId: string |
   return 'mail';
 }
 
+/**
+ * Tokens of our own key, once verified, trusted until they expire: a client sends the same token with
+ * every call. Keyed by the whole token, so only that exact token is trusted; at most 10,000, the
+ * oldest out first. (Who the token names is still resolved on every call: a disabled account stops at once.)
+ */
+function verifiedTokens() {
+  const verified = new Map<string, { identity: VerifiedIdentity; expiresAt: number }>();
+  return {
+    get(token: string): VerifiedIdentity | undefined {
+      const known = verified.get(token);
+      if (known && known.expiresAt > Date.now()) return known.identity;
+      if (known) verified.delete(token);
+      return undefined;
+    },
+    keep(token: string, payload: JWTPayload): VerifiedIdentity {
+      const identity = identityFrom(payload);
+      if (verified.size >= 10_000) verified.delete(verified.keys().next().value as string);
+      verified.set(token, { identity, expiresAt: (payload.exp ?? 0) * 1000 });
+      return identity;
+    },
+  };
+}
+
 /** Verifies tokens minted by `issueDevToken`. The key never changes once made, so it is read once. */
 export function devTokenVerifier(db: Kysely<Database>): TokenVerifier {
   let key: Promise<Uint8Array> | undefined;
-  // A client sends the same token with every call: verified once, it is trusted until it expires.
-  const verified = new Map<string, { identity: VerifiedIdentity; expiresAt: number }>();
+  const verified = verifiedTokens();
   return {
     async verify(token) {
       const known = verified.get(token);
-      if (known && known.expiresAt > Date.now()) return known.identity;
+      if (known) return known;
       key ??= devSecret(db).catch((error: unknown) => {
         key = undefined;
         throw error;
       });
       const secret = await key;
       const { payload } = await verifying(() => jwtVerify(token, secret, { issuer: devIssuer, audience: devAudience, algorithms: ['HS256'], requiredClaims: ['exp'] }));
-      const identity = identityFrom(payload);
-      if (verified.size >= 10_000) verified.delete(verified.keys().next().value as string);
-      verified.set(token, { identity, expiresAt: (payload.exp ?? 0) * 1000 });
-      return identity;
+      return verified.keep(token, payload);
     },
   };
 }
@@ -244,8 +263,12 @@ export async function issueOnBehalfToken(db: Kysely<Database>, user: { objectId:
  */
 export function withOnBehalfTokens(inner: TokenVerifier, db: Kysely<Database>): TokenVerifier {
   let key: Promise<Uint8Array> | undefined;
+  // The bot sends one person's token with each of their Graph calls (bot/teams/graphAccess.ts).
+  const verified = verifiedTokens();
   return {
     async verify(token) {
+      const known = verified.get(token);
+      if (known) return known;
       let issuer: unknown;
       try {
         issuer = decodeJwt(token).iss;
@@ -258,8 +281,8 @@ export function withOnBehalfTokens(inner: TokenVerifier, db: Kysely<Database>): 
         throw error;
       });
       const secret = await key;
-      const { payload } = await verifying(() => jwtVerify(token, secret, { issuer: onBehalfIssuer, audience: onBehalfAudience, algorithms: ['HS256'] }));
-      return identityFrom(payload);
+      const { payload } = await verifying(() => jwtVerify(token, secret, { issuer: onBehalfIssuer, audience: onBehalfAudience, algorithms: ['HS256'], requiredClaims: ['exp'] }));
+      return verified.keep(token, payload);
     },
   };
 }

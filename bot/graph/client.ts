@@ -20,9 +20,11 @@ export class ScopedAuthenticationHandler implements Middleware {
     const url = typeof context.request === 'string' ? context.request : context.request.url;
     if (url.startsWith(this.baseUrl)) {
       const options = (context.options ??= {});
-      const headers = new Headers(options.headers as ConstructorParameters<typeof Headers>[0]);
-      headers.set('Authorization', `Bearer ${await this.token()}`);
-      options.headers = Object.fromEntries(headers.entries());
+      // Names in lower case, as a `Headers` gives them (one `authorization`, whatever case the caller used).
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(headerRecord(options.headers))) headers[name.toLowerCase()] = value;
+      headers.authorization = `Bearer ${await this.token()}`;
+      options.headers = headers;
     }
     if (!this.next) throw new Error('ScopedAuthenticationHandler must not be the last middleware');
     return this.next.execute(context);
@@ -31,6 +33,17 @@ export class ScopedAuthenticationHandler implements Middleware {
   setNext(next: Middleware): void {
     this.next = next;
   }
+}
+
+/**
+ * Request headers as a plain record (the SDK passes a plain object; a `Headers` or a list of pairs is copied). Not
+ * through `new Headers`: it checks every character of every value, the bearer token's hundreds included, on each call.
+ */
+export function headerRecord(init: unknown): Record<string, string> {
+  if (init === undefined || init === null) return {};
+  if (typeof Headers !== 'undefined' && init instanceof Headers) return Object.fromEntries(init.entries());
+  if (Array.isArray(init)) return Object.fromEntries(init.map(([name, value]) => [String(name), String(value)]));
+  return Object.fromEntries(Object.entries(init as Record<string, unknown>).map(([name, value]) => [name, String(value)]));
 }
 
 /**

@@ -1,6 +1,14 @@
+import { channel } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
+import { headerRecord } from './client';
+
+/**
+ * Each in-process call is published here as `{ method, path }` (the benchmarks count the bot's Graph calls per
+ * operation with it; with no subscriber, publishing costs a property check).
+ */
+export const graphCallsChannel = channel('portier:graph');
 
 /** The embedded Graph's HTTP edge as a function (`serveGraph` with its dependencies). */
 export type GraphHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -32,7 +40,8 @@ export class InProcessGraphHandler implements Middleware {
       return this.next.execute(context);
     }
     const headers: Record<string, string> = {};
-    for (const [name, value] of new Headers(context.options?.headers as ConstructorParameters<typeof Headers>[0]).entries()) headers[name] = value;
+    // Names in lower case, as Node's HTTP server gives them to `serveGraph`.
+    for (const [name, value] of Object.entries(headerRecord(context.options?.headers))) headers[name.toLowerCase()] = value;
     headers.host = url.host;
     if (body.length > 0) headers['content-length'] = String(body.length);
     const req = Object.assign(Readable.from(body.length > 0 ? [body] : []), {
@@ -40,6 +49,7 @@ export class InProcessGraphHandler implements Middleware {
       url: `${url.pathname}${url.search}`,
       headers,
     }) as unknown as IncomingMessage;
+    if (graphCallsChannel.hasSubscribers) graphCallsChannel.publish({ method: req.method, path: url.pathname });
     const res = new CapturedResponse();
     // Through the event loop, as a request over a socket would be: a chain of in-process calls (SQLite answers
     // synchronously) would otherwise run on microtasks alone and keep incoming requests and timers waiting.
@@ -47,11 +57,76 @@ export class InProcessGraphHandler implements Middleware {
     await this.serve(req, res as unknown as ServerResponse);
     if (!res.headersSent) throw new Error(`the embedded Graph gave no answer to ${req.method} ${url.pathname}`);
     const noBody = res.statusCode === 204 || res.statusCode === 304 || res.chunks.length === 0;
-    context.response = new Response(noBody ? null : Buffer.concat(res.chunks), { status: res.statusCode, headers: res.headers });
+    context.response = new InProcessResponse(res.statusCode, res.headers, noBody ? null : res.chunks.length === 1 ? res.chunks[0] : Buffer.concat(res.chunks)) as unknown as Response;
   }
 
   setNext(next: Middleware): void {
     this.next = next;
+  }
+}
+
+/**
+ * The answer as the SDK reads a fetch `Response` (`status`, `ok`, `headers`, and the body once as JSON, text, bytes,
+ * a blob or a stream), over the bytes `serveGraph` wrote. undici's `Response` wraps them in a web stream that every
+ * read then drains: several times the CPU of the call's own JSON for the small answers the bot reads.
+ */
+class InProcessResponse {
+  readonly ok: boolean;
+  readonly statusText = '';
+  readonly redirected = false;
+  readonly type = 'basic';
+  readonly url = '';
+  private used = false;
+  private headerList: Headers | undefined;
+
+  constructor(
+    readonly status: number,
+    private readonly headerValues: Record<string, string>,
+    private readonly bytes: Buffer | null,
+  ) {
+    this.ok = status >= 200 && status < 300;
+  }
+
+  get headers(): Headers {
+    return (this.headerList ??= new Headers(this.headerValues));
+  }
+
+  get bodyUsed(): boolean {
+    return this.used;
+  }
+
+  /** The body as a web stream (what the SDK hands out for content it does not parse). */
+  get body(): ReadableStream<Uint8Array> | null {
+    return this.bytes === null ? null : new Response(this.take()).body;
+  }
+
+  async text(): Promise<string> {
+    return this.take().toString('utf8');
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = this.take();
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  }
+
+  async blob(): Promise<Blob> {
+    return new Blob([this.take()], { type: this.headerValues['content-type'] ?? '' });
+  }
+
+  clone(): InProcessResponse {
+    if (this.used) throw new TypeError('Response body is already used');
+    return new InProcessResponse(this.status, this.headerValues, this.bytes);
+  }
+
+  /** The body, read once (as a fetch `Response`'s). */
+  private take(): Buffer {
+    if (this.used) throw new TypeError('Response body is already used');
+    this.used = true;
+    return this.bytes ?? Buffer.alloc(0);
   }
 }
 

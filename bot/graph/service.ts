@@ -61,7 +61,7 @@ export async function serveGraph(deps: GraphServiceDeps, req: IncomingMessage, r
     // Reads run against the read connection with a deadline (store/deadline.ts): no GET holds the server.
     const read = method === 'GET';
     const ctx: CommandContext = {
-      db: read ? deps.store.readDb : deps.store.db,
+      db: read ? withReadDeadline(deps.store.readDb, { timeoutMs: deps.store.readTimeoutMs, inQueryGuard: deps.store.dialect === 'sqlite' }) : deps.store.db,
       dialect: deps.store.dialect,
       principal,
       clock: deps.clock,
@@ -73,7 +73,7 @@ export async function serveGraph(deps: GraphServiceDeps, req: IncomingMessage, r
     const serviceRoot = `${url.protocol}//${url.host}${graphBasePath}`;
     const options = readQueryOptions(url.searchParams);
     const run = () => handler({ method, params, functionArgs, options, body, url, serviceRoot, ctx });
-    const response = read ? await withReadDeadline({ timeoutMs: deps.store.readTimeoutMs, inQueryGuard: deps.store.dialect === 'sqlite' }, run).catch(timeoutAsDomainError(deps.store.readTimeoutMs)) : await run();
+    const response = read ? await run().catch(timeoutAsDomainError(deps.store.readTimeoutMs)) : await run();
     if (read) checkResponseSize(response.body, deps.store.readTimeoutMs);
     send(res, response.status, response.body, { ...headers, ...response.headers });
   } catch (error) {

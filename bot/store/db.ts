@@ -5,7 +5,7 @@ import { Kysely, PostgresDialect, PostgresIntrospector, SqliteDialect, sql } fro
 import type { DatabaseIntrospector, DatabaseMetadataOptions, SchemaMetadata, TableMetadata } from 'kysely';
 import { Pool } from 'pg';
 import { backstopCheckpointFrames, type Checkpointer, defaultWalLimitBytes, startCheckpointer } from './checkpoint';
-import { defaultReadTimeoutMs, readDeadlinePlugin, registerDeadlineFunction } from './deadline';
+import { defaultReadTimeoutMs, registerDeadlineFunction } from './deadline';
 import { migrateToLatest } from './migrations';
 import type { Database } from './schema';
 
@@ -43,7 +43,7 @@ export async function openStore(url: string, options: { readTimeoutMs?: number }
   };
   try {
     const migration = await migrateToLatest(db, { schema, dialect });
-    return { db, readDb: readDb === db ? db.withPlugin(readDeadlinePlugin) : readDb, readTimeoutMs, dialect, migration, close };
+    return { db, readDb, readTimeoutMs, dialect, migration, close };
   } catch (error) {
     await close();
     throw error;
@@ -110,7 +110,7 @@ async function openPostgres(url: string, readTimeoutMs: number): Promise<Opened>
     max: 5,
     options: [schema ? `-c search_path="${schema}"` : '', `-c statement_timeout=${Math.max(1, Math.ceil(readTimeoutMs))}`].filter(Boolean).join(' '),
   });
-  const readDb = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool: readPool }), plugins: [readDeadlinePlugin] });
+  const readDb = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool: readPool }) });
   return { db, readDb, dialect: 'postgres', schema: schema ?? undefined };
 }
 

@@ -1,5 +1,5 @@
 import type { Compilable, CompiledQuery, DialectAdapter, Insertable, Kysely, QueryResult } from 'kysely';
-import { checkReadDeadline, readDeadlinePlugin } from './deadline';
+import { checkReadDeadlineOnly } from './deadline';
 import type { Database } from './schema';
 
 /**
@@ -64,8 +64,8 @@ export function prepared<P extends object, O>(build: (db: Db, params: P) => Comp
   const execute = async (db: Db, params: P): Promise<QueryResult<O>> => {
     const executor = db.getExecutor();
     const { plugins } = executor;
-    if (plugins.length === 1 && plugins[0] === readDeadlinePlugin) checkReadDeadline();
-    else if (plugins.length > 0) return db.executeQuery(build(db, params).compile());
+    // A read's deadline is checked here, since the compiled statement bypasses Kysely's plugins.
+    if (!checkReadDeadlineOnly(db) && plugins.length > 0) return db.executeQuery(build(db, params).compile());
     let entry = byAdapter.get(executor.adapter);
     if (!entry) {
       entry = compileOnce(build(db, placeholders<P>()));

@@ -5,11 +5,11 @@ import { z } from 'zod';
 import { approvalCard } from './cards/approval';
 import type { AdaptiveCard } from './cards/card';
 import { messageCard } from './cards/help';
-import { loadApprovalView, StageNotFoundError, type ApprovalFacts } from './approvals';
-import type { ConversationStore } from './conversations';
+import { approvalViewOf, followsFromStage, isDecided, loadApprovalView, loadStage, StageNotFoundError, type ApprovalContent, type ApprovalFacts, type StageRead } from './approvals';
+import type { ConversationRecord, ConversationStore } from './conversations';
 import { engine, graphCode, graphStatus } from './engine';
 import { NotActingUserError, type TeamsUser } from './graphAccess';
-import type { SentCards } from './sentCards';
+import type { SentCards, StoredCard } from './sentCards';
 import type { Strings } from './strings';
 import { verbs } from './verbs';
 
@@ -39,7 +39,7 @@ export interface ActionDeps {
   /** Extra verbs (requests in chat, reviews, assignments) registered by other modules. */
   extra?: Record<string, VerbHandler<never>>;
   /** Called (after the invoke is answered) when a click decided a stage: the other cards are updated at once. */
-  afterDecision?: (requestId: string, stageId: string, clicker: ClickerView) => Promise<void>;
+  afterDecision?: (decision: Decision) => Promise<void>;
 }
 
 /** The card a decision's invoke answered with: what the clicker sees now, in their locale. */
@@ -47,7 +47,32 @@ export interface ClickerView {
   userId: string;
   locale: string | null;
   card: AdaptiveCard;
+}
+
+/** Who holds a card of a stage: their cards (newest first), their personal chats, and the Teams ids a card refreshes for. */
+export interface StageAudience {
+  cards: StoredCard[];
+  conversations: Map<string, ConversationRecord>;
+  refreshUserIds: string[];
+}
+
+/** A click that decided a stage: the stage as the clicker read it right after, its audience, the clicker's card. */
+export interface Decision {
+  ids: { requestId: string; stageId: string };
+  stage: StageRead;
+  audience: StageAudience;
+  clicker: ClickerView;
+}
+
+/** An approval card as its viewer should see it now, with what was read for it. */
+export interface ApprovalCardView {
+  card: AdaptiveCard;
+  /** The card shows the stage's decision: final, it will not change again. */
   decided: boolean;
+  /** What the card shows of the request (to keep with a card sent), and the stage as read; absent on a refusal card. */
+  content?: ApprovalContent;
+  stage?: StageRead;
+  audience: StageAudience;
 }
 
 /** Thrown by a verb for input the card should never have sent: answered with 400. */
@@ -74,8 +99,11 @@ export class Actions {
         }
         const view = await this.approvalView(ctx, data, notice);
         const afterDecision = this.deps.afterDecision;
-        // The clicker's own card is the one this invoke answers with: the immediate updates reuse it.
-        if (notice === null && afterDecision) ctx.later?.(() => afterDecision(data.requestId, data.stageId, { userId: ctx.user.aadObjectId.toLowerCase(), locale: ctx.locale ?? null, ...view }));
+        // The stage as the clicker just read it, its holders and the clicker's own card serve every holder's update.
+        if (notice === null && afterDecision && view.stage && isDecided(view.stage.stage)) {
+          const decision: Decision = { ids: data, stage: view.stage, audience: view.audience, clicker: { userId: ctx.user.aadObjectId.toLowerCase(), locale: ctx.locale ?? null, card: view.card } };
+          ctx.later?.(() => afterDecision(decision));
+        }
         return view.card;
       },
     });
@@ -127,28 +155,40 @@ export class Actions {
 
   /** The approval card as `ctx.user` sees it now; their own notice on top. */
   async approvalFor(ctx: ActionContext, ids: { requestId: string; stageId: string }, notice: string | null, facts?: ApprovalFacts): Promise<AdaptiveCard> {
-    return (await this.approvalView(ctx, ids, notice, facts)).card;
+    return (await this.approvalView(ctx, ids, notice, { facts })).card;
   }
 
-  /** `approvalFor`, and whether the card shows the stage's decision (final: it will not change again). */
-  async approvalView(ctx: ActionContext, ids: { requestId: string; stageId: string }, notice: string | null, facts?: ApprovalFacts): Promise<{ card: AdaptiveCard; decided: boolean }> {
-    const stored = facts ? undefined : await this.deps.cards.find('approval', `${ids.requestId}/${ids.stageId}`, ctx.user.aadObjectId.toLowerCase());
+  /**
+   * The approval card as `ctx.user` sees it now. Their card's kept content (read as them when it was sent) and the
+   * stage read now as them make the card when they can (one Graph read); otherwise it is read in full. `given`:
+   * the card's facts (else those of the newest card they hold) and the stage's audience, when already known.
+   */
+  async approvalView(ctx: ActionContext, ids: { requestId: string; stageId: string }, notice: string | null, given: { facts?: ApprovalFacts; audience?: StageAudience } = {}): Promise<ApprovalCardView> {
+    const userId = ctx.user.aadObjectId.toLowerCase();
+    const cards = given.audience?.cards ?? (await this.deps.cards.ofSubject('approval', `${ids.requestId}/${ids.stageId}`));
+    const facts = given.facts ?? ((cards.find((c) => c.userId === userId)?.factsObject ?? {}) as ApprovalFacts);
+    const audience = given.audience ?? (await this.audience(cards, facts.approverIds ?? []));
+    const viewer = { s: ctx.s, locale: ctx.locale, facts, refreshUserIds: audience.refreshUserIds, notice };
     try {
-      const known = facts ?? ((stored?.factsObject ?? {}) as ApprovalFacts);
-      const approvers = await this.approverMris(ids.requestId, ids.stageId, known.approverIds ?? []);
-      const view = await loadApprovalView(ctx.graph, ids, { s: ctx.s, locale: ctx.locale, facts: known, refreshUserIds: approvers, notice });
-      return { card: approvalCard(view, ctx.s), decided: view.decision !== null };
+      if (facts.content && (facts.contentLocale ?? null) === (ctx.locale ?? null)) {
+        const stage = await loadStage(ctx.graph, ids);
+        if (followsFromStage(stage.stage)) return { card: approvalCard(approvalViewOf(facts.content, stage, null, viewer), ctx.s), decided: isDecided(stage.stage), content: facts.content, stage, audience };
+      }
+      const { view, content, stage } = await loadApprovalView(ctx.graph, ids, viewer);
+      return { card: approvalCard(view, ctx.s), decided: view.decision !== null, content, stage, audience };
     } catch (error) {
       // Someone who may not see the request at all gets only the refusal.
-      if (error instanceof StageNotFoundError || graphStatus(error) === 404 || graphStatus(error) === 403) return { card: messageCard(ctx.s.appName, notice ?? ctx.s.notFound, 'Attention'), decided: false };
+      if (error instanceof StageNotFoundError || graphStatus(error) === 404 || graphStatus(error) === 403) return { card: messageCard(ctx.s.appName, notice ?? ctx.s.notFound, 'Attention'), decided: false, audience };
       throw error;
     }
   }
 
-  /** Teams ids of the stage's approvers the bot can reach: those the engine named, and those holding a card. */
-  private async approverMris(requestId: string, stageId: string, named: readonly string[]): Promise<string[]> {
-    const users = new Set([...named.map((u) => u.toLowerCase()), ...(await this.deps.cards.holders('approval', `${requestId}/${stageId}`))]);
-    return [...new Set((await this.deps.conversations.mris([...users])).values())];
+  /** A stage's audience from its cards: the holders and the approvers the engine named, with their personal chats. */
+  private async audience(cards: StoredCard[], named: readonly string[]): Promise<StageAudience> {
+    const users = new Set([...named.map((u) => u.toLowerCase()), ...cards.map((c) => c.userId)]);
+    const conversations = await this.deps.conversations.personalOf([...users]);
+    const refreshUserIds = [...new Set([...conversations.values()].flatMap((c) => (c.userMri ? [c.userMri] : [])))];
+    return { cards, conversations, refreshUserIds };
   }
 }
 

@@ -1,5 +1,5 @@
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, ConfigurationBotFrameworkAuthenticationOptions, ConfigurationServiceClientCredentialFactory } from 'botbuilder';
-import { AuthenticateRequestResult, ServiceClientCredentials } from 'botframework-connector';
+import { AuthenticateRequestResult, ClaimsIdentity, ConnectorClient, JwtTokenValidation, ServiceClientCredentials, UserTokenClient } from 'botframework-connector';
 import type { Activity, InvokeResponse, TurnContext } from 'botbuilder';
 import type { Config } from '../config';
 import { PortierCredentialsFactory } from './credentials';
@@ -12,6 +12,50 @@ export class PortierAdapter extends CloudAdapter {
   runActivity(auth: AuthenticateRequestResult, activity: Activity, logic: (context: TurnContext) => Promise<void>): Promise<InvokeResponse | undefined> {
     return this.processActivity(auth, activity, logic);
   }
+}
+
+/**
+ * botbuilder's authentication from configuration, with the clients `CloudAdapter` makes for every activity kept:
+ * a connector client (an Azure request pipeline with its credentials) and a user-token client, built per activity
+ * whether the turn uses them or not (a card click answers in its HTTP response and uses neither). They depend only
+ * on the bot's app id, the service URL and the audience, so one of each per combination serves every activity, as
+ * botbuilder's older `BotFrameworkAdapter` kept one connector client per service URL; their credentials keep their
+ * token. A failed creation is not kept.
+ */
+class KeptClientsAuthentication extends ConfigurationBotFrameworkAuthentication {
+  private readonly connectors = new Map<string, Promise<ConnectorClient>>();
+  private readonly userTokenClients = new Map<string, Promise<UserTokenClient>>();
+
+  override async authenticateRequest(activity: Activity, authHeader: string): Promise<AuthenticateRequestResult> {
+    const result = await super.authenticateRequest(activity, authHeader);
+    const factory = result.connectorFactory;
+    if (factory) {
+      const appId = appIdOf(result.claimsIdentity);
+      result.connectorFactory = { create: (serviceUrl, audience) => kept(this.connectors, `${appId}|${serviceUrl}|${audience ?? ''}`, () => factory.create(serviceUrl, audience)) };
+    }
+    return result;
+  }
+
+  override createUserTokenClient(identity: ClaimsIdentity): Promise<UserTokenClient> {
+    return kept(this.userTokenClients, appIdOf(identity), () => super.createUserTokenClient(identity));
+  }
+}
+
+const appIdOf = (identity: ClaimsIdentity | undefined): string => (identity ? (JwtTokenValidation.getAppIdFromClaims(identity.claims) ?? '') : '');
+
+/** The value kept under `key`, made once; a failure is forgotten (the next call tries again); at most 1,000 kept. */
+function kept<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  let value = cache.get(key);
+  if (!value) {
+    if (cache.size >= 1_000) cache.clear();
+    value = make();
+    cache.set(key, value);
+    const made = value;
+    made.catch(() => {
+      if (cache.get(key) === made) cache.delete(key);
+    });
+  }
+  return value;
 }
 
 /** How long the key service may take before an activity is refused: fail closed, promptly. */
@@ -60,10 +104,13 @@ export function createBotFramework(config: Config): BotFramework {
     !password && managedIdentityClientId
       ? new ConfigurationServiceClientCredentialFactory({ MicrosoftAppId: id, MicrosoftAppType: 'UserAssignedMSI', MicrosoftAppTenantId: tenantId })
       : new PortierCredentialsFactory(id, password, tenantId);
-  const authentication = new ConfigurationBotFrameworkAuthentication(options, credentials);
+  const authentication = new KeptClientsAuthentication(options, credentials);
   const adapter = new PortierAdapter(authentication);
   const loginUrl = endpoints?.loginUrl ?? (tenantId ? `https://login.microsoftonline.com/${tenantId}` : publicCloud.loginUrl);
   const oauthScope = endpoints?.oauthScope ?? publicCloud.oauthScope;
+  // One credentials object for all the bot's own connector calls instead of one built per call (their tokens are
+  // cached by botframework-connector either way). A failure is not kept: the next call tries again.
+  let connectorCredentials: Promise<ServiceClientCredentials> | undefined;
   return {
     adapter,
     appId: id ?? '',
@@ -82,6 +129,10 @@ export function createBotFramework(config: Config): BotFramework {
         clearTimeout(timer);
       }
     },
-    connectorCredentials: () => credentials.createCredentials(id ?? '', oauthScope, loginUrl, false),
+    connectorCredentials: () =>
+      (connectorCredentials ??= credentials.createCredentials(id ?? '', oauthScope, loginUrl, false).catch((error: unknown) => {
+        connectorCredentials = undefined;
+        throw error;
+      })),
   };
 }

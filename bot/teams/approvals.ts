@@ -1,6 +1,6 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { ApprovalView } from './cards/approval';
-import { engine, type AssignmentRequest, type RoleScope } from './engine';
+import { type Approval, type ApprovalStage, engine, type AssignmentRequest, type RoleScope } from './engine';
 import { formatDateTime, type Strings } from './strings';
 
 /** What an approval card showed that Graph does not return (kept per card in `teams_cards.facts`). */
@@ -12,32 +12,71 @@ export interface ApprovalFacts {
   approverIds?: string[];
   /** Set once the card shows its stage's decision (`ApprovalCardUpdates`): nothing about the stage changes it again. */
   decisionShown?: boolean;
+  /** What the card showed of the request, read through Graph as its holder when it was built, in `contentLocale`. */
+  content?: ApprovalContent;
+  contentLocale?: string | null;
 }
 
 /**
- * The approval card's view for the person `graph` acts as: the request with its package, the
- * approval's stages, and whether this person may still decide — all read through Graph, so the
- * card never trusts what an earlier card said.
+ * The part of an approval card that does not change while the request waits: the request as it was submitted,
+ * its package and requestor, formatted for one locale. Read through Graph as the card's holder when the card is
+ * built, and kept with the card, so that a decision re-reads only the stage (`loadStage`).
  */
-export async function loadApprovalView(
-  graph: Client,
-  ids: { requestId: string; stageId: string },
-  context: { s: Strings; locale: string | null | undefined; facts: ApprovalFacts; refreshUserIds: string[]; notice?: string | null },
-): Promise<ApprovalView> {
+export type ApprovalContent = Pick<ApprovalView, 'stageNumber' | 'stageCount' | 'requestor' | 'packageName' | 'catalogName' | 'resources' | 'answers' | 'justification' | 'schedule' | 'justificationRequired'>;
+
+/** A stage as Graph shows it to the reader, with its place among the approval's stages. */
+export interface StageRead {
+  requestId: string;
+  stage: ApprovalStage;
+  stageNumber: number;
+  stageCount: number;
+}
+
+/** Per viewer: their language, their card's facts, who gets a refresh, their own notice. */
+export interface ViewerContext {
+  s: Strings;
+  locale: string | null | undefined;
+  facts: ApprovalFacts;
+  refreshUserIds: string[];
+  notice?: string | null;
+}
+
+/** The stage `ids` names, read through Graph as the person `graph` acts as (404 for who may not read it). */
+export async function loadStage(graph: Client, ids: { requestId: string; stageId: string }): Promise<StageRead> {
+  return stageOf(await engine.approval(graph, ids.requestId), ids);
+}
+
+function stageOf(approval: Approval, ids: { requestId: string; stageId: string }): StageRead {
+  const index = approval.stages.findIndex((st) => st.id === ids.stageId);
+  if (index < 0) throw new StageNotFoundError();
+  return { requestId: ids.requestId, stage: approval.stages[index], stageNumber: index + 1, stageCount: approval.stages.length };
+}
+
+/** A stage someone decided (or the engine denied): its card is final. */
+export const isDecided = (stage: ApprovalStage): boolean => stage.reviewResult === 'Approve' || stage.reviewResult === 'Deny';
+
+/**
+ * Whether a card of this stage follows from its kept content and the stage alone: decided, or still waiting in
+ * this stage (then the request is pending approval). A stage closed otherwise (the request canceled, denied at an
+ * earlier stage) needs the request's state: the card is read in full.
+ */
+export const followsFromStage = (stage: ApprovalStage): boolean => isDecided(stage) || stage.status === 'InProgress';
+
+/**
+ * The approval card's view for the person `graph` acts as, read in full: the request with its package, the
+ * approval's stages, and whether this person may still decide — all read through Graph, so the card never
+ * trusts what an earlier card said. Also returns the view's `content`, to keep with the card.
+ */
+export async function loadApprovalView(graph: Client, ids: { requestId: string; stageId: string }, context: ViewerContext): Promise<{ view: ApprovalView; content: ApprovalContent; stage: StageRead }> {
   const [request, approval] = await Promise.all([engine.approvalRequest(graph, ids.requestId), engine.approval(graph, ids.requestId)]);
-  const stageIndex = approval.stages.findIndex((st) => st.id === ids.stageId);
-  if (stageIndex < 0) throw new StageNotFoundError();
-  const stage = approval.stages[stageIndex];
+  const stage = stageOf(approval, ids);
   const pkg = request.accessPackage;
   // What the person may not read of the package is left out of both reads alike (an expansion shows what a read by id would).
   const resources = pkg ? ((await engine.packageResources(graph, pkg.id)) ?? []) : [];
-  const { s, locale } = context;
-  const decided = stage.reviewResult === 'Approve' || stage.reviewResult === 'Deny';
-  return {
-    requestId: request.id,
-    stageId: stage.id,
-    stageNumber: stageIndex + 1,
-    stageCount: approval.stages.length,
+  const { locale } = context;
+  const content: ApprovalContent = {
+    stageNumber: stage.stageNumber,
+    stageCount: stage.stageCount,
     requestor: { name: request.requestor?.displayName ?? request.requestor?.email ?? '—', mail: request.requestor?.email ?? null, organization: request.requestor?.connectedOrganization?.displayName ?? null },
     packageName: pkg?.displayName ?? '—',
     catalogName: pkg?.catalog?.displayName ?? null,
@@ -45,14 +84,32 @@ export async function loadApprovalView(
     answers: (request.answers ?? []).map((a) => ({ question: localized(a.answeredQuestion?.text ?? '', a.answeredQuestion?.localizations, locale), answer: a.displayValue ?? a.value ?? '' })),
     justification: request.justification ?? null,
     schedule: scheduleOf(request, locale),
-    due: context.facts.due ? formatDateTime(context.facts.due, locale) : null,
-    askedAs: context.facts.askedAs ?? 'primary',
-    reminder: context.facts.reminder ?? false,
-    justificationRequired: justificationRequired(request, stageIndex, approval.stages.length),
+    justificationRequired: justificationRequired(request, stage.stageNumber - 1, stage.stageCount),
+  };
+  return { view: approvalViewOf(content, stage, request.state, context), content, stage };
+}
+
+/**
+ * The view from a card's content and its stage as just read: who decided, how and when, or whether the viewer
+ * may still decide. `requestState` is needed only for a stage that is neither decided nor in progress.
+ */
+export function approvalViewOf(content: ApprovalContent, read: StageRead, requestState: string | null, context: ViewerContext): ApprovalView {
+  const { s, locale, facts } = context;
+  const { stage } = read;
+  const decided = isDecided(stage);
+  return {
+    ...content,
+    requestId: read.requestId,
+    stageId: stage.id,
+    stageNumber: read.stageNumber,
+    stageCount: read.stageCount,
+    due: facts.due ? formatDateTime(facts.due, locale) : null,
+    askedAs: facts.askedAs ?? 'primary',
+    reminder: facts.reminder ?? false,
     decision: decided
       ? { result: stage.reviewResult as 'Approve' | 'Deny', by: stage.reviewedBy?.displayName ?? '—', at: formatDateTime(stage.reviewedDateTime, locale), justification: stage.justification ?? null }
       : null,
-    closedState: !decided && request.state !== 'pendingApproval' ? (s.state[request.state] ?? request.state) : null,
+    closedState: decided || stage.status === 'InProgress' || requestState === null || requestState === 'pendingApproval' ? null : (s.state[requestState] ?? requestState),
     canDecide: stage.assignedToMe,
     notice: context.notice ?? null,
     refreshUserIds: context.refreshUserIds,

@@ -1,12 +1,14 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Logger } from 'pino';
-import type { Actions, ClickerView } from './actions';
+import type { Actions, Decision } from './actions';
+import { approvalCard } from './cards/approval';
 import type { AdaptiveCard } from './cards/card';
 import { attachment } from './cards/card';
 import type { Connector } from './connector';
 import type { ConversationRecord, ConversationStore } from './conversations';
+import { approvalViewOf, type ApprovalFacts } from './approvals';
 import type { TeamsUser } from './graphAccess';
-import type { SentCards } from './sentCards';
+import type { SentCards, StoredCard } from './sentCards';
 import { stringsFor } from './strings';
 
 export interface CardUpdatesDeps {
@@ -21,6 +23,8 @@ export interface CardUpdatesDeps {
 /** One stored approval card and what it should show now. */
 export interface ApprovalCardUpdate {
   cardId: string;
+  /** The card's facts as read with it (marking it shown keeps them). */
+  facts: Record<string, unknown>;
   conversationId: string;
   activityId: string;
   card: AdaptiveCard;
@@ -43,14 +47,14 @@ export class ApprovalCardUpdates {
    * `userId`'s approval cards of a request's stage (or of all its stages) that do not yet show a
    * decision, each as that person should see it now (read through Graph as them).
    */
-  async pending(userId: string, conversation: ConversationRecord, requestId: string, stageId?: string, known?: { card: AdaptiveCard; decided: boolean }): Promise<ApprovalCardUpdate[]> {
-    const stored = (await this.deps.cards.findByPrefix('approval', stageId ? `${requestId}/${stageId}` : `${requestId}/`, userId)).filter((c) => c.factsObject.decisionShown !== true);
+  async pending(userId: string, conversation: ConversationRecord, requestId: string, stageId?: string): Promise<ApprovalCardUpdate[]> {
+    const held = stageId ? await this.deps.cards.heldBy('approval', `${requestId}/${stageId}`, userId) : await this.deps.cards.findByPrefix('approval', `${requestId}/`, userId);
+    const stored = held.filter((c) => c.factsObject.decisionShown !== true);
     if (stored.length === 0) return [];
     const user: TeamsUser = { aadObjectId: userId, tenantId: conversation.tenantId };
     const ctx = { graph: this.deps.graphFor(user), user, locale: conversation.locale, s: stringsFor(conversation.locale) };
     // Every card of one stage a person holds shows the same (the newest facts): built once per stage.
     const views = new Map<string, Promise<{ card: AdaptiveCard; decided: boolean }>>();
-    if (known && stageId) views.set(stageId, Promise.resolve(known));
     const updates: ApprovalCardUpdate[] = [];
     for (const c of stored) {
       const [, sid] = c.subjectId.split('/');
@@ -60,44 +64,65 @@ export class ApprovalCardUpdates {
         views.set(sid, view);
       }
       const { card, decided } = await view;
-      updates.push({ cardId: c.id, conversationId: c.conversationId, activityId: c.activityId, card, decided });
+      updates.push({ cardId: c.id, facts: c.factsObject, conversationId: c.conversationId, activityId: c.activityId, card, decided });
     }
     return updates;
   }
 
   /** Marks the cards that now show their stage's decision (after Teams took the update). */
   async shown(updates: readonly ApprovalCardUpdate[]): Promise<void> {
-    const decided = updates.filter((u) => u.decided).map((u) => u.cardId);
+    const decided = updates.filter((u) => u.decided).map((u) => ({ id: u.cardId, factsObject: u.facts }));
     if (decided.length > 0) await this.deps.cards.markDecisionShown(decided);
   }
 
   /**
    * Right after a decision committed: every holder's cards of the stage updated now instead of after the
    * job runner's next pass. Best effort; what fails here is left to the sender's notices.
+   *
+   * The stage is read once, as the clicker, right after their decision; each holder's card is that stage with
+   * the content kept with their own card (read as them when it was sent). Every holder is an approver of this
+   * very stage (the engine named them; that is how they got the card), and an approver may read everything the
+   * card shows, so the clicker's read of the stage shows them nothing they could not read themselves. A card
+   * kept without content (or in another language than the holder's now) is read in full as its holder.
    */
-  async afterDecision(requestId: string, stageId: string, clicker?: ClickerView): Promise<void> {
-    const holders = await this.deps.cards.holders('approval', `${requestId}/${stageId}`);
+  async afterDecision(decision: Decision): Promise<void> {
+    const byUser = new Map<string, StoredCard[]>();
+    for (const c of decision.audience.cards) byUser.set(c.userId, [...(byUser.get(c.userId) ?? []), c]);
     await Promise.all(
-      holders.map(async (userId) => {
+      [...byUser].map(async ([userId, cards]) => {
         try {
-          const conversation = await this.deps.conversations.personal(userId);
-          if (!conversation) return;
-          // The clicker's cards show what their invoke was answered with (read as them a moment ago, in the same locale).
-          const known = clicker && clicker.userId === userId && clicker.locale === conversation.locale ? clicker : undefined;
-          const updates = await this.pending(userId, conversation, requestId, stageId, known);
+          const conversation = decision.audience.conversations.get(userId);
+          const stale = cards.filter((c) => c.factsObject.decisionShown !== true);
+          if (!conversation || stale.length === 0) return;
+          // The newest card's facts are the person's current ones (cards come newest first).
+          const { card, decided } = await this.decidedCard(userId, conversation, cards[0].factsObject as ApprovalFacts, decision);
           const done: ApprovalCardUpdate[] = [];
           try {
-            for (const u of updates) {
-              await this.deps.connector.update(conversation.serviceUrl, u.conversationId, u.activityId, { type: 'message', attachments: [attachment(u.card)] });
-              done.push(u);
+            for (const c of stale) {
+              await this.deps.connector.update(conversation.serviceUrl, c.conversationId, c.activityId, { type: 'message', attachments: [attachment(card)] });
+              done.push({ cardId: c.id, facts: c.factsObject, conversationId: c.conversationId, activityId: c.activityId, card, decided });
             }
           } finally {
             await this.shown(done);
           }
         } catch (error) {
-          this.deps.log.warn({ err: error, requestId, stageId }, 'approval card not updated at once; the notice sender will');
+          this.deps.log.warn({ err: error, requestId: decision.ids.requestId, stageId: decision.ids.stageId }, 'approval card not updated at once; the notice sender will');
         }
       }),
     );
+  }
+
+  /** A holder's card of the decided stage, in their language. */
+  private async decidedCard(userId: string, conversation: ConversationRecord, facts: ApprovalFacts, decision: Decision): Promise<{ card: AdaptiveCard; decided: boolean }> {
+    const { clicker, stage, audience, ids } = decision;
+    // The clicker's cards show what their invoke was answered with (in the same locale).
+    if (clicker.userId === userId && clicker.locale === conversation.locale) return { card: clicker.card, decided: true };
+    const s = stringsFor(conversation.locale);
+    if (facts.content && (facts.contentLocale ?? null) === conversation.locale) {
+      const theirs = { ...stage, stage: { ...stage.stage, assignedToMe: false } };
+      return { card: approvalCard(approvalViewOf(facts.content, theirs, null, { s, locale: conversation.locale, facts, refreshUserIds: audience.refreshUserIds, notice: null }), s), decided: true };
+    }
+    const user: TeamsUser = { aadObjectId: userId, tenantId: conversation.tenantId };
+    return this.deps.actions.approvalView({ graph: this.deps.graphFor(user), user, locale: conversation.locale, s }, ids, null, { facts, audience });
   }
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { prepared, type PreparedQuery } from '../store/prepared';
 import type { Database, TeamsConversationsTable } from '../store/schema';
 
 /** What the bot must remember of a conversation to write to it later (a conversation reference, flattened). */
@@ -44,13 +45,7 @@ export class ConversationStore {
 
   /** The person's personal chat with the bot, the most recently used one first. */
   async personal(userId: string): Promise<ConversationRecord | undefined> {
-    const row = await this.db
-      .selectFrom('teams_conversations')
-      .selectAll()
-      .where('userId', '=', userId)
-      .where('conversationType', '=', 'personal')
-      .orderBy('updatedDateTime', 'desc')
-      .executeTakeFirst();
+    const row = await personalChat.first(this.db, { userId });
     return row ? toRecord(row) : undefined;
   }
 
@@ -58,13 +53,8 @@ export class ConversationStore {
   async personalOf(userIds: readonly string[]): Promise<Map<string, ConversationRecord>> {
     const found = new Map<string, ConversationRecord>();
     for (let i = 0; i < userIds.length; i += 500) {
-      const rows = await this.db
-        .selectFrom('teams_conversations')
-        .selectAll()
-        .where('userId', 'in', userIds.slice(i, i + 500))
-        .where('conversationType', '=', 'personal')
-        .orderBy('updatedDateTime', 'desc')
-        .execute();
+      const chunk = userIds.slice(i, i + 500);
+      const rows = await personalChatsOf(chunk.length).all(this.db, Object.fromEntries(chunk.map((u, k) => [k, u])));
       for (const row of rows) if (row.userId && !found.has(row.userId)) found.set(row.userId, toRecord(row));
     }
     return found;
@@ -87,18 +77,33 @@ export class ConversationStore {
       .executeTakeFirst();
     return row ? toRecord(row) : undefined;
   }
+}
 
-  /** Teams ids (`29:…`) of people, for a card's `refresh.userIds`. */
-  async mris(userIds: readonly string[]): Promise<Map<string, string>> {
-    if (userIds.length === 0) return new Map();
-    const rows = await this.db
-      .selectFrom('teams_conversations')
-      .select(['userId', 'userMri'])
-      .where('userId', 'in', [...userIds])
-      .where('userMri', 'is not', null)
-      .execute();
-    return new Map(rows.map((r) => [r.userId as string, r.userMri as string]));
+// A card click reads the clicker's chat and the chats of a stage's few approvers: statements compiled once
+// (store/prepared.ts), one per list length up to 8; longer lists are built each time.
+const personalChat = prepared((db, p: { userId: string }) =>
+  db.selectFrom('teams_conversations').selectAll().where('userId', '=', p.userId).where('conversationType', '=', 'personal').orderBy('updatedDateTime', 'desc'),
+);
+const personalChatsQuery = (length: number) => (db: Kysely<Database>, p: Record<string, string>) =>
+  db
+    .selectFrom('teams_conversations')
+    .selectAll()
+    .where(
+      'userId',
+      'in',
+      Array.from({ length }, (_, k) => p[k]),
+    )
+    .where('conversationType', '=', 'personal')
+    .orderBy('updatedDateTime', 'desc');
+const personalChatsByLength = new Map<number, PreparedQuery<Record<string, string>, TeamsConversationsTable>>();
+function personalChatsOf(length: number): PreparedQuery<Record<string, string>, TeamsConversationsTable> {
+  if (length > 8) {
+    const build = personalChatsQuery(length);
+    return { all: (db, p) => build(db, p).execute(), first: (db, p) => build(db, p).executeTakeFirst(), run: async () => 0 };
   }
+  let query = personalChatsByLength.get(length);
+  if (!query) personalChatsByLength.set(length, (query = prepared(personalChatsQuery(length))));
+  return query;
 }
 
 function toRecord(row: TeamsConversationsTable): ConversationRecord {

@@ -14,7 +14,8 @@ import { Connector } from './connector';
 import { ConversationStore } from './conversations';
 import { handleMessages } from './endpoint';
 import type { GraphHandler } from '../graph/inProcess';
-import { embeddedTokenProvider, graphFor, type GraphTokenProvider } from './graphAccess';
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { embeddedTokenProvider, graphFor, type GraphTokenProvider, type TeamsUser } from './graphAccess';
 import { Reviews } from './reviews';
 import { NoticeSender } from './sender';
 import { SentCards } from './sentCards';
@@ -46,10 +47,22 @@ export function createBotRuntime(deps: BotRuntimeDeps): BotRuntime {
   const conversations = new ConversationStore(deps.db);
   const cards = new SentCards(deps.db);
   const connector = new Connector(() => framework.connectorCredentials());
-  const graph = (user: Parameters<GraphTokenProvider['tokenFor']>[0]) => graphFor(deps.graphBaseUrl, tokens, user, deps.graphHandler);
+  // One Graph client per person, kept (its middleware chain costs more to build than a call through it); the token
+  // is still asked of `tokens` on every call.
+  const clients = new Map<string, Client>();
+  const graph = (user: TeamsUser): Client => {
+    const key = `${user.tenantId.toLowerCase()}|${user.aadObjectId.toLowerCase()}`;
+    let client = clients.get(key);
+    if (!client) {
+      if (clients.size >= 10_000) clients.clear();
+      client = graphFor(deps.graphBaseUrl, tokens, user, deps.graphHandler);
+      clients.set(key, client);
+    }
+    return client;
+  };
   // The decision's invoke updates every card of the stage at once (after answering); the sender's notices remain the fallback.
   let cardUpdates: ApprovalCardUpdates | undefined;
-  const actions = new Actions({ graphFor: graph, conversations, cards, log, afterDecision: (requestId, stageId, clicker) => cardUpdates?.afterDecision(requestId, stageId, clicker) ?? Promise.resolve() });
+  const actions = new Actions({ graphFor: graph, conversations, cards, log, afterDecision: (decision) => cardUpdates?.afterDecision(decision) ?? Promise.resolve() });
   cardUpdates = new ApprovalCardUpdates({ cards, conversations, connector, graphFor: graph, actions, log });
   const chat = new Chat({ db: deps.db, clock: deps.clock, log, graphFor: graph, conversations, connector, actions });
   const bot = new PortierBot({ clock: deps.clock, log, conversations, actions, chat });

@@ -251,8 +251,11 @@ export class NoticeSender {
     const str = (v: unknown) => (typeof v === 'string' ? v : '');
     const requestId = str(d.requestId);
 
-    const approvalCardFor = async (stageId: string, facts: ApprovalFacts) =>
-      this.deps.actions.approvalFor({ graph, user, locale, s }, { requestId, stageId }, null, facts).then((card) => ({ card, facts }));
+    // A card sent keeps what it shows of the request (read as its holder now): a decision then re-reads the stage only.
+    const approvalCardFor = async (stageId: string, facts: ApprovalFacts) => {
+      const view = await this.deps.actions.approvalView({ graph, user, locale, s }, { requestId, stageId }, null, { facts });
+      return { card: view.card, facts: view.content ? { ...facts, content: view.content, contentLocale: locale } : facts };
+    };
     // Cards that already show their stage's decision (updated at once by the decision's invoke) are left alone.
     const updateApprovalCards = async (stageId?: string): Promise<Delivery> => {
       const updates = await this.deps.cardUpdates.pending(notice.recipientId, conversation, requestId, stageId);
@@ -283,8 +286,8 @@ export class NoticeSender {
         const approverIds = Array.isArray(d.approverIds) ? d.approverIds.filter((a): a is string => typeof a === 'string') : [];
         const facts: ApprovalFacts = { due: str(d.dueDateTime) || null, askedAs: notice.eventType === eventTypes.stageEscalated ? 'escalation' : d.usedFallback === true ? 'fallback' : 'primary', approverIds };
         // The card must know its own holder before it is built (refresh lists the approvers that hold one).
-        const { card } = await approvalCardFor(stageId, facts);
-        return { kind: 'send', card, remember: { kind: 'approval', subjectId: `${requestId}/${stageId}`, facts } };
+        const built = await approvalCardFor(stageId, facts);
+        return { kind: 'send', card: built.card, remember: { kind: 'approval', subjectId: `${requestId}/${stageId}`, facts: built.facts } };
       }
       case eventTypes.approvalReminder: {
         const stageId = str(d.stageId);
@@ -292,9 +295,9 @@ export class NoticeSender {
         const { decisionShown: _shown, ...earlier } = (stored?.factsObject ?? {}) as ApprovalFacts;
         void _shown;
         const facts: ApprovalFacts = { ...earlier, due: str(d.dueDateTime) || null, reminder: true };
-        const { card } = await approvalCardFor(stageId, facts);
+        const built = await approvalCardFor(stageId, facts);
         // A reminder is a new card (it should be seen); the first one is kept and updated as well.
-        return { kind: 'send', card, remember: { kind: 'approval', subjectId: `${requestId}/${stageId}`, facts } };
+        return { kind: 'send', card: built.card, remember: { kind: 'approval', subjectId: `${requestId}/${stageId}`, facts: built.facts } };
       }
       case eventTypes.stageDecided: {
         if (roles.has('approver')) return updateApprovalCards(str(d.stageId));

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { newId } from '../context';
+import { prepared } from '../store/prepared';
 import type { Database, TeamsCardsTable } from '../store/schema';
 
 /**
@@ -33,27 +34,40 @@ export class SentCards {
   }
 
   /** A person's cards of `kind` whose subject starts with `prefix` (all stages of a request). */
-  async findByPrefix(kind: string, prefix: string, userId: string): Promise<Array<TeamsCardsTable & { factsObject: Record<string, unknown> }>> {
+  async findByPrefix(kind: string, prefix: string, userId: string): Promise<StoredCard[]> {
     const rows = await this.db.selectFrom('teams_cards').selectAll().where('kind', '=', kind).where('subjectId', 'like', `${prefix}%`).where('userId', '=', userId).execute();
-    return rows.map((row) => ({ ...row, factsObject: JSON.parse(row.facts) as Record<string, unknown> }));
+    return rows.map(withFacts);
   }
 
-  /** Records that these cards show their stage's decision (kept in their facts; see `ApprovalCardUpdates`). */
-  async markDecisionShown(cardIds: readonly string[]): Promise<void> {
-    const rows = await this.db.selectFrom('teams_cards').select(['id', 'facts']).where('id', 'in', [...cardIds]).execute();
-    for (const row of rows) {
-      const facts = JSON.parse(row.facts) as Record<string, unknown>;
-      if (facts.decisionShown === true) continue;
-      await this.db
-        .updateTable('teams_cards')
-        .set({ facts: JSON.stringify({ ...facts, decisionShown: true }) })
-        .where('id', '=', row.id)
-        .execute();
+  /** A person's cards of `kind` and exactly this subject (by the index, which `like` cannot use on SQLite). */
+  async heldBy(kind: string, subjectId: string, userId: string): Promise<StoredCard[]> {
+    return (await cardsHeldBy.all(this.db, { kind, subjectId, userId })).map(withFacts);
+  }
+
+  /** Every holder's cards of this kind and subject, newest first (a stage's approval cards, for all its approvers at once). */
+  async ofSubject(kind: string, subjectId: string): Promise<StoredCard[]> {
+    return (await cardsOfSubject.all(this.db, { kind, subjectId })).map(withFacts);
+  }
+
+  /** Records that these cards show their stage's decision (kept in their facts, as read with the cards; see `ApprovalCardUpdates`). */
+  async markDecisionShown(cards: ReadonlyArray<Pick<StoredCard, 'id' | 'factsObject'>>): Promise<void> {
+    for (const card of cards) {
+      if (card.factsObject.decisionShown === true) continue;
+      await setFacts.run(this.db, { id: card.id, facts: JSON.stringify({ ...card.factsObject, decisionShown: true }) });
     }
   }
-
-  /** Who holds a card of this kind and subject (the approvers whose cards show a stage). */
-  async holders(kind: string, subjectId: string): Promise<string[]> {
-    return (await this.db.selectFrom('teams_cards').select('userId').distinct().where('kind', '=', kind).where('subjectId', '=', subjectId).execute()).map((r) => r.userId);
-  }
 }
+
+/** A stored card with its facts parsed. */
+export type StoredCard = TeamsCardsTable & { factsObject: Record<string, unknown> };
+
+const withFacts = (row: TeamsCardsTable): StoredCard => ({ ...row, factsObject: JSON.parse(row.facts) as Record<string, unknown> });
+
+// Statements of every card click, compiled once (store/prepared.ts).
+const cardsHeldBy = prepared((db, p: { kind: string; subjectId: string; userId: string }) =>
+  db.selectFrom('teams_cards').selectAll().where('kind', '=', p.kind).where('subjectId', '=', p.subjectId).where('userId', '=', p.userId),
+);
+const cardsOfSubject = prepared((db, p: { kind: string; subjectId: string }) =>
+  db.selectFrom('teams_cards').selectAll().where('kind', '=', p.kind).where('subjectId', '=', p.subjectId).orderBy('createdDateTime', 'desc').orderBy('id', 'desc'),
+);
+const setFacts = prepared((db, p: { id: string; facts: string }) => db.updateTable('teams_cards').set({ facts: p.facts }).where('id', '=', p.id));

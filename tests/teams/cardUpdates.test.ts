@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { demo } from '../../bot/seed/tenant';
 import { ConnectorStandIn, cardOf, cardText, type ConnectorCall } from '../helpers/connector';
 import { approval, buildRequestablePackage, singleUser, stage } from '../helpers/requests';
@@ -57,15 +58,35 @@ describe('approval cards updated right after the decision', () => {
     );
   const noticeIds = async () => new Set((await db().selectFrom('notifications').select('id').execute()).map((n) => n.id));
 
+  /** The bot's in-process Graph calls (method and path) while `run` runs. */
+  async function graphCallsDuring(run: () => Promise<void>): Promise<string[]> {
+    const calls: string[] = [];
+    const record = (message: unknown) => {
+      const { method, path } = message as { method: string; path: string };
+      calls.push(`${method} ${path.replace(/^\/graph\/v1\.0\/identityGovernance\/entitlementManagement\//, '')}`);
+    };
+    subscribe('portier:graph', record);
+    try {
+      await run();
+    } finally {
+      unsubscribe('portier:graph', record);
+    }
+    return calls;
+  }
+
   it("updates the other approver's card (and the clicker's) without the notice sender; the sender then changes nothing", async () => {
     const { requestId, data } = await pendingApproval();
     const earlier = await noticeIds();
-    const clicked = await postActivity(server.url, invoke(connector.url, people.lee, 'approval.approve', data));
-    expect(cardText(clicked.body.value)).toMatch(/Approved by Lee Gu/);
+    const calls = await graphCallsDuring(async () => {
+      const clicked = await postActivity(server.url, invoke(connector.url, people.lee, 'approval.approve', data));
+      expect(cardText(clicked.body.value)).toMatch(/Approved by Lee Gu/);
+      await until("Alex's and Lee's cards updated", () => connector.updates(people.alex.conversationId).length > 0 && connector.updates(people.lee.conversationId).length > 0);
+    });
+    // The decision, then the stage read once as Lee: each card's content was kept when it was sent (read as its holder).
+    expect(calls).toEqual([`PATCH accessPackageAssignmentApprovals/${requestId}/stages/${data.stageId}`, `GET accessPackageAssignmentApprovals/${requestId}`]);
 
     const [alexCard] = await cardIdsOf(requestId, people.alex);
     const [leeCard] = await cardIdsOf(requestId, people.lee);
-    await until("Alex's and Lee's cards updated", () => connector.updates(people.alex.conversationId).length > 0 && connector.updates(people.lee.conversationId).length > 0);
     const alexUpdate = connector.updates(people.alex.conversationId);
     expect(alexUpdate.map((u) => u.activityId)).toEqual([alexCard]);
     expect(cardText(cardOf(alexUpdate[0]))).toMatch(/Approved by Lee Gu/);
@@ -85,6 +106,24 @@ describe('approval cards updated right after the decision', () => {
     const notices = await approverNotices(requestId, earlier);
     expect(notices.length).toBeGreaterThan(0);
     for (const n of notices) expect(n).toMatchObject({ teamsState: 'sent', teamsError: 'no approval card left to update' });
+  });
+
+  it('a card kept without its content (sent before cards kept it) is read in full as its holder', async () => {
+    const { requestId, data } = await pendingApproval();
+    const alexCards = db().selectFrom('teams_cards').select(['id', 'facts']).where('subjectId', '=', `${requestId}/${data.stageId}`).where('userId', '=', people.alex.aadObjectId);
+    for (const row of await alexCards.execute()) {
+      const { content: _content, contentLocale: _locale, ...facts } = JSON.parse(row.facts);
+      await db().updateTable('teams_cards').set({ facts: JSON.stringify(facts) }).where('id', '=', row.id).execute();
+    }
+    const calls = await graphCallsDuring(async () => {
+      await postActivity(server.url, invoke(connector.url, people.lee, 'approval.approve', data));
+      await until("Alex's card updated", () => connector.updates(people.alex.conversationId).length > 0);
+    });
+    expect(calls).toContain(`GET assignmentRequests/${requestId}`);
+    const shown = cardText(cardOf(connector.updates(people.alex.conversationId)[0]));
+    expect(shown).toMatch(/Approved by Lee Gu/);
+    expect(shown).toContain('Megan Bowen');
+    await until('the cards marked as showing the decision', async () => (await alexCards.execute()).every((r) => JSON.parse(r.facts).decisionShown === true));
   });
 
   it('when the immediate update fails, the notice sender still updates the cards', async () => {

@@ -129,7 +129,7 @@ export async function listCollection(db: Db, query: CollectionQuery): Promise<Co
   checkFanOut(plan, top);
 
   const alias = 't0';
-  const where = whereClause(entity, alias, plan.filter, both(query.scope, await query.visibility.scope(entity, 'many')), await filterReadScopes(plan, query.visibility));
+  const where = whereClause(entity, alias, plan.filter, both(query.scope, await query.visibility.scope(entity, 'many')), await filterReadScopes(db, plan, query.visibility));
   const rows = (
     await sql<Row>`select ${ref(alias)}.* from ${table(entity.table)} as ${ref(alias)} where ${where} order by ${orderClause(entity, alias, plan.orderBy)} limit ${sql.lit(top + 1)} offset ${sql.lit(offset)}`.execute(db)
   ).rows;
@@ -187,10 +187,10 @@ interface QueryPlan {
  * `incompatibleAccessPackages/any(…)`): a filter must not reveal, by which rows it keeps, what the
  * caller may not read.
  */
-async function filterReadScopes(plan: QueryPlan, visibility: Visibility): Promise<FilterScope> {
+async function filterReadScopes(db: Db, plan: QueryPlan, visibility: Visibility): Promise<FilterScope> {
   const readable = new Map<EntityDef, Scope | undefined>();
   for (const target of plan.filterTargets) readable.set(target, await visibility.scope(target, 'many'));
-  return new FilterScope(undefined, undefined, undefined, readable);
+  return new FilterScope(undefined, undefined, undefined, readable, undefined, deadlineGuard(db));
 }
 
 function planQuery(entity: EntityDef, options: RawQueryOptions, depth = 0): QueryPlan {
@@ -269,8 +269,7 @@ function whereClause(entity: EntityDef, alias: string, filter: FilterExpression 
   if (filter) {
     parts.push(compileFilter(entity, alias, filter, vars));
     // A filter costs per row; the guard lets the read's deadline stop the scan (SQLite, see deadline.ts).
-    const guard = deadlineGuard();
-    if (guard) parts.push(guard);
+    if (vars.guard) parts.push(vars.guard);
   }
   return withFixed(entity, alias, parts.length === 0 ? sql`1 = 1` : sql.join(parts.map((p) => sql`(${p})`), sql` and `));
 }
@@ -330,6 +329,8 @@ class FilterScope {
     /** Read scopes of the entities the filter looks into; entities looked into are recorded in `seen`. */
     private readonly readable = new Map<EntityDef, Scope | undefined>(),
     private readonly seen = new Set<EntityDef>(),
+    /** The read deadline's guard for the loops of the compiled query (store/deadline.ts), or null. */
+    readonly guard: Condition | null = null,
   ) {}
 
   /** The caller's read scope on `target` rows aliased `alias` (nothing when they read all, or when only checking). */
@@ -348,11 +349,11 @@ class FilterScope {
   }
 
   with(name: string, binding: Binding): FilterScope {
-    return new FilterScope(new Map(this.bindings).set(name, binding), this.counter, this.enclosingLambdas, this.readable, this.seen);
+    return new FilterScope(new Map(this.bindings).set(name, binding), this.counter, this.enclosingLambdas, this.readable, this.seen, this.guard);
   }
 
   inside(nav: NavDef): FilterScope {
-    return new FilterScope(this.bindings, this.counter, [...this.enclosingLambdas, nav], this.readable, this.seen);
+    return new FilterScope(this.bindings, this.counter, [...this.enclosingLambdas, nav], this.readable, this.seen, this.guard);
   }
 
   alias(): string {
@@ -521,8 +522,7 @@ function compileLambda(self: Binding, expr: Extract<FilterExpression, { type: 'l
     predicate = expr.quantifier === 'all' ? sql`not (${compiled})` : compiled;
   }
   // The subquery runs once per outer row: the guard lets the read's deadline stop it (SQLite).
-  const guard = deadlineGuard();
-  if (guard) predicate = sql`${predicate} and ${guard}`;
+  if (vars.guard) predicate = sql`${predicate} and ${vars.guard}`;
   let subquery: Condition;
   if (nav.kind === 'many') {
     subquery = sql`select 1 from ${table(target.table)} as ${ref(inner)} where ${ref(`${inner}.${nav.foreignKey}`)} = ${ref(`${binding.alias}.id`)} and ${withFixed(target, inner, predicate)}${vars.visible(target, inner)}`;
@@ -699,10 +699,10 @@ async function materialize(db: Db, entity: EntityDef, rows: Row[], plan: QueryPl
     let parentKey: string;
     const readable = await visibility.scope(target, 'many');
     if (nav.kind === 'many') {
-      children = await loadByColumn(db, target, nav.foreignKey, parentIds, childPlan.filter, childPlan.orderBy, readable, await filterReadScopes(childPlan, visibility));
+      children = await loadByColumn(db, target, nav.foreignKey, parentIds, childPlan.filter, childPlan.orderBy, readable, await filterReadScopes(db, childPlan, visibility));
       parentKey = nav.foreignKey;
     } else {
-      children = await loadThrough(db, target, nav, parentIds, childPlan.filter, childPlan.orderBy, readable, await filterReadScopes(childPlan, visibility), top);
+      children = await loadThrough(db, target, nav, parentIds, childPlan.filter, childPlan.orderBy, readable, await filterReadScopes(db, childPlan, visibility), top);
       parentKey = '__parent';
     }
     const presented = await materialize(db, target, children, childPlan, visibility);
@@ -731,7 +731,7 @@ async function loadByColumn(db: Db, target: EntityDef, column: string, values: s
     let base: Condition = sql`${ref(`${alias}.${column}`)} in (${sql.join(chunk)})`;
     if (readable) base = sql`${base} and (${readable(alias)})`;
     const filtered = filter ? sql`${base} and (${compileFilter(target, alias, filter, vars)})` : base;
-    const guard = deadlineGuard();
+    const guard = deadlineGuard(db);
     const condition = guard ? sql`${filtered} and ${guard}` : filtered;
     const order = orderClause(target, alias, orderBy ?? []);
     const result = await sql<Row>`select ${ref(alias)}.* from ${table(target.table)} as ${ref(alias)} where ${withFixed(target, alias, condition)} order by ${order}`.execute(db);
@@ -760,7 +760,7 @@ async function loadThrough(
     let condition: Condition = sql`${ref(`l.${nav.from}`)} in (${sql.join(chunk)})${sql.join(fixed, sql``)}`;
     if (readable) condition = sql`${condition} and (${readable(alias)})`;
     if (filter) condition = sql`${condition} and (${compileFilter(target, alias, filter, vars)})`;
-    const guard = deadlineGuard();
+    const guard = deadlineGuard(db);
     if (guard) condition = sql`${condition} and ${guard}`;
     const order = orderClause(target, alias, orderBy ?? []);
     const from = sql`from ${table(nav.table)} as ${ref('l')} join ${table(target.table)} as ${ref(alias)} on ${ref(`${alias}.id`)} = ${ref(`l.${nav.to}`)} where ${withFixed(target, alias, condition)}`;
