@@ -51,7 +51,7 @@ import { processCpu, startProfiledServer } from './processStats';
  * Knobs for experiments: BENCH_LIFECYCLE_USERS, BENCH_LIFECYCLE_CLIENTS, BENCH_LIFECYCLE_FLOWS,
  * BENCH_EXPIRY_ASSIGNMENTS (sizes); BENCH_EXPIRY_FULL_RAW=1 (also the set-based floor of the whole
  * expiry: grants and memberships too); BENCH_SQLITE_CACHE_MB (the sweep's page cache, a what-if);
- * BENCH_PROFILE_DIR=<dir> (CPU profiles of the server process and of the sweep, with the time of
+ * BENCH_SERVER_LOG=<file> (the server's log, level info); BENCH_PROFILE_DIR=<dir> (CPU profiles of the server process and of the sweep, with the time of
  * every SQL statement per phase, see bench/sqlStats.cjs; `npx tsx bench/profileSummary.ts <file>`
  * summarizes either as text); BENCH_KEEP_TMP=1 keeps the SQLite file; BENCH_DEBUG=1 prints seeding times.
  */
@@ -625,7 +625,8 @@ async function runLifecycleBenchmark(): Promise<void> {
 
     // -- Portier in its own process, as in production (the default job interval; submissions and decisions wake the runner).
     const serverEnv: Record<string, string> = { DATABASE_URL: target.url, PORTIER_SEED: 'demo', AUTH_MODE: 'dev' };
-    server = profileDir ? await startProfiledServer(serverEnv, profileDir) : await startServerProcess(serverEnv);
+    const serverLog = process.env.BENCH_SERVER_LOG ? resolve(process.env.BENCH_SERVER_LOG) : undefined;
+    server = profileDir || serverLog ? await startProfiledServer(serverEnv, profileDir, serverLog) : await startServerProcess(serverEnv);
     // The write-ahead log must stay bounded while the server works (bot/store/checkpoint.ts): its largest size is reported.
     let walMaxBytes = 0;
     const walFile = target.dialect === 'sqlite' ? `${target.url.slice('sqlite:'.length)}-wal` : null;

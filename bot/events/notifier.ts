@@ -1,7 +1,9 @@
 import type { Tx } from '../context';
 import { newId } from '../context';
 import { sponsorsOf } from '../commands/guests/guests';
-import { insertRows, prepared } from '../store/prepared';
+import { sql } from 'kysely';
+import { prepared, type PreparedQuery } from '../store/prepared';
+import type { NotificationsTable } from '../store/schema';
 import type { EventConsumer } from './consumer';
 import { allEventTypes, eventTypes, type EventType } from './types';
 
@@ -19,14 +21,10 @@ export type RecipientRole = 'requestor' | 'target' | 'approver' | 'reviewer' | '
 export const notifierConsumer: EventConsumer = {
   types: allEventTypes,
   handle: async (event, { tx, now }) => {
-    // Handled already (a delivery handed out again): who the recipients are may have changed since —
-    // a partner became a guest — so the first resolution stands rather than adding to it.
-    if (await handledEvent.first(tx, { eventId: event.id })) return;
     const recipients = await recipientsOf(tx, event.type as EventType, event.data);
     if (recipients.size === 0) return;
-    await insertRows(
+    await insertNotices(
       tx,
-      'notifications',
       [...recipients].map(([recipientId, roles]) => ({
         id: newId(),
         eventId: event.id,
@@ -37,12 +35,44 @@ export const notifierConsumer: EventConsumer = {
         createdDateTime: now.toISOString(),
         sentDateTime: null,
       })),
-      { onConflictDoNothing: ['eventId', 'recipientId'] },
     );
   },
 };
 
-const handledEvent = prepared((db, p: { eventId: string }) => db.selectFrom('notifications').select('id').where('eventId', '=', p.eventId).limit(1));
+type NoticeRow = Pick<NotificationsTable, 'id' | 'eventId' | 'eventType' | 'recipientId' | 'subjectId' | 'payload' | 'createdDateTime' | 'sentDateTime'>;
+const noticeColumns = ['id', 'eventId', 'eventType', 'recipientId', 'subjectId', 'payload', 'createdDateTime', 'sentDateTime'] as const;
+
+/**
+ * Inserts one event's notices unless the event has notices already, in one statement: a delivery
+ * handed out again finds who the recipients were — who they are may have changed since (a partner
+ * became a guest), and the first resolution stands rather than adding to it. (A check before the
+ * insert cost a statement per event.) `on conflict do nothing` keeps each person's notice once.
+ */
+async function insertNotices(tx: Tx, rows: readonly NoticeRow[]): Promise<void> {
+  let query = insertNoticesByCount.get(rows.length);
+  if (!query) {
+    // Compiled once per count up to a few recipients (nearly every event); larger counts each time.
+    const count = rows.length;
+    query = prepared((db, p: Record<string, string | null>) => {
+      const values = Array.from({ length: count }, (_, r) => sql.join(noticeColumns.map((c) => sql`${p[`${r}_${c}`]}`)));
+      // The first row names the columns (SQLite's VALUES in a subquery has no column names of its own).
+      const selects = values.map((v, r) => (r === 0 ? sql`select ${sql.join(noticeColumns.map((c, k) => sql`${p[`${r}_${c}`]} as ${sql.ref(`c${k}`)}`))}` : sql`select ${v}`));
+      const query = sql`insert into ${sql.table('notifications')} (${sql.join(noticeColumns.map((c) => sql.ref(c)))})
+        select * from (${sql.join(selects, sql` union all `)}) as ${sql.ref('v')}
+        where not exists (select 1 from ${sql.table('notifications')} as ${sql.ref('n')} where ${sql.ref('n.eventId')} = ${p.eventId})
+        on conflict (${sql.ref('eventId')}, ${sql.ref('recipientId')}) do nothing`;
+      return { compile: () => query.compile(db) };
+    });
+    if (count <= 8) insertNoticesByCount.set(count, query);
+  }
+  const params: Record<string, string | null> = { eventId: rows[0].eventId };
+  rows.forEach((row, r) => {
+    for (const c of noticeColumns) params[`${r}_${c}`] = row[c];
+  });
+  await query.run(tx, params);
+}
+
+const insertNoticesByCount = new Map<number, PreparedQuery<Record<string, string | null>, unknown>>();
 const subjectsById = prepared((db, p: { first: string; second: string }) => db.selectFrom('subjects').select(['id', 'objectId']).where('id', 'in', [p.first, p.second]));
 
 type Payload = Record<string, unknown>;
@@ -141,6 +171,14 @@ async function addRequestParties(tx: Tx, payload: Payload, add: (ids: (string | 
   let targetId = str(payload.targetId);
   let requestorId = str(payload.requestorId);
   const requestId = str(payload.requestId);
+  if (!targetId && !requestorId && requestId) {
+    // Neither in the payload (approval.decided): the request's parties and where to reach them, in one query.
+    const parties = await requestParties.first(tx, { requestId });
+    if (!parties) return;
+    add([parties.targetUserId ?? parties.targetId], 'target');
+    if (include.requestor) add([parties.requestorUserId ?? parties.requestorId], 'requestor');
+    return;
+  }
   if ((!targetId || !requestorId) && requestId) {
     const request = await tx.selectFrom('assignment_requests').select(['targetId', 'requestorId']).where('id', '=', requestId).executeTakeFirst();
     targetId ??= request?.targetId ?? null;
@@ -150,6 +188,15 @@ async function addRequestParties(tx: Tx, payload: Payload, add: (ids: (string | 
   add([targetId ? where.get(targetId) : null], 'target');
   if (include.requestor) add([requestorId ? where.get(requestorId) : null], 'requestor');
 }
+
+const requestParties = prepared((db, p: { requestId: string }) =>
+  db
+    .selectFrom('assignment_requests as r')
+    .innerJoin('subjects as t', 't.id', 'r.targetId')
+    .innerJoin('subjects as q', 'q.id', 'r.requestorId')
+    .select(['r.targetId', 'r.requestorId', 't.objectId as targetUserId', 'q.objectId as requestorUserId'])
+    .where('r.id', '=', p.requestId),
+);
 
 /** The assignment's target: the payload's `targetUserId` or subject `targetId`, else the assignment row. */
 async function assignmentTarget(tx: Tx, payload: Payload): Promise<string | null> {

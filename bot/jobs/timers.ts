@@ -2,7 +2,7 @@ import { PostgresAdapter, sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { newId, type Tx } from '../context';
 import type { Dialect } from '../store/db';
-import { prepared } from '../store/prepared';
+import { prepared, type PreparedQuery } from '../store/prepared';
 import type { Database, TimersTable } from '../store/schema';
 
 /**
@@ -40,6 +40,83 @@ const upsertTimer = prepared((db, p: TimersTable) =>
     .values({ id: p.id, kind: p.kind, subjectId: p.subjectId, dueAt: p.dueAt, payload: p.payload, attempts: p.attempts, leaseOwner: p.leaseOwner, leaseUntil: p.leaseUntil, lastError: p.lastError, createdDateTime: p.createdDateTime })
     .onConflict((oc) => oc.columns(['kind', 'subjectId']).doUpdateSet({ id: p.id, dueAt: p.dueAt, payload: p.payload, attempts: 0, leaseOwner: null, leaseUntil: null, lastError: null })),
 );
+
+/**
+ * Schedules (or moves) many timers in one statement, like `scheduleTimer` does for one: a stage's
+ * deadlines, or an expiry sweep ending the last assignment of thousands of guests in one
+ * transaction. The specs' (kind, subject) pairs must differ (PostgreSQL refuses one upsert touching
+ * a row twice). A few timers take a statement compiled once per count; many are chunked.
+ */
+export async function scheduleTimers(tx: Tx | Kysely<Database>, specs: readonly TimerSpec[], now: Date): Promise<void> {
+  if (specs.length === 0) return;
+  const rows = specs.map(
+    (spec): TimersTable => ({
+      id: newId(),
+      kind: spec.kind,
+      subjectId: spec.subjectId,
+      dueAt: spec.dueAt.toISOString(),
+      payload: JSON.stringify(spec.payload ?? {}),
+      attempts: 0,
+      leaseOwner: null,
+      leaseUntil: null,
+      lastError: null,
+      createdDateTime: now.toISOString(),
+    }),
+  );
+  if (rows.length === 1) return upsertTimer.run(tx, rows[0]).then(() => undefined);
+  if (rows.length <= maxPreparedTimers) {
+    let query = upsertTimersByCount.get(rows.length);
+    if (!query) {
+      const count = rows.length;
+      query = prepared((db, p: Record<string, string | number | null>) => upsertMany(db, Array.from({ length: count }, (_, r) => timerColumns(p, `${r}_`))));
+      upsertTimersByCount.set(count, query);
+    }
+    const params: Record<string, string | number | null> = {};
+    rows.forEach((row, r) => {
+      for (const [key, value] of Object.entries(row)) params[`${r}_${key}`] = value;
+    });
+    await query.run(tx, params);
+    return;
+  }
+  for (let i = 0; i < rows.length; i += 500) await upsertMany(tx, rows.slice(i, i + 500)).execute();
+}
+
+const maxPreparedTimers = 4;
+const upsertTimersByCount = new Map<number, PreparedQuery<Record<string, string | number | null>, unknown>>();
+
+/** The columns of a timer row from a parameter record whose keys carry `prefix`. */
+function timerColumns(p: Record<string, string | number | null>, prefix: string): TimersTable {
+  const value = (key: keyof TimersTable) => p[`${prefix}${key}`];
+  return {
+    id: value('id') as string,
+    kind: value('kind') as string,
+    subjectId: value('subjectId') as string,
+    dueAt: value('dueAt') as string,
+    payload: value('payload') as string,
+    attempts: value('attempts') as number,
+    leaseOwner: value('leaseOwner') as string | null,
+    leaseUntil: value('leaseUntil') as string | null,
+    lastError: value('lastError') as string | null,
+    createdDateTime: value('createdDateTime') as string,
+  };
+}
+
+function upsertMany(db: Tx | Kysely<Database>, rows: readonly TimersTable[]) {
+  return db
+    .insertInto('timers')
+    .values([...rows])
+    .onConflict((oc) =>
+      oc.columns(['kind', 'subjectId']).doUpdateSet((eb) => ({
+        id: eb.ref('excluded.id'),
+        dueAt: eb.ref('excluded.dueAt'),
+        payload: eb.ref('excluded.payload'),
+        attempts: 0,
+        leaseOwner: null,
+        leaseUntil: null,
+        lastError: null,
+      })),
+    );
+}
 
 /** Cancels the timer of `kind` for `subjectId` (nothing happens when there is none); see `cancelTimers`. */
 export function cancelTimer(tx: Tx | Kysely<Database>, kind: string, subjectId: string): Promise<void> {

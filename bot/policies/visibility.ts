@@ -70,9 +70,18 @@ class Facts {
   }
 }
 
-/** Requests the caller is (or was) asked to approve. */
-function approverRequests(userId: string | null): Scope | null {
+/**
+ * Requests the caller is (or was) asked to approve. Two forms of one rule: where the outer query reads
+ * rows by id (`one`: a read by id, a single-valued expansion) a correlated probe of the approver index
+ * per row — the `in` form would first collect every request the caller ever approved (a sponsor of
+ * 10,000 requests: ~1.4 ms per read on SQLite); where it reads a collection, the `in` form, which lets
+ * an `or` of scopes still use each term's index.
+ */
+function approverRequests(userId: string | null, cardinality: Cardinality = 'many'): Scope | null {
   if (!userId) return null;
+  if (cardinality === 'one') {
+    return (alias) => sql`exists (select 1 from ${table('approval_stage_approvers')} as ${ref('ap')} where ${ref('ap.userId')} = ${userId} and ${ref('ap.requestId')} = ${col(alias, 'id')})`;
+  }
   return (alias) => sql`${col(alias, 'id')} in (select ${ref('ap.requestId')} from ${table('approval_stage_approvers')} as ${ref('ap')} where ${ref('ap.userId')} = ${userId})`;
 }
 
@@ -127,9 +136,9 @@ function staffOnly(column: string): ScopeRule {
  * `GET accessPackages` is the staff's, `filterByCurrentUser(on='allowedRequestor')` leaves hidden ones
  * out — not out of what its link lets people read.)
  */
-const accessPackageScope: ScopeRule = async (p, facts) => {
+const accessPackageScope: ScopeRule = async (p, facts, cardinality) => {
   if (isAdmin(p)) return undefined;
-  return anyOf(await relatedPackages(p, facts, 'requested'), await facts.requestablePackages());
+  return anyOf(await relatedPackages(p, facts, 'requested', cardinality), await facts.requestablePackages());
 };
 
 /**
@@ -137,27 +146,32 @@ const accessPackageScope: ScopeRule = async (p, facts) => {
  * and those of the requests they are asked to approve; `requested` adds their own requests and assignments,
  * `held` their own assignments only. Administrators are handled by the callers.
  */
-async function relatedPackages(p: Principal, facts: Facts, reach: 'requested' | 'held' | 'approved'): Promise<Scope> {
+async function relatedPackages(p: Principal, facts: Facts, reach: 'requested' | 'held' | 'approved', cardinality: Cardinality = 'many'): Promise<Scope> {
   const subjectId = reach === 'approved' ? null : await facts.subjectId();
   const approves = approverRequests(p.userId);
+  // Read by id: stop at the first request of the package the caller approves (see `approverRequests`).
+  const approvesOne: Scope | null =
+    cardinality === 'one' && p.userId
+      ? (alias) => sql`exists (select 1 from ${table('approval_stage_approvers')} as ${ref('ap')} join ${table('assignment_requests')} as ${ref('rq')} on ${ref('rq.id')} = ${ref('ap.requestId')} where ${ref('ap.userId')} = ${p.userId} and ${ref('rq.accessPackageId')} = ${col(alias, 'id')})`
+      : null;
   const held: Scope | null = subjectId ? (alias) => sql`${col(alias, 'id')} in (select ${ref('pa.accessPackageId')} from ${table('assignments')} as ${ref('pa')} where ${ref('pa.targetId')} = ${subjectId})` : null;
   return anyOf(
     inCatalogs('catalogId', catalogsWithRole(p)),
     held,
     reach === 'requested' && subjectId &&
       ((alias) => sql`${col(alias, 'id')} in (select ${ref('pr.accessPackageId')} from ${table('assignment_requests')} as ${ref('pr')} where ${ref('pr.targetId')} = ${subjectId} or ${ref('pr.requestorId')} = ${subjectId})`),
-    approves && ((alias) => sql`${col(alias, 'id')} in (select ${ref('rq.accessPackageId')} from ${table('assignment_requests')} as ${ref('rq')} where ${approves('rq')})`),
+    approvesOne ?? (approves && ((alias) => sql`${col(alias, 'id')} in (select ${ref('rq.accessPackageId')} from ${table('assignment_requests')} as ${ref('rq')} where ${approves('rq')})`)),
   );
 }
 
 /** Requests: their catalogs' for staff, their own (as target or requestor), and those they are asked to approve. */
-const requestScope: ScopeRule = async (p, facts) => {
+const requestScope: ScopeRule = async (p, facts, cardinality) => {
   if (isAdmin(p)) return undefined;
   const subjectId = await facts.subjectId();
   return anyOf(
     inCatalogs('catalogId', catalogsWithRole(p)),
     subjectId && ((alias) => sql`(${col(alias, 'targetId')} = ${subjectId} or ${col(alias, 'requestorId')} = ${subjectId})`),
-    approverRequests(p.userId),
+    approverRequests(p.userId, cardinality),
   );
 };
 
@@ -169,9 +183,17 @@ const assignmentScope: ScopeRule = async (p, facts) => {
 };
 
 /** Subjects: members read them all (they read the directory); others their own and the requestors of what they approve. */
-const subjectScope: ScopeRule = async (p, facts) => {
+const subjectScope: ScopeRule = async (p, facts, cardinality) => {
   if (can(p, 'directory.read')) return undefined;
   const subjectId = await facts.subjectId();
+  if (cardinality === 'one' && p.userId) {
+    // By id: the subject's own requests (few, by the target and requestor indexes), each probed in the approver index.
+    const approves = approverRequests(p.userId, 'one') as Scope;
+    return anyOf(subjectId && ((alias) => sql`${col(alias, 'id')} = ${subjectId}`), (alias) =>
+      sql`(exists (select 1 from ${table('assignment_requests')} as ${ref('sr')} where ${ref('sr.targetId')} = ${col(alias, 'id')} and ${approves('sr')})
+        or exists (select 1 from ${table('assignment_requests')} as ${ref('sq')} where ${ref('sq.requestorId')} = ${col(alias, 'id')} and ${approves('sq')}))`,
+    );
+  }
   const approves = approverRequests(p.userId);
   return anyOf(
     subjectId && ((alias) => sql`${col(alias, 'id')} = ${subjectId}`),

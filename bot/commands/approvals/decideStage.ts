@@ -7,7 +7,7 @@ import { prepared } from '../../store/prepared';
 import { writeAudit } from '../audit';
 import type { ApprovalStage } from '../policies/schemas';
 import type { DecideStageInput } from '../requests/schemas';
-import { cancelStageTimers, completeRequest, denyRequest, lockRequest, startStage } from './requestFlow';
+import { cancelStageTimers, completeRequest, denyRequest, lockRequestWithPackageName, startStage } from './requestFlow';
 
 /**
  * An approver decides a stage (`PATCH …/accessPackageAssignmentApprovals/{id}/stages/{stageId}`).
@@ -19,9 +19,10 @@ export async function decideStage(ctx: CommandContext, approvalId: string, stage
   const p = ctx.principal;
   await inTransaction(ctx, async (tx) => {
     // The request first (locked on PostgreSQL), like every step that moves a request on.
-    const request = await lockRequest(tx, ctx, approvalId);
-    const stage = request ? await stageOfRequest.first(tx, { stageId, requestId: approvalId }) : undefined;
-    if (!stage || !request) throw new NotFoundError(`No approval stage '${stageId}' in approval '${approvalId}' was found.`);
+    const locked = await lockRequestWithPackageName(tx, ctx, approvalId);
+    const stage = locked ? await stageOfRequest.first(tx, { stageId, requestId: approvalId }) : undefined;
+    if (!stage || !locked) throw new NotFoundError(`No approval stage '${stageId}' in approval '${approvalId}' was found.`);
+    const { packageDisplayName, ...request } = locked;
     const subjects = await requestParties.all(tx, { targetId: request.targetId, requestorId: request.requestorId });
     const isOwnRequest = subjects.some((s) => (p.userId && s.objectId === p.userId) || (s.homeTenantId === p.tenantId && s.homeObjectId === p.homeObjectId && !!p.homeObjectId));
     // Every approver of the stage, read once: whether the caller is one, and whom the decision event tells.
@@ -50,13 +51,12 @@ export async function decideStage(ctx: CommandContext, approvalId: string, stage
     // Approvers are added only by processing and escalation, which take the request first, as this did.
     const approverIds = approvers.map((a) => a.userId);
     await emit(tx, ctx, eventTypes.stageDecided, request.id, { requestId: request.id, stageId: stage.id, stageIndex: stage.stageIndex, reviewResult: input.reviewResult, reviewedById: p.userId, approverIds, justification });
-    const accessPackage = await packageName.first(tx, { id: request.accessPackageId });
     await writeAudit(tx, ctx, {
       activityDisplayName: input.reviewResult === 'Approve' ? 'Approve access package assignment request' : 'Deny access package assignment request',
       operationType: 'Update',
       targets: [
         { id: request.id, displayName: null, type: 'AccessPackageAssignmentRequest' },
-        { id: request.accessPackageId, displayName: accessPackage?.displayName ?? null, type: 'AccessPackage' },
+        { id: request.accessPackageId, displayName: packageDisplayName, type: 'AccessPackage' },
       ],
       details: { stage: String(stage.stageIndex + 1), justification },
     });
@@ -85,7 +85,6 @@ const decideOpenStage = prepared(
       .where('status', '=', 'InProgress')
       .where('reviewResult', '=', 'NotReviewed'),
 );
-const packageName = prepared((db, p: { id: string }) => db.selectFrom('access_packages').select('displayName').where('id', '=', p.id));
 
 function alreadyDecided(stage: { reviewResult: string; reviewedBy: string | null; status: string }): ConflictError {
   if (stage.reviewResult === 'NotReviewed') return new ConflictError(`This approval stage is ${stage.status === 'NotStarted' ? 'not started yet' : 'no longer open'}.`, 'ApprovalStageNotInProgress');

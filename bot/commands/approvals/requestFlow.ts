@@ -1,12 +1,12 @@
-import type { Insertable } from 'kysely';
+import { type Insertable, type Kysely, PostgresAdapter, type RawBuilder, sql } from 'kysely';
 import type { CommandContext, Tx } from '../../context';
 import { newId } from '../../context';
 import { catalogScope, entitlementRoles } from '../../domain/roles';
 import { emit } from '../../events/emit';
 import { eventTypes } from '../../events/types';
-import { cancelTimers, scheduleTimer } from '../../jobs/timers';
+import { scheduleTimer, scheduleTimers } from '../../jobs/timers';
 import { insertRows, prepared } from '../../store/prepared';
-import type { ApprovalStagesTable, AssignmentRequestsTable, AssignmentsTable } from '../../store/schema';
+import type { ApprovalStagesTable, AssignmentRequestsTable, AssignmentsTable, Database } from '../../store/schema';
 import { applyRemoveRequest, applyUpdateRequest } from '../assignments/applyRequest';
 import { deliverAssignmentTimer } from '../assignments/endAssignment';
 import type { Schedule } from '../assignments/schedule';
@@ -40,20 +40,41 @@ export async function lockRequest(tx: Tx, ctx: Pick<CommandContext, 'dialect'>, 
 const requestById = prepared((db, p: { id: string }) => db.selectFrom('assignment_requests').selectAll().where('id', '=', p.id));
 const requestForUpdate = prepared((db, p: { id: string }) => db.selectFrom('assignment_requests').selectAll().where('id', '=', p.id).forUpdate());
 
+/**
+ * `lockRequest` with one more fact read in the same statement: a scalar subquery in the select list,
+ * so on PostgreSQL only the request's row is locked.
+ */
+function lockRequestWith<K extends string>(name: K, fact: (db: Kysely<Database>) => RawBuilder<string | null>) {
+  const build = (db: Kysely<Database>, id: string) => db.selectFrom('assignment_requests').selectAll().select(fact(db).as(name)).where('id', '=', id);
+  const plain = prepared((db, p: { id: string }) => build(db, p.id));
+  const forUpdate = prepared((db, p: { id: string }) => build(db, p.id).forUpdate());
+  return (tx: Tx, ctx: Pick<CommandContext, 'dialect'>, requestId: string) => (ctx.dialect === 'postgres' ? forUpdate : plain).first(tx, { id: requestId }) as Promise<(AssignmentRequestsTable & Record<K, string | null>) | undefined>;
+}
+
+/** `lockRequest`, with the approval settings of the request's policy (null when it has none, or it was deleted). */
+const lockRequestWithApprovalSettings = lockRequestWith(
+  'policyApprovalSettings',
+  () => sql<string | null>`(select ${sql.ref('p.requestApprovalSettings')} from ${sql.table('assignment_policies')} as ${sql.ref('p')} where ${sql.ref('p.id')} = ${sql.ref('assignment_requests.assignmentPolicyId')})`,
+);
+
+/** `lockRequest`, with the name of the request's package (for the audit record of a decision). */
+export const lockRequestWithPackageName = lockRequestWith(
+  'packageDisplayName',
+  () => sql<string | null>`(select ${sql.ref('ap.displayName')} from ${sql.table('access_packages')} as ${sql.ref('ap')} where ${sql.ref('ap.id')} = ${sql.ref('assignment_requests.accessPackageId')})`,
+);
+
 /** Moves a `submitted` request on: into its first approval stage, or straight to what it asks for. */
 export async function processRequest(tx: Tx, ctx: CommandContext, requestId: string): Promise<void> {
-  const request = await lockRequest(tx, ctx, requestId);
-  if (!request || request.state !== 'submitted') return; // canceled meanwhile, or processed already
-  const policy = request.assignmentPolicyId ? await policyApprovalSettings.first(tx, { id: request.assignmentPolicyId }) : undefined;
+  const locked = await lockRequestWithApprovalSettings(tx, ctx, requestId);
+  if (!locked || locked.state !== 'submitted') return; // canceled meanwhile, or processed already
+  const { policyApprovalSettings, ...request } = locked;
+  const policy = request.assignmentPolicyId && policyApprovalSettings !== null ? { requestApprovalSettings: policyApprovalSettings } : undefined;
   // Fail closed: a request whose policy was deleted is never granted without the approval it asked for.
   if (request.assignmentPolicyId && !policy) return denyRequest(tx, ctx, request, { status: 'Denied', reason: policyGoneReason });
   if (request.stageCount > 0 && policy) {
     const stages = (JSON.parse(policy.requestApprovalSettings) as { stages: ApprovalStage[] }).stages ?? [];
     if (stages.length > 0) {
-      await insertRows(
-        tx,
-        'approval_stages',
-        stages.map((settings, index) => ({
+      const rows: ApprovalStagesTable[] = stages.map((settings, index) => ({
             id: newId(),
             requestId: request.id,
             stageIndex: index,
@@ -69,10 +90,11 @@ export async function processRequest(tx: Tx, ctx: CommandContext, requestId: str
             escalationDateTime: null,
             isEscalated: 0,
             settings: JSON.stringify(settings),
-          })),
-        { onConflictDoNothing: [] },
-      );
-      await startStage(tx, ctx, request, 0);
+          }));
+      // Nothing else writes a request's stages, and its row is locked (or SQLite's one writer): the
+      // rows are new, so stage 1 starts from the row as written instead of reading it back.
+      const inserted = await insertRows(tx, 'approval_stages', rows, { onConflictDoNothing: [] });
+      await startStage(tx, ctx, request, 0, inserted === rows.length ? rows[0] : undefined);
       return;
     }
   }
@@ -80,9 +102,9 @@ export async function processRequest(tx: Tx, ctx: CommandContext, requestId: str
 }
 
 /** Starts stage `index`: resolves its approvers (or fallback), sets its deadlines, tells the approvers. No one → denied. */
-export async function startStage(tx: Tx, ctx: CommandContext, request: AssignmentRequestsTable, index: number): Promise<void> {
+export async function startStage(tx: Tx, ctx: CommandContext, request: AssignmentRequestsTable, index: number, written?: ApprovalStagesTable): Promise<void> {
   const now = ctx.clock.now();
-  const stage = await stageByIndex.first(tx, { requestId: request.id, index });
+  const stage = written ?? (await stageByIndex.first(tx, { requestId: request.id, index }));
   if (!stage) throw new Error(`request ${request.id} has no stage ${index}`);
   const settings = JSON.parse(stage.settings) as ApprovalStage;
   const target = await subjectById.first(tx, { id: request.targetId });
@@ -110,11 +132,17 @@ export async function startStage(tx: Tx, ctx: CommandContext, request: Assignmen
   await startedStage.run(tx, { id: stage.id, startedDateTime: now.toISOString(), dueDateTime: due.toISOString(), escalationDateTime: escalation?.toISOString() ?? null });
   await addApprovers(tx, stage.id, request.id, ids, usedFallback ? 'fallbackPrimary' : 'primary', now);
   await requestPending.run(tx, { id: request.id, index });
-  await scheduleTimer(tx, { kind: stageTimerKinds.autoDeny, subjectId: stage.id, dueAt: due, payload: { requestId: request.id } }, now);
-  if (escalation) await scheduleTimer(tx, { kind: stageTimerKinds.escalate, subjectId: stage.id, dueAt: escalation, payload: { requestId: request.id } }, now);
   // One reminder half-way to the first deadline (escalation, or automatic denial).
   const reminder = new Date(now.getTime() + ((escalation ?? due).getTime() - now.getTime()) / 2);
-  await scheduleTimer(tx, { kind: stageTimerKinds.remind, subjectId: stage.id, dueAt: reminder, payload: { requestId: request.id } }, now);
+  await scheduleTimers(
+    tx,
+    [
+      { kind: stageTimerKinds.autoDeny, subjectId: stage.id, dueAt: due, payload: { requestId: request.id } },
+      ...(escalation ? [{ kind: stageTimerKinds.escalate, subjectId: stage.id, dueAt: escalation, payload: { requestId: request.id } }] : []),
+      { kind: stageTimerKinds.remind, subjectId: stage.id, dueAt: reminder, payload: { requestId: request.id } },
+    ],
+    now,
+  );
   await emit(tx, ctx, eventTypes.stageStarted, request.id, { requestId: request.id, stageId: stage.id, stageIndex: index, approverIds: ids, usedFallback, dueDateTime: due.toISOString() });
 }
 
@@ -128,7 +156,6 @@ export async function addApprovers(tx: Tx, stageId: string, requestId: string, u
   );
 }
 
-const policyApprovalSettings = prepared((db, p: { id: string }) => db.selectFrom('assignment_policies').select('requestApprovalSettings').where('id', '=', p.id));
 const stageByIndex = prepared((db, p: { requestId: string; index: number }) => db.selectFrom('approval_stages').selectAll().where('requestId', '=', p.requestId).where('stageIndex', '=', p.index));
 const subjectById = prepared((db, p: { id: string }) => db.selectFrom('subjects').selectAll().where('id', '=', p.id));
 const startedStage = prepared((db, p: { id: string; startedDateTime: string; dueDateTime: string; escalationDateTime: string | null }) =>
@@ -168,11 +195,21 @@ export async function denyRequest(
   });
 }
 
-/** Cancels every pending timer of the request's stages (decided, denied, canceled). */
+/**
+ * Cancels every pending timer of the request's stages (decided, denied, canceled): one statement,
+ * the stages found by a subquery. As `cancelTimers`: on PostgreSQL a timer whose handler runs right
+ * now (its row locked) is left to it, and the handler finds the request moved on.
+ */
 export async function cancelStageTimers(tx: Tx, requestId: string): Promise<void> {
-  const stages = await tx.selectFrom('approval_stages').select('id').where('requestId', '=', requestId).execute();
-  await cancelTimers(tx, Object.values(stageTimerKinds), stages.map((s) => s.id));
+  await deleteStageTimers.run(tx, { requestId });
 }
+
+const deleteStageTimers = prepared((db, p: { requestId: string }) => {
+  const kinds = Object.values(stageTimerKinds);
+  const stagesOfRequest = db.selectFrom('approval_stages').select('id').where('requestId', '=', p.requestId);
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return db.deleteFrom('timers').where('kind', 'in', kinds).where('subjectId', 'in', stagesOfRequest);
+  return db.deleteFrom('timers').where('id', 'in', db.selectFrom('timers').select('id').where('kind', 'in', kinds).where('subjectId', 'in', stagesOfRequest).forUpdate().skipLocked());
+});
 
 /** The last stage approved (or none needed): do what the request asks for. */
 export async function completeRequest(tx: Tx, ctx: CommandContext, request: AssignmentRequestsTable): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Tx } from '../../context';
+import { prepared } from '../../store/prepared';
 import type { SubjectsTable } from '../../store/schema';
 
 /** A `subjectSet` as stored in policies (approvers, reviewers). */
@@ -17,11 +18,11 @@ export interface SubjectSetRef {
  * with yourself as sponsor gives no say over other owners' packages (bot/policies).
  */
 async function sponsorsDecide(tx: Tx, organizationId: string, policyId: string | null): Promise<boolean> {
-  const org = await tx.selectFrom('connected_organizations').select('state').where('id', '=', organizationId).executeTakeFirst();
+  const org = await organizationState.first(tx, { id: organizationId });
   if (!org) return false;
   if (org.state === 'configured') return true;
   if (!policyId) return false;
-  const policy = await tx.selectFrom('assignment_policies').select(['allowedTargetScope', 'specificAllowedTargets']).where('id', '=', policyId).executeTakeFirst();
+  const policy = await policyTargets.first(tx, { id: policyId });
   if (policy?.allowedTargetScope !== 'specificConnectedOrganizationUsers') return false;
   const targets = JSON.parse(policy.specificAllowedTargets) as Array<{ '@odata.type'?: string; connectedOrganizationId?: string }>;
   return targets.some((t) => t['@odata.type'] === '#microsoft.graph.connectedOrganizationMembers' && t.connectedOrganizationId === organizationId);
@@ -50,12 +51,12 @@ export async function resolveSubjectSets(
         if (set.userId) ids.add(set.userId);
         break;
       case '#microsoft.graph.groupMembers':
-        if (set.groupId) for (const m of await tx.selectFrom('group_members').select('memberId').where('groupId', '=', set.groupId).execute()) ids.add(m.memberId);
+        if (set.groupId) for (const m of await groupMembers.all(tx, { groupId: set.groupId })) ids.add(m.memberId);
         break;
       case '#microsoft.graph.requestorManager': {
         let current = target.objectId;
         for (let level = 0; level < (set.managerLevel ?? 1) && current; level++) {
-          const row = await tx.selectFrom('users').select('managerId').where('id', '=', current).executeTakeFirst();
+          const row = await managerOf.first(tx, { id: current });
           current = row?.managerId ?? null;
         }
         if (current && current !== target.objectId) ids.add(current);
@@ -65,21 +66,12 @@ export async function resolveSubjectSets(
       case '#microsoft.graph.externalSponsors':
         if (target.connectedOrganizationId && (await (sponsorsCount ??= sponsorsDecide(tx, target.connectedOrganizationId, policyId)))) {
           const kind = set['@odata.type'] === '#microsoft.graph.internalSponsors' ? 'internal' : 'external';
-          const rows = await tx.selectFrom('connected_organization_sponsors').select('sponsorId').where('connectedOrganizationId', '=', target.connectedOrganizationId).where('kind', '=', kind).execute();
-          for (const r of rows) ids.add(r.sponsorId);
-          // A sponsoring group sponsors through its members.
-          const members = await tx
-            .selectFrom('connected_organization_group_sponsors as s')
-            .innerJoin('group_members as m', 'm.groupId', 's.groupId')
-            .select('m.memberId')
-            .where('s.connectedOrganizationId', '=', target.connectedOrganizationId)
-            .where('s.kind', '=', kind)
-            .execute();
-          for (const m of members) ids.add(m.memberId);
+          // The organization's sponsoring users, and the members of its sponsoring groups: one query.
+          for (const r of await organizationSponsors.all(tx, { organizationId: target.connectedOrganizationId, kind })) ids.add(r.sponsorId);
         }
         break;
       case '#microsoft.graph.targetUserSponsors':
-        if (target.objectId) for (const r of await tx.selectFrom('user_sponsors').select('sponsorId').where('userId', '=', target.objectId).execute()) ids.add(r.sponsorId);
+        if (target.objectId) for (const r of await userSponsors.all(tx, { userId: target.objectId })) ids.add(r.sponsorId);
         break;
       default:
         break;
@@ -88,9 +80,34 @@ export async function resolveSubjectSets(
   for (const id of exclude) if (id) ids.delete(id);
   if (ids.size === 0) return [];
   // Only people who can act: existing, enabled accounts.
-  const enabled = await tx.selectFrom('users').select('id').where('id', 'in', [...ids]).where('accountEnabled', '=', 1).execute();
+  const wanted = [...ids];
+  // One approver (a sponsor, a manager) is the common case: a query compiled once; more vary in count.
+  const enabled = wanted.length === 1 ? await enabledUser.all(tx, { id: wanted[0] }) : await tx.selectFrom('users').select('id').where('id', 'in', wanted).where('accountEnabled', '=', 1).execute();
   return enabled.map((u) => u.id).sort();
 }
+
+// Every stage start with sponsors as approvers asks these (compiled once).
+const organizationState = prepared((db, p: { id: string }) => db.selectFrom('connected_organizations').select('state').where('id', '=', p.id));
+const policyTargets = prepared((db, p: { id: string }) => db.selectFrom('assignment_policies').select(['allowedTargetScope', 'specificAllowedTargets']).where('id', '=', p.id));
+const groupMembers = prepared((db, p: { groupId: string }) => db.selectFrom('group_members').select('memberId').where('groupId', '=', p.groupId));
+const managerOf = prepared((db, p: { id: string }) => db.selectFrom('users').select('managerId').where('id', '=', p.id));
+const organizationSponsors = prepared((db, p: { organizationId: string; kind: 'internal' | 'external' }) =>
+  db
+    .selectFrom('connected_organization_sponsors')
+    .select('sponsorId')
+    .where('connectedOrganizationId', '=', p.organizationId)
+    .where('kind', '=', p.kind)
+    .unionAll(
+      db
+        .selectFrom('connected_organization_group_sponsors as s')
+        .innerJoin('group_members as m', 'm.groupId', 's.groupId')
+        .select('m.memberId as sponsorId')
+        .where('s.connectedOrganizationId', '=', p.organizationId)
+        .where('s.kind', '=', p.kind),
+    ),
+);
+const userSponsors = prepared((db, p: { userId: string }) => db.selectFrom('user_sponsors').select('sponsorId').where('userId', '=', p.userId));
+const enabledUser = prepared((db, p: { id: string }) => db.selectFrom('users').select('id').where('id', '=', p.id).where('accountEnabled', '=', 1));
 
 /** Primary sets, or the fallback ones when the primary resolve to nobody. */
 export async function resolveWithFallback(

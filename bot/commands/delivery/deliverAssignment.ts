@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../../store/schema';
+import type { Kysely, Selectable } from 'kysely';
+import type { AssignmentGrantsTable, AssignmentRequestsTable, AssignmentsTable, Database } from '../../store/schema';
 import type { CommandContext, Tx } from '../../context';
 import { newId } from '../../context';
 import { grantRole, inviteGuest, ProvisioningError } from '../../directory/provisioner';
@@ -30,10 +30,19 @@ export async function deliverAssignment(tx: Tx, ctx: CommandContext, assignmentI
   const now = ctx.clock.now();
   // The request first (see `lockRequest`), then the assignment (locked on PostgreSQL too): a cancel
   // or an end of the assignment (removal, expiry) waits for the delivery, or the delivery sees it.
-  const requestOf = await requestOfAssignment.first(tx, { id: assignmentId });
-  if (requestOf?.requestId) await lockRequest(tx, ctx, requestOf.requestId);
-  const assignment = await (ctx.dialect === 'postgres' ? deliverableForUpdate : deliverable).first(tx, { id: assignmentId });
+  // SQLite has no row locks (one writer at a time): the assignment names its request, read after it.
+  let request: AssignmentRequestsTable | undefined;
+  let assignment: Deliverable | undefined;
+  if (ctx.dialect === 'postgres') {
+    const requestOf = await requestOfAssignment.first(tx, { id: assignmentId });
+    if (requestOf?.requestId) request = await lockRequest(tx, ctx, requestOf.requestId);
+    assignment = await deliverableForUpdate.first(tx, { id: assignmentId });
+  } else {
+    assignment = await deliverable.first(tx, { id: assignmentId });
+    if (assignment?.requestId) request = await lockRequest(tx, ctx, assignment.requestId);
+  }
   if (!assignment) return;
+  if (assignment.requestId !== request?.id) request = undefined;
   const subject = await subjectById.first(tx, { id: assignment.targetId });
   if (!subject) throw new Error(`assignment ${assignment.id}: its subject is missing`);
   let failure: string | null = null;
@@ -58,8 +67,11 @@ export async function deliverAssignment(tx: Tx, ctx: CommandContext, assignmentI
   let granted = 0;
   let failed = 0;
   if (userId) {
-    await planGrants(tx, assignment.id, assignment.accessPackageId, userId);
-    const grants = await grantsOf.all(tx, { assignmentId: assignment.id });
+    const planned = await planGrants(tx, assignment.id, assignment.accessPackageId, userId);
+    // A first delivery has no grants but the ones just planned (a failed attempt counts, and a
+    // crashed one wrote nothing): no need to read them back.
+    const grants = assignment.deliveryAttempts === 0 && planned.inserted === planned.rows.length ? planned.rows : await grantsOf.all(tx, { assignmentId: assignment.id });
+    const grantedNow: string[] = [];
     for (const grant of grants) {
       if (grant.state === 'granted') {
         granted++;
@@ -67,7 +79,7 @@ export async function deliverAssignment(tx: Tx, ctx: CommandContext, assignmentI
       }
       try {
         await grantRole(tx, grant, userId);
-        await grantGranted.run(tx, { id: grant.id, userId, grantedDateTime: now.toISOString() });
+        grantedNow.push(grant.id);
         granted++;
       } catch (error) {
         if (!(error instanceof ProvisioningError)) throw error;
@@ -76,13 +88,14 @@ export async function deliverAssignment(tx: Tx, ctx: CommandContext, assignmentI
         failed++;
       }
     }
+    // Every grant granted now, recorded in one statement (all of the assignment's not yet granted, when none failed).
+    if (grantedNow.length > 0 && failed === 0) await grantsGranted.run(tx, { assignmentId: assignment.id, userId, grantedDateTime: now.toISOString() });
+    else for (const id of grantedNow) await grantGranted.run(tx, { id, userId, grantedDateTime: now.toISOString() });
   }
 
-  const request = assignment.requestId ? await requestById.first(tx, { id: assignment.requestId }) : undefined;
-  const accessPackage = await packageById.first(tx, { id: assignment.accessPackageId });
   const auditTargets = [
     { id: assignment.id, displayName: null, type: 'AccessPackageAssignment' },
-    { id: assignment.accessPackageId, displayName: accessPackage?.displayName ?? null, type: 'AccessPackage' },
+    { id: assignment.accessPackageId, displayName: assignment.packageDisplayName, type: 'AccessPackage' },
     { id: userId ?? subject.id, displayName: subject.displayName, type: userId ? 'User' : 'AccessPackageSubject' },
   ];
 
@@ -155,26 +168,37 @@ export async function abandonDelivery(tx: Tx, ctx: CommandContext, assignmentId:
  * Records a pending grant for each resource role the package grants now (a role added since an earlier
  * delivery included); grants already recorded are kept as they are (unique per assignment and role).
  */
-export async function planGrants(tx: Tx, assignmentId: string, accessPackageId: string, userId: string): Promise<void> {
-  const roles = await tx
+export async function planGrants(tx: Tx, assignmentId: string, accessPackageId: string, userId: string): Promise<{ rows: AssignmentGrantsTable[]; inserted: number }> {
+  const roles = await packageRoles.all(tx, { accessPackageId });
+  if (roles.length === 0) return { rows: [], inserted: 0 };
+  const rows = roles.map(
+    (r): AssignmentGrantsTable => ({ id: newId(), assignmentId, userId, originSystem: r.originSystem, resourceOriginId: r.resourceOriginId, roleOriginId: r.roleOriginId, roleDisplayName: r.roleDisplayName, state: 'pending', grantedDateTime: null, removedDateTime: null, lastError: null }),
+  );
+  const inserted = await insertRows(tx, 'assignment_grants', rows, { onConflictDoNothing: [] });
+  return { rows, inserted };
+}
+
+const packageRoles = prepared((db, p: { accessPackageId: string }) =>
+  db
     .selectFrom('resource_role_scopes as rs')
     .innerJoin('resource_roles as r', 'r.id', 'rs.roleId')
     .innerJoin('resources as res', 'res.id', 'r.resourceId')
     .select(['r.originSystem', 'res.originId as resourceOriginId', 'r.originId as roleOriginId', 'r.displayName as roleDisplayName'])
-    .where('rs.accessPackageId', '=', accessPackageId)
-    .execute();
-  if (roles.length === 0) return;
-  await insertRows(
-    tx,
-    'assignment_grants',
-    roles.map((r) => ({ id: newId(), assignmentId, userId, originSystem: r.originSystem, resourceOriginId: r.resourceOriginId, roleOriginId: r.roleOriginId, roleDisplayName: r.roleDisplayName, state: 'pending' as const, grantedDateTime: null, removedDateTime: null, lastError: null })),
-    { onConflictDoNothing: [] },
-  );
-}
+    .where('rs.accessPackageId', '=', p.accessPackageId),
+);
 
 const requestOfAssignment = prepared((db, p: { id: string }) => db.selectFrom('assignments').select('requestId').where('id', '=', p.id));
 const deliverableStates = ['delivering', 'deliveryFailed', 'partiallyDelivered'];
-const deliverableQuery = (db: Kysely<Database>, id: string) => db.selectFrom('assignments').selectAll().where('id', '=', id).where('activeKey', 'is not', null).where('state', 'in', deliverableStates);
+/** The assignment, and its package's name for the audit record (a subquery: FOR UPDATE locks the assignment only). */
+const deliverableQuery = (db: Kysely<Database>, id: string) =>
+  db
+    .selectFrom('assignments')
+    .selectAll('assignments')
+    .select((eb) => eb.selectFrom('access_packages as ap').select('ap.displayName').whereRef('ap.id', '=', 'assignments.accessPackageId').as('packageDisplayName'))
+    .where('assignments.id', '=', id)
+    .where('assignments.activeKey', 'is not', null)
+    .where('assignments.state', 'in', deliverableStates);
+type Deliverable = Selectable<AssignmentsTable> & { packageDisplayName: string | null };
 const deliverable = prepared((db, p: { id: string }) => deliverableQuery(db, p.id));
 const deliverableForUpdate = prepared((db, p: { id: string }) => deliverableQuery(db, p.id).forUpdate());
 const subjectById = prepared((db, p: { id: string }) => db.selectFrom('subjects').selectAll().where('id', '=', p.id));
@@ -182,8 +206,9 @@ const grantsOf = prepared((db, p: { assignmentId: string }) => db.selectFrom('as
 const grantGranted = prepared((db, p: { id: string; userId: string; grantedDateTime: string }) =>
   db.updateTable('assignment_grants').set({ state: 'granted', userId: p.userId, grantedDateTime: p.grantedDateTime, lastError: null }).where('id', '=', p.id),
 );
-const requestById = prepared((db, p: { id: string }) => db.selectFrom('assignment_requests').select(['id', 'assignmentPolicyId']).where('id', '=', p.id));
-const packageById = prepared((db, p: { id: string }) => db.selectFrom('access_packages').select(['id', 'displayName']).where('id', '=', p.id));
+const grantsGranted = prepared((db, p: { assignmentId: string; userId: string; grantedDateTime: string }) =>
+  db.updateTable('assignment_grants').set({ state: 'granted', userId: p.userId, grantedDateTime: p.grantedDateTime, lastError: null }).where('assignmentId', '=', p.assignmentId).where('state', '<>', 'granted'),
+);
 const markDelivered = prepared(
   (db, p: { id: string; state: string; status: string; deliveredDateTime: string; startDateTime: string; endDateTime: string | null; nextNoticeDateTime: string | null; noticesSent: number; schedule: string }) =>
     db

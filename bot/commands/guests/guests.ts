@@ -120,42 +120,8 @@ export function chunked<T>(items: readonly T[], size: number): T[][] {
   return chunks;
 }
 
-/**
- * Schedules (or moves) many timers in one statement, like `scheduleTimer` does for one: an expiry
- * sweep may end the last assignment of thousands of guests in a single transaction.
- */
-export async function scheduleTimers(tx: Tx, specs: ReadonlyArray<{ kind: string; subjectId: string; dueAt: Date; payload?: Record<string, unknown> }>, now: Date): Promise<void> {
-  for (const chunk of chunked(specs, 500)) {
-    await tx
-      .insertInto('timers')
-      .values(
-        chunk.map((s) => ({
-          id: newId(),
-          kind: s.kind,
-          subjectId: s.subjectId,
-          dueAt: s.dueAt.toISOString(),
-          payload: JSON.stringify(s.payload ?? {}),
-          attempts: 0,
-          leaseOwner: null,
-          leaseUntil: null,
-          lastError: null,
-          createdDateTime: now.toISOString(),
-        })),
-      )
-      .onConflict((oc) =>
-        oc.columns(['kind', 'subjectId']).doUpdateSet((eb) => ({
-          id: eb.ref('excluded.id'),
-          dueAt: eb.ref('excluded.dueAt'),
-          payload: eb.ref('excluded.payload'),
-          attempts: 0,
-          leaseOwner: null,
-          leaseUntil: null,
-          lastError: null,
-        })),
-      )
-      .execute();
-  }
-}
+// Set-based timers moved to jobs/ (where `scheduleTimer` lives); re-exported for the guest lifecycle.
+export { scheduleTimers } from '../../jobs/timers';
 
 /**
  * Writes many events of the documented list with their deliveries, in the caller's transaction:

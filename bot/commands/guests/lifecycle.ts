@@ -1,6 +1,7 @@
 import type { CommandContext, Tx } from '../../context';
 import { emit } from '../../events/emit';
 import { eventTypes } from '../../events/types';
+import { prepared } from '../../store/prepared';
 import { writeAudit } from '../audit';
 import { loadSettings } from '../settings/loadSettings';
 import { allGuestTimerKinds, blocksGuests, chunked, emitMany, guestTimerKinds, scheduleTimers, sponsorsOf, warningPeriodMs } from './guests';
@@ -64,20 +65,13 @@ export async function onAssignmentEnded(tx: Tx, ctx: CommandContext, subjectIds:
  * enabled again (event `guest.kept`). A guest an administrator disabled by hand stays disabled.
  */
 export async function onAssignmentDelivered(tx: Tx, ctx: CommandContext, subjectId: string): Promise<void> {
-  const guest = await tx
-    .selectFrom('subjects as s')
-    .innerJoin('users as u', 'u.id', 's.objectId')
-    .select(['u.id as userId', 'u.displayName', 'u.blockedDateTime', 'u.accountEnabled', 's.connectedOrganizationId'])
-    .where('s.id', '=', subjectId)
-    .where('s.subjectLifecycle', '=', 'governed')
-    .where('u.userType', '=', 'Guest')
-    .executeTakeFirst();
+  const guest = await governedGuest.first(tx, { subjectId });
   if (!guest) return;
-  const canceled = await tx.deleteFrom('timers').where('kind', 'in', allGuestTimerKinds).where('subjectId', '=', guest.userId).executeTakeFirst();
+  const canceled = await deleteGuestTimers.run(tx, { userId: guest.userId });
   // Blocked by us and still blocked (an administrator may have enabled the account meanwhile).
   const wasBlocked = guest.blockedDateTime !== null && guest.accountEnabled === 0;
   if (guest.blockedDateTime !== null) await tx.updateTable('users').set({ accountEnabled: 1, blockedDateTime: null }).where('id', '=', guest.userId).execute();
-  if (Number(canceled.numDeletedRows) === 0 && !wasBlocked) return;
+  if (canceled === 0 && !wasBlocked) return;
   if (wasBlocked) {
     await writeAudit(tx, ctx, {
       category: 'UserManagement',
@@ -96,3 +90,15 @@ export async function onAssignmentDelivered(tx: Tx, ctx: CommandContext, subject
   const sponsors = await sponsorsOf(tx, [guest]);
   await emit(tx, ctx, eventTypes.guestKept, guest.userId, { userId: guest.userId, displayName: guest.displayName, sponsorIds: sponsors.get(guest.userId) ?? [], unblocked: wasBlocked });
 }
+
+// Every delivery asks (compiled once: this runs in the delivery of every assignment).
+const governedGuest = prepared((db, p: { subjectId: string }) =>
+  db
+    .selectFrom('subjects as s')
+    .innerJoin('users as u', 'u.id', 's.objectId')
+    .select(['u.id as userId', 'u.displayName', 'u.blockedDateTime', 'u.accountEnabled', 's.connectedOrganizationId'])
+    .where('s.id', '=', p.subjectId)
+    .where('s.subjectLifecycle', '=', 'governed')
+    .where('u.userType', '=', 'Guest'),
+);
+const deleteGuestTimers = prepared((db, p: { userId: string }) => db.deleteFrom('timers').where('kind', 'in', allGuestTimerKinds).where('subjectId', '=', p.userId));

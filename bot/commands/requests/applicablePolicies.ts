@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Tx } from '../../context';
 import type { AssignmentPoliciesTable, CatalogsTable, Database, PolicyRequestorScopesTable } from '../../store/schema';
+import { prepared, type PreparedQuery } from '../../store/prepared';
 import type { Requester } from './subjects';
 
 type Db = Kysely<Database> | Tx;
@@ -145,24 +146,45 @@ export interface RequestablePolicy extends AssignmentPoliciesTable {
  * specific first: one indexed query (the package's requestor-scope rows matched against `r`).
  */
 export async function requestablePolicies(db: Db, r: Requester, accessPackageId: string): Promise<RequestablePolicy[]> {
-  const rows = await db
-    .selectFrom('assignment_policies as p')
-    .selectAll('p')
-    .where('p.accessPackageId', '=', accessPackageId)
-    .where((eb) =>
-      eb(
-        'p.id',
-        'in',
-        eb
-          .selectFrom('policy_requestor_scopes as prs')
-          .innerJoin('catalogs as prc', 'prc.id', 'prs.catalogId')
-          .select('prs.policyId')
-          .where('prs.accessPackageId', '=', accessPackageId)
-          .where(requestorCovers(r, 'prs', 'prc') as RawBuilder<boolean>),
-      ),
-    )
-    .execute();
+  const rows = await requestablePoliciesQuery(r).all(db, { accessPackageId, userId: r.userId ?? '', organizationId: r.organization?.id ?? '' });
   return rows
     .map((policy) => ({ ...policy, rank: scopeRank[policy.allowedTargetScope] ?? 9 }))
     .sort((a, b) => a.rank - b.rank || a.createdDateTime.localeCompare(b.createdDateTime));
 }
+
+type RequestablePoliciesParams = { accessPackageId: string; userId: string; organizationId: string };
+
+/**
+ * `requestablePolicies`' query, compiled once per shape of `requestorCovers` — which parts it has
+ * depends only on the kind of requester, whether they have a user id and an organization, and that
+ * organization's state; their ids are parameters.
+ */
+function requestablePoliciesQuery(r: Requester): PreparedQuery<RequestablePoliciesParams, AssignmentPoliciesTable> {
+  const shape = `${r.kind}|${r.userId ? 1 : 0}|${r.organization ? r.organization.state : '-'}`;
+  let query = requestablePoliciesByShape.get(shape);
+  if (!query) {
+    query = prepared((db, p: RequestablePoliciesParams) => {
+      const like: Requester = { ...r, userId: r.userId ? p.userId : null, organization: r.organization ? { ...r.organization, id: p.organizationId } : null };
+      return db
+        .selectFrom('assignment_policies as p')
+        .selectAll('p')
+        .where('p.accessPackageId', '=', p.accessPackageId)
+        .where((eb) =>
+          eb(
+            'p.id',
+            'in',
+            eb
+              .selectFrom('policy_requestor_scopes as prs')
+              .innerJoin('catalogs as prc', 'prc.id', 'prs.catalogId')
+              .select('prs.policyId')
+              .where('prs.accessPackageId', '=', p.accessPackageId)
+              .where(requestorCovers(like, 'prs', 'prc') as RawBuilder<boolean>),
+          ),
+        );
+    });
+    requestablePoliciesByShape.set(shape, query);
+  }
+  return query;
+}
+
+const requestablePoliciesByShape = new Map<string, PreparedQuery<RequestablePoliciesParams, AssignmentPoliciesTable>>();

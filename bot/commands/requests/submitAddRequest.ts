@@ -37,24 +37,30 @@ export async function submitAddRequest(ctx: CommandContext, input: CreateAssignm
   const now = ctx.clock.now();
 
   // A package the caller may not read is answered exactly like an unknown one (no 403 naming it).
-  const accessPackage = await packageById.first(ctx.db, { id: packageId });
-  if (!accessPackage || !(await readScopes(ctx).isReadable('accessPackage', packageId))) throw accessPackageNotFound(packageId);
-  const catalog = await catalogById.first(ctx.db, { id: accessPackage.catalogId });
-  if (!catalog) throw accessPackageNotFound(packageId);
+  const found = await packageWithCatalog.first(ctx.db, { id: packageId });
+  if (!found) throw accessPackageNotFound(packageId);
+  const { catalogRowId, catalogState, catalogIsExternallyVisible, ...accessPackage } = found;
+  const catalog: RequestCatalog | undefined = catalogRowId !== null && catalogState !== null && catalogIsExternallyVisible !== null ? { id: catalogRowId, state: catalogState, isExternallyVisible: catalogIsExternallyVisible } : undefined;
 
   let requester: Requester;
   let policy: AssignmentPoliciesTable;
   if (isAdmin) {
+    if (!catalog || !(await readScopes(ctx).isReadable('accessPackage', packageId))) throw accessPackageNotFound(packageId);
     authorize(p, 'assignment.manage', { catalogId: catalog.id });
     requester = await adminTarget(ctx, input);
     policy = await adminPolicy(ctx, input, accessPackage, requester);
   } else {
+    requester = await requesterOfPrincipal(ctx.db, p);
+    // A package someone may request through a policy is one they may read (its direct link,
+    // bot/policies/visibility.ts): the read rule's query is needed only when no policy lets them.
+    const candidates = catalog && catalogOpenTo(catalog, requester) ? await requestablePolicies(ctx.db, requester, accessPackage.id) : [];
+    if (candidates.length === 0 && !(await readScopes(ctx).isReadable('accessPackage', packageId))) throw accessPackageNotFound(packageId);
+    if (!catalog) throw accessPackageNotFound(packageId);
     if (input.assignment.targetId && input.assignment.targetId !== p.userId) {
       throw new ForbiddenError("A 'userAdd' request is for the caller; use 'adminAdd' to assign someone else.", 'RequestorNotAllowed');
     }
     if (input.assignment.target) throw new ValidationError("Property 'assignment.target' is only allowed in an 'adminAdd' request.", 'assignment.target');
-    requester = await requesterOfPrincipal(ctx.db, p);
-    policy = await requestorPolicy(ctx, input, accessPackage, catalog, requester);
+    policy = await requestorPolicy(ctx, input, accessPackage, catalog, requester, candidates);
   }
 
   const approval = JSON.parse(policy.requestApprovalSettings) as { isApprovalRequiredForAdd: boolean; isRequestorJustificationRequired: boolean; stages: unknown[] };
@@ -157,13 +163,19 @@ async function adminPolicy(ctx: CommandContext, input: CreateAssignmentRequestIn
   return policy;
 }
 
-/** The policy a requestor's request goes through: the one they named, if it lets them, or the most specific that does. */
-async function requestorPolicy(ctx: CommandContext, input: CreateAssignmentRequestInput, accessPackage: AccessPackagesTable, catalog: CatalogsTable, r: Requester): Promise<AssignmentPoliciesTable> {
+/** The policy a requestor's request goes through: the one they named, if it lets them, or the most specific that does (`policies`: those that let them, most specific first). */
+async function requestorPolicy(
+  ctx: CommandContext,
+  input: CreateAssignmentRequestInput,
+  accessPackage: AccessPackagesTable,
+  catalog: RequestCatalog,
+  r: Requester,
+  policies: readonly AssignmentPoliciesTable[],
+): Promise<AssignmentPoliciesTable> {
   if (!catalogOpenTo(catalog, r)) {
     const why = catalog.state !== 'published' ? 'its catalog is not enabled' : 'its catalog is not enabled for external users';
     throw new ForbiddenError(`Access package '${accessPackage.displayName}' cannot be requested: ${why}.`, 'CatalogNotAvailable');
   }
-  const policies = await requestablePolicies(ctx.db, r, accessPackage.id);
   const named = input.assignment.assignmentPolicyId;
   if (named) {
     const match = policies.find((candidate) => candidate.id === named);
@@ -178,9 +190,11 @@ async function requestorPolicy(ctx: CommandContext, input: CreateAssignmentReque
 
 /** No second active assignment of the package, and nothing incompatible with it. */
 async function checkTargetMayHavePackage(tx: Tx, ctx: CommandContext, accessPackage: AccessPackagesTable, target: SubjectsTable): Promise<void> {
-  const active = await activeAssignment.first(tx, { activeKey: `${accessPackage.id}|${target.id}` });
-  if (active) throw new ConflictError(`This user already has access package '${accessPackage.displayName}' (assignment ${active.id}).`, 'ActiveAssignmentExists');
-  const incompatible = await incompatibleAssignment.first(tx, { targetId: target.id, packageId: accessPackage.id });
+  // One query for both: the target's active assignments of this package (at most one: `activeKey`) or of an incompatible one.
+  const held = await heldConflicting.all(tx, { targetId: target.id, packageId: accessPackage.id });
+  const active = held.find((a) => a.id === accessPackage.id);
+  if (active) throw new ConflictError(`This user already has access package '${accessPackage.displayName}' (assignment ${active.assignmentId}).`, 'ActiveAssignmentExists');
+  const incompatible = held[0];
   if (incompatible) {
     // An administrator assigning someone may not be able to read the other package (another catalog): it stays unnamed then.
     const other = (await readScopes({ db: tx, principal: ctx.principal }).isReadable('accessPackage', incompatible.id)) ? `'${incompatible.displayName}'` : 'another access package';
@@ -192,19 +206,28 @@ async function checkTargetMayHavePackage(tx: Tx, ctx: CommandContext, accessPack
   }
 }
 
-const packageById = prepared((db, p: { id: string }) => db.selectFrom('access_packages').selectAll().where('id', '=', p.id));
-const catalogById = prepared((db, p: { id: string }) => db.selectFrom('catalogs').selectAll().where('id', '=', p.id));
-const activeAssignment = prepared((db, p: { activeKey: string }) => db.selectFrom('assignments').select('id').where('activeKey', '=', p.activeKey));
-/** An active assignment of the target to a package incompatible with this one (either way round). */
-const incompatibleAssignment = prepared((db, p: { targetId: string; packageId: string }) =>
+/** What a request needs of the package's catalog. */
+type RequestCatalog = Pick<CatalogsTable, 'id' | 'state' | 'isExternallyVisible'>;
+/** The package, and what a request needs of its catalog, in one query (a left join: a package without its catalog is not found). */
+const packageWithCatalog = prepared((db, p: { id: string }) =>
+  db
+    .selectFrom('access_packages as ap')
+    .leftJoin('catalogs as c', 'c.id', 'ap.catalogId')
+    .selectAll('ap')
+    .select(['c.id as catalogRowId', 'c.state as catalogState', 'c.isExternallyVisible as catalogIsExternallyVisible'])
+    .where('ap.id', '=', p.id),
+);
+/** The target's active assignments of this package or of one incompatible with it (either way round). */
+const heldConflicting = prepared((db, p: { targetId: string; packageId: string }) =>
   db
     .selectFrom('assignments as a')
     .innerJoin('access_packages as other', 'other.id', 'a.accessPackageId')
-    .select(['other.id', 'other.displayName'])
+    .select(['other.id', 'other.displayName', 'a.id as assignmentId'])
     .where('a.targetId', '=', p.targetId)
     .where('a.activeKey', 'is not', null)
     .where((eb) =>
       eb.or([
+        eb('a.accessPackageId', '=', p.packageId),
         eb('a.accessPackageId', 'in', eb.selectFrom('incompatible_access_packages').select('incompatibleAccessPackageId').where('accessPackageId', '=', p.packageId)),
         eb('a.accessPackageId', 'in', eb.selectFrom('incompatible_access_packages').select('accessPackageId').where('incompatibleAccessPackageId', '=', p.packageId)),
       ]),
