@@ -19,7 +19,12 @@ export interface TimerSpec {
 
 /** Schedules (or moves) the timer of `kind` for `subjectId`, inside the caller's transaction. */
 export async function scheduleTimer(tx: Tx | Kysely<Database>, spec: TimerSpec, now: Date): Promise<void> {
-  const values: TimersTable = {
+  await upsertTimer.run(tx, timerRow(spec, now));
+}
+
+/** A new timer's row: due at `spec.dueAt`, never tried, not leased. */
+function timerRow(spec: TimerSpec, now: Date): TimersTable {
+  return {
     id: newId(),
     kind: spec.kind,
     subjectId: spec.subjectId,
@@ -31,7 +36,6 @@ export async function scheduleTimer(tx: Tx | Kysely<Database>, spec: TimerSpec, 
     lastError: null,
     createdDateTime: now.toISOString(),
   };
-  await upsertTimer.run(tx, values);
 }
 
 const upsertTimer = prepared((db, p: TimersTable) =>
@@ -49,20 +53,7 @@ const upsertTimer = prepared((db, p: TimersTable) =>
  */
 export async function scheduleTimers(tx: Tx | Kysely<Database>, specs: readonly TimerSpec[], now: Date): Promise<void> {
   if (specs.length === 0) return;
-  const rows = specs.map(
-    (spec): TimersTable => ({
-      id: newId(),
-      kind: spec.kind,
-      subjectId: spec.subjectId,
-      dueAt: spec.dueAt.toISOString(),
-      payload: JSON.stringify(spec.payload ?? {}),
-      attempts: 0,
-      leaseOwner: null,
-      leaseUntil: null,
-      lastError: null,
-      createdDateTime: now.toISOString(),
-    }),
-  );
+  const rows = specs.map((spec) => timerRow(spec, now));
   if (rows.length === 1) return upsertTimer.run(tx, rows[0]).then(() => undefined);
   if (rows.length <= maxPreparedTimers) {
     let query = upsertTimersByCount.get(rows.length);
