@@ -7,7 +7,7 @@ import { prepared } from '../../store/prepared';
 import { writeAudit } from '../audit';
 import type { ApprovalStage } from '../policies/schemas';
 import type { DecideStageInput } from '../requests/schemas';
-import { cancelStageTimers, completeRequest, denyRequest, lockRequestWithPackageName, startStage } from './requestFlow';
+import { cancelStageTimers, completeRequest, denyRequest, lockRequestForDecision, startStage } from './requestFlow';
 
 /**
  * An approver decides a stage (`PATCH …/accessPackageAssignmentApprovals/{id}/stages/{stageId}`).
@@ -19,10 +19,10 @@ export async function decideStage(ctx: CommandContext, approvalId: string, stage
   const p = ctx.principal;
   await inTransaction(ctx, async (tx) => {
     // The request first (locked on PostgreSQL), like every step that moves a request on.
-    const locked = await lockRequestWithPackageName(tx, ctx, approvalId);
+    const locked = await lockRequestForDecision(tx, ctx, approvalId);
     const stage = locked ? await stageOfRequest.first(tx, { stageId, requestId: approvalId }) : undefined;
     if (!stage || !locked) throw new NotFoundError(`No approval stage '${stageId}' in approval '${approvalId}' was found.`);
-    const { packageDisplayName, ...request } = locked;
+    const { packageDisplayName, existingPolicyId, ...request } = locked;
     const subjects = await requestParties.all(tx, { targetId: request.targetId, requestorId: request.requestorId });
     const isOwnRequest = subjects.some((s) => (p.userId && s.objectId === p.userId) || (s.homeTenantId === p.tenantId && s.homeObjectId === p.homeObjectId && !!p.homeObjectId));
     // Every approver of the stage, read once: whether the caller is one, and whom the decision event tells.
@@ -65,7 +65,7 @@ export async function decideStage(ctx: CommandContext, approvalId: string, stage
     } else if (stage.stageIndex + 1 < request.stageCount) {
       await startStage(tx, ctx, request, stage.stageIndex + 1);
     } else {
-      await completeRequest(tx, ctx, request);
+      await completeRequest(tx, ctx, request, { policyExists: existingPolicyId !== null });
     }
   });
   ctx.wake();
