@@ -20,13 +20,19 @@ export async function decideStage(ctx: CommandContext, approvalId: string, stage
   await inTransaction(ctx, async (tx) => {
     // The request first (locked on PostgreSQL), like every step that moves a request on.
     const locked = await lockRequestForDecision(tx, ctx, approvalId);
-    const stage = locked ? await stageOfRequest.first(tx, { stageId, requestId: approvalId }) : undefined;
-    if (!stage || !locked) throw new NotFoundError(`No approval stage '${stageId}' in approval '${approvalId}' was found.`);
-    const { packageDisplayName, existingPolicyId, ...request } = locked;
-    const subjects = await requestParties.all(tx, { targetId: request.targetId, requestorId: request.requestorId });
-    const isOwnRequest = subjects.some((s) => (p.userId && s.objectId === p.userId) || (s.homeTenantId === p.tenantId && s.homeObjectId === p.homeObjectId && !!p.homeObjectId));
-    // Every approver of the stage, read once: whether the caller is one, and whom the decision event tells.
-    const approvers = await stageApprovers.all(tx, { stageId: stage.id });
+    // The stage with its approvers, one row per approver (or one with no approver): read once for
+    // whether the caller is one, and whom the decision event tells.
+    const stageRows = locked ? await stageWithApprovers.all(tx, { stageId, requestId: approvalId }) : [];
+    if (stageRows.length === 0 || !locked) throw new NotFoundError(`No approval stage '${stageId}' in approval '${approvalId}' was found.`);
+    const stage = stageRows[0];
+    const approvers = stageRows.flatMap((r) => (r.approverUserId === null ? [] : [{ userId: r.approverUserId, kind: r.approverKind }]));
+    const { packageDisplayName, existingPolicyId, targetObjectId, targetHomeTenantId, targetHomeObjectId, requestorObjectId, requestorHomeTenantId, requestorHomeObjectId, ...request } = locked;
+    // The target and the requestor as read with the request (null when a subject row is missing: no match).
+    const parties = [
+      { objectId: targetObjectId, homeTenantId: targetHomeTenantId, homeObjectId: targetHomeObjectId },
+      { objectId: requestorObjectId, homeTenantId: requestorHomeTenantId, homeObjectId: requestorHomeObjectId },
+    ];
+    const isOwnRequest = parties.some((s) => (p.userId && s.objectId === p.userId) || (s.homeTenantId === p.tenantId && s.homeObjectId === p.homeObjectId && !!p.homeObjectId));
     const approver = p.userId ? approvers.find((a) => a.userId === p.userId) : undefined;
     if (isOwnRequest) throw new ForbiddenError('You cannot decide your own access request.', 'RequestorCannotApprove');
     if (!approver) {
@@ -71,11 +77,15 @@ export async function decideStage(ctx: CommandContext, approvalId: string, stage
   ctx.wake();
 }
 
-const stageOfRequest = prepared((db, p: { stageId: string; requestId: string }) => db.selectFrom('approval_stages').selectAll().where('id', '=', p.stageId).where('requestId', '=', p.requestId));
-const requestParties = prepared((db, p: { targetId: string; requestorId: string }) =>
-  db.selectFrom('subjects').select(['id', 'objectId', 'homeTenantId', 'homeObjectId']).where('id', 'in', [p.targetId, p.requestorId]),
+const stageWithApprovers = prepared((db, p: { stageId: string; requestId: string }) =>
+  db
+    .selectFrom('approval_stages as st')
+    .leftJoin('approval_stage_approvers as a', 'a.stageId', 'st.id')
+    .selectAll('st')
+    .select(['a.userId as approverUserId', 'a.kind as approverKind'])
+    .where('st.id', '=', p.stageId)
+    .where('st.requestId', '=', p.requestId),
 );
-const stageApprovers = prepared((db, p: { stageId: string }) => db.selectFrom('approval_stage_approvers').select(['userId', 'kind']).where('stageId', '=', p.stageId));
 const decideOpenStage = prepared(
   (db, p: { id: string; reviewResult: string; justification: string | null; reviewedById: string | null; reviewedBy: string; reviewedDateTime: string }) =>
     db

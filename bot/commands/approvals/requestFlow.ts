@@ -61,13 +61,24 @@ const lockRequestWithApprovalSettings = lockRequestWith({
   policyApprovalSettings: () => sql<string | null>`(select ${sql.ref('p.requestApprovalSettings')} from ${sql.table('assignment_policies')} as ${sql.ref('p')} where ${sql.ref('p.id')} = ${sql.ref('assignment_requests.assignmentPolicyId')})`,
 });
 
+/** A column of the request's target or requestor subject, as a scalar subquery. */
+const partyFact = (party: 'targetId' | 'requestorId', column: 'objectId' | 'homeTenantId' | 'homeObjectId') => () =>
+  sql<string | null>`(select ${sql.ref(`s.${column}`)} from ${sql.table('subjects')} as ${sql.ref('s')} where ${sql.ref('s.id')} = ${sql.ref(`assignment_requests.${party}`)})`;
+
 /**
- * `lockRequest` for a decision: the name of the request's package (for the audit record) and its
- * policy's id (null when it has none, or it was deleted: the last approval then denies, see `createAssignment`).
+ * `lockRequest` for a decision: the name of the request's package (for the audit record), its
+ * policy's id (null when it has none, or it was deleted: the last approval then denies, see
+ * `createAssignment`), and who the target and the requestor are (no one decides their own request).
  */
 export const lockRequestForDecision = lockRequestWith({
   packageDisplayName: () => sql<string | null>`(select ${sql.ref('ap.displayName')} from ${sql.table('access_packages')} as ${sql.ref('ap')} where ${sql.ref('ap.id')} = ${sql.ref('assignment_requests.accessPackageId')})`,
   existingPolicyId: () => sql<string | null>`(select ${sql.ref('ep.id')} from ${sql.table('assignment_policies')} as ${sql.ref('ep')} where ${sql.ref('ep.id')} = ${sql.ref('assignment_requests.assignmentPolicyId')})`,
+  targetObjectId: partyFact('targetId', 'objectId'),
+  targetHomeTenantId: partyFact('targetId', 'homeTenantId'),
+  targetHomeObjectId: partyFact('targetId', 'homeObjectId'),
+  requestorObjectId: partyFact('requestorId', 'objectId'),
+  requestorHomeTenantId: partyFact('requestorId', 'homeTenantId'),
+  requestorHomeObjectId: partyFact('requestorId', 'homeObjectId'),
 });
 
 /** Moves a `submitted` request on: into its first approval stage, or straight to what it asks for. */
