@@ -85,6 +85,34 @@ const addOrganizationSponsors = prepared((db, p: { userId: string; organizationI
     .onConflict((oc) => oc.doNothing()),
 );
 const groupExists = prepared((db, p: { id: string }) => db.selectFrom('groups').select('id').where('id', '=', p.id));
+const addGroupMember = prepared((db, p: { groupId: string; userId: string }) =>
+  db
+    .insertInto('group_members')
+    .columns(['groupId', 'memberId'])
+    .expression(db.selectFrom('groups').select(['id', sql<string>`cast(${p.userId} as text)`.as('memberId')]).where('id', '=', p.groupId))
+    .onConflict((oc) => oc.doNothing()),
+);
+const addGroupOwner = prepared((db, p: { groupId: string; userId: string }) =>
+  db
+    .insertInto('group_owners')
+    .columns(['groupId', 'ownerId'])
+    .expression(db.selectFrom('groups').select(['id', sql<string>`cast(${p.userId} as text)`.as('ownerId')]).where('id', '=', p.groupId))
+    .onConflict((oc) => oc.doNothing()),
+);
+const addSiteGroupMember = prepared((db, p: { webUrl: string; siteGroupId: string; userId: string }) =>
+  db
+    .insertInto('site_group_members')
+    .columns(['siteId', 'siteGroupId', 'userId'])
+    .expression(
+      db
+        .selectFrom('sites as s')
+        .innerJoin('site_groups as g', 'g.siteId', 's.id')
+        .select(['s.id as siteId', 'g.id as siteGroupId', sql<string>`cast(${p.userId} as text)`.as('userId')])
+        .where('s.webUrl', '=', p.webUrl)
+        .where('g.id', '=', p.siteGroupId),
+    )
+    .onConflict((oc) => oc.doNothing()),
+);
 /** The site by its URL, and whether it has the role's site group: one statement. */
 const siteWithGroup = prepared((db, p: { webUrl: string; siteGroupId: string }) =>
   db
@@ -99,16 +127,17 @@ type Grant = Pick<AssignmentGrantsTable, 'originSystem' | 'resourceOriginId' | '
 export async function grantRole(tx: Tx, grant: Grant, userId: string): Promise<void> {
   if (grant.originSystem === 'AadGroup') {
     const [role, groupId] = splitGroupRole(grant.roleOriginId, grant.resourceOriginId);
-    if (!(await groupExists.first(tx, { id: groupId }))) throw new ProvisioningError(`The group '${groupId}' no longer exists.`);
-    if (role === 'Owner') await insertRows(tx, 'group_owners', [{ groupId, ownerId: userId }], { onConflictDoNothing: [] });
-    else await insertRows(tx, 'group_members', [{ groupId, memberId: userId }], { onConflictDoNothing: [] });
+    // Added only if the group exists, in one statement; nothing added: already in it, or the group is gone.
+    const added = await (role === 'Owner' ? addGroupOwner : addGroupMember).run(tx, { groupId, userId });
+    if (added === 0 && !(await groupExists.first(tx, { id: groupId }))) throw new ProvisioningError(`The group '${groupId}' no longer exists.`);
     return;
   }
   if (grant.originSystem === 'SharePointOnline') {
+    // Added only if the site has the role's group, in one statement; nothing added: already in it, or gone.
+    if ((await addSiteGroupMember.run(tx, { webUrl: grant.resourceOriginId, siteGroupId: grant.roleOriginId, userId })) > 0) return;
     const site = await siteWithGroup.first(tx, { webUrl: grant.resourceOriginId, siteGroupId: grant.roleOriginId });
     if (!site) throw new ProvisioningError(`The site '${grant.resourceOriginId}' no longer exists.`);
     if (!site.siteGroupId) throw new ProvisioningError(`The site '${grant.resourceOriginId}' has no role '${grant.roleOriginId}' any more.`);
-    await insertRows(tx, 'site_group_members', [{ siteId: site.id, siteGroupId: grant.roleOriginId, userId }], { onConflictDoNothing: [] });
     return;
   }
   throw new ProvisioningError(`Resources of type '${grant.originSystem}' cannot be provisioned.`);
