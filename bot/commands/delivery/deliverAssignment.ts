@@ -30,16 +30,21 @@ export async function deliverAssignment(tx: Tx, ctx: CommandContext, assignmentI
   const now = ctx.clock.now();
   // The request first (see `lockRequest`), then the assignment (locked on PostgreSQL too): a cancel
   // or an end of the assignment (removal, expiry) waits for the delivery, or the delivery sees it.
-  // SQLite has no row locks (one writer at a time): the assignment names its request, read after it.
-  let request: AssignmentRequestsTable | undefined;
+  // SQLite has no row locks (one writer at a time): the assignment names its request, whose row is
+  // read with it (only whether it is there: the delivery writes to it by id).
+  let request: Pick<AssignmentRequestsTable, 'id'> | undefined;
   let assignment: Deliverable | undefined;
   if (ctx.dialect === 'postgres') {
     const requestOf = await requestOfAssignment.first(tx, { id: assignmentId });
     if (requestOf?.requestId) request = await lockRequest(tx, ctx, requestOf.requestId);
     assignment = await deliverableForUpdate.first(tx, { id: assignmentId });
   } else {
-    assignment = await deliverable.first(tx, { id: assignmentId });
-    if (assignment?.requestId) request = await lockRequest(tx, ctx, assignment.requestId);
+    const row = await deliverableWithRequest.first(tx, { id: assignmentId });
+    if (row) {
+      const { requestRowId, ...rest } = row;
+      assignment = rest;
+      if (requestRowId) request = { id: requestRowId };
+    }
   }
   if (!assignment) return;
   if (assignment.requestId !== request?.id) request = undefined;
@@ -209,7 +214,10 @@ const deliverableQuery = (db: Kysely<Database>, id: string) =>
     .where('assignments.activeKey', 'is not', null)
     .where('assignments.state', 'in', deliverableStates);
 type Deliverable = Selectable<AssignmentsTable> & { packageDisplayName: string | null };
-const deliverable = prepared((db, p: { id: string }) => deliverableQuery(db, p.id));
+/** SQLite: the assignment with its request's id when that row exists (a scalar subquery). */
+const deliverableWithRequest = prepared((db, p: { id: string }) =>
+  deliverableQuery(db, p.id).select((eb) => eb.selectFrom('assignment_requests as rq').select('rq.id').whereRef('rq.id', '=', 'assignments.requestId').as('requestRowId')),
+);
 const deliverableForUpdate = prepared((db, p: { id: string }) => deliverableQuery(db, p.id).forUpdate());
 const subjectUser = prepared((db, p: { id: string; objectId: string }) => db.updateTable('subjects').set({ objectId: p.objectId }).where('id', '=', p.id));
 const subjectById = prepared((db, p: { id: string }) => db.selectFrom('subjects').selectAll().where('id', '=', p.id));
