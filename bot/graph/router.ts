@@ -15,6 +15,8 @@ export interface GraphRequest {
   url: URL;
   /** `https://host/graph/v1.0`: base for @odata.context and @odata.id. */
   serviceRoot: string;
+  /** The request's `Prefer` header (OData preferences, such as `return=representation`), if any. */
+  prefer?: string;
   ctx: CommandContext;
 }
 
@@ -158,3 +160,7 @@ function splitArguments(source: string): string[] {
 export const ok = (body: unknown): GraphResponse => ({ status: 200, body });
 export const created = (body: unknown): GraphResponse => ({ status: 201, body });
 export const noContent = (): GraphResponse => ({ status: 204 });
+
+/** Whether the caller asked for the changed entity in the answer (OData `Prefer: return=representation`). */
+export const prefersRepresentation = (req: Pick<GraphRequest, 'prefer'>): boolean =>
+  !!req.prefer && req.prefer.split(',').some((p) => p.trim().toLowerCase() === 'return=representation');
