@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { newId } from '../context';
 import { prepared } from '../store/prepared';
 import type { Database, TeamsCardsTable } from '../store/schema';
@@ -51,10 +51,21 @@ export class SentCards {
 
   /** Records that these cards show their stage's decision (kept in their facts, as read with the cards; see `ApprovalCardUpdates`). */
   async markDecisionShown(cards: ReadonlyArray<Pick<StoredCard, 'id' | 'factsObject'>>): Promise<void> {
-    for (const card of cards) {
-      if (card.factsObject.decisionShown === true) continue;
-      await setFacts.run(this.db, { id: card.id, facts: JSON.stringify({ ...card.factsObject, decisionShown: true }) });
+    const marked = new Map<string, string>();
+    for (const card of cards) if (card.factsObject.decisionShown !== true) marked.set(card.id, JSON.stringify({ ...card.factsObject, decisionShown: true }));
+    if (marked.size === 0) return;
+    if (marked.size === 1) {
+      const [[id, facts]] = marked;
+      await setFacts.run(this.db, { id, facts });
+      return;
     }
+    // A decision's cards (every holder's) in one statement: one write, not one per card.
+    const ids = [...marked.keys()];
+    await this.db
+      .updateTable('teams_cards')
+      .set({ facts: sql<string>`case ${sql.ref('id')} ${sql.join(ids.map((id) => sql`when ${id} then ${marked.get(id)}`), sql` `)} end` })
+      .where('id', 'in', ids)
+      .execute();
   }
 }
 
