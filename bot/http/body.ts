@@ -45,7 +45,9 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
   const duplicate = findDuplicateKey(text);
   if (duplicate !== null) throw new ValidationError(`The request body names property '${duplicate}' more than once in one object.`, duplicate, 'BadRequest');
-  assertStorableText(value, 'request body');
+  // Strict UTF-8 holds no unpaired surrogate, and JSON allows no raw NUL in a string: without a `\u` escape in the
+  // text, no string or key of the value can hold either, and walking them all would find nothing.
+  if (text.includes('\\u')) assertStorableText(value, 'request body');
   return value;
 }
 
@@ -112,27 +114,39 @@ function checkContentType(header: string | undefined): void {
  */
 export function findDuplicateKey(text: string): string | null {
   const scopes: Array<Set<string> | null> = [];
+  const length = text.length;
   let i = 0;
-  while (i < text.length) {
-    const ch = text[i];
-    if (ch === '{') {
+  while (i < length) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x7b /* { */) {
       scopes.push(new Set());
       i++;
-    } else if (ch === '[') {
+    } else if (ch === 0x5b /* [ */) {
       scopes.push(null);
       i++;
-    } else if (ch === '}' || ch === ']') {
+    } else if (ch === 0x7d /* } */ || ch === 0x5d /* ] */) {
       scopes.pop();
       i++;
-    } else if (ch === '"') {
-      let j = i + 1;
-      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
-      const literal = text.slice(i, j + 1);
-      i = j + 1;
-      while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+    } else if (ch === 0x22 /* " */) {
+      // The closing quote: the next one not escaped (preceded by an even number of backslashes).
+      let end = text.indexOf('"', i + 1);
+      for (;;) {
+        let backslashes = 0;
+        while (text.charCodeAt(end - 1 - backslashes) === 0x5c) backslashes++;
+        if (backslashes % 2 === 0) break;
+        end = text.indexOf('"', end + 1);
+      }
+      const start = i;
+      i = end + 1;
+      while (i < length) {
+        const c = text.charCodeAt(i);
+        if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) break;
+        i++;
+      }
       const scope = scopes.at(-1);
-      if (text[i] === ':' && scope) {
-        const key = JSON.parse(literal) as string;
+      if (text.charCodeAt(i) === 0x3a /* : */ && scope) {
+        const raw = text.slice(start + 1, end);
+        const key = raw.includes('\\') ? (JSON.parse(text.slice(start, end + 1)) as string) : raw;
         if (scope.has(key)) return key;
         scope.add(key);
       }
