@@ -56,7 +56,7 @@ export interface StageAudience {
   refreshUserIds: string[];
 }
 
-/** A click that decided a stage: the stage as the clicker read it right after, its audience, the clicker's card. */
+/** A click that decided a stage: the stage as the decision left it (Graph's answer, or read right after), its audience, the clicker's card. */
 export interface Decision {
   ids: { requestId: string; stageId: string };
   stage: StageRead;
@@ -100,7 +100,7 @@ export class Actions {
         }
         const view = await this.approvalView(ctx, data, notice, { decided });
         const afterDecision = this.deps.afterDecision;
-        // The stage as the clicker just read it, its holders and the clicker's own card serve every holder's update.
+        // The stage as the clicker's decision left it, its holders and the clicker's own card serve every holder's update.
         if (notice === null && afterDecision && view.stage && isDecided(view.stage.stage)) {
           const decision: Decision = { ids: data, stage: view.stage, audience: view.audience, clicker: { userId: ctx.user.aadObjectId.toLowerCase(), locale: ctx.locale ?? null, card: view.card } };
           ctx.later?.(() => afterDecision(decision));
