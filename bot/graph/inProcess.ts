@@ -1,7 +1,7 @@
 import { channel } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
+import { bodyInMemory } from '../http/body';
 import { headerRecord } from './client';
 
 /**
@@ -44,11 +44,8 @@ export class InProcessGraphHandler implements Middleware {
     for (const [name, value] of Object.entries(headerRecord(context.options?.headers))) headers[name.toLowerCase()] = value;
     headers.host = url.host;
     if (body.length > 0) headers['content-length'] = String(body.length);
-    const req = Object.assign(Readable.from(body.length > 0 ? [body] : []), {
-      method: (context.options?.method ?? 'GET').toUpperCase(),
-      url: `${url.pathname}${url.search}`,
-      headers,
-    }) as unknown as IncomingMessage;
+    // What `serveGraph` reads of a request, the body already in memory (`readJsonBody` takes it without a stream).
+    const req = { method: (context.options?.method ?? 'GET').toUpperCase(), url: `${url.pathname}${url.search}`, headers, [bodyInMemory]: body } as unknown as IncomingMessage;
     if (graphCallsChannel.hasSubscribers) graphCallsChannel.publish({ method: req.method, path: url.pathname });
     const res = new CapturedResponse();
     // Through the event loop, as a request over a socket would be: a chain of in-process calls (SQLite answers
@@ -87,8 +84,9 @@ class InProcessResponse {
     this.ok = status >= 200 && status < 300;
   }
 
+  /** The answer's headers (names in lower case, as `CapturedResponse` keeps them): what the SDK reads (`get`, `has`) without undici's `Headers`, which checks every character it is given. */
   get headers(): Headers {
-    return (this.headerList ??= new Headers(this.headerValues));
+    return (this.headerList ??= new PlainHeaders(this.headerValues) as unknown as Headers);
   }
 
   get bodyUsed(): boolean {
@@ -127,6 +125,40 @@ class InProcessResponse {
     if (this.used) throw new TypeError('Response body is already used');
     this.used = true;
     return this.bytes ?? Buffer.alloc(0);
+  }
+}
+
+/** A read-only `Headers` over a record whose names are already lower case. */
+class PlainHeaders {
+  constructor(private readonly record: Record<string, string>) {}
+
+  get(name: string): string | null {
+    const key = name.toLowerCase();
+    return Object.hasOwn(this.record, key) ? this.record[key] : null;
+  }
+
+  has(name: string): boolean {
+    return Object.hasOwn(this.record, name.toLowerCase());
+  }
+
+  forEach(callback: (value: string, name: string, headers: PlainHeaders) => void): void {
+    for (const [name, value] of this.entries()) callback(value, name, this);
+  }
+
+  *entries(): IterableIterator<[string, string]> {
+    yield* Object.entries(this.record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  *keys(): IterableIterator<string> {
+    for (const [name] of this.entries()) yield name;
+  }
+
+  *values(): IterableIterator<string> {
+    for (const [, value] of this.entries()) yield value;
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
   }
 }
 

@@ -15,6 +15,8 @@ export interface GraphRequest {
   url: URL;
   /** `https://host/graph/v1.0`: base for @odata.context and @odata.id. */
   serviceRoot: string;
+  /** The request's `Prefer` header (OData preferences, such as `return=representation`), if any. */
+  prefer?: string;
   ctx: CommandContext;
 }
 
@@ -56,8 +58,10 @@ export class GraphRouter {
   /** Finds the handler for `method` and decoded path segments; 404/405 as Graph answers them. */
   match(method: string, path: string[]): { handler: Handler; params: Record<string, string>; functionArgs: Record<string, string> } {
     let pathMatched = false;
+    // Literal segments compare case-insensitively: the path in lower case once, not per route tried.
+    const lower = path.map((part) => part.toLowerCase());
     for (const route of this.routes) {
-      const matched = matchSegments(route.segments, path);
+      const matched = matchSegments(route.segments, path, lower);
       if (!matched) continue;
       pathMatched = true;
       if (route.method === method) {
@@ -93,15 +97,20 @@ function checkIds(pattern: Segment[], params: Record<string, string>): void {
   });
 }
 
-function matchSegments(pattern: Segment[], path: string[]): { params: Record<string, string>; functionArgs: Record<string, string> } | null {
+function matchSegments(pattern: Segment[], path: string[], lower: string[]): { params: Record<string, string>; functionArgs: Record<string, string> } | null {
   if (pattern.length !== path.length) return null;
+  // Literals first: most routes of the same length differ in one, and fail here without building anything.
+  for (let i = 0; i < pattern.length; i++) {
+    const seg = pattern[i];
+    if (seg.kind === 'literal' && lower[i] !== seg.value) return null;
+  }
   const params: Record<string, string> = {};
   let functionArgs: Record<string, string> = {};
   for (let i = 0; i < pattern.length; i++) {
     const seg = pattern[i];
     const part = path[i];
     if (seg.kind === 'literal') {
-      if (part.toLowerCase() !== seg.value) return null;
+      continue;
     } else if (seg.kind === 'param') {
       if (part === '' || part.includes('(')) return null;
       params[seg.name] = part;
@@ -158,3 +167,7 @@ function splitArguments(source: string): string[] {
 export const ok = (body: unknown): GraphResponse => ({ status: 200, body });
 export const created = (body: unknown): GraphResponse => ({ status: 201, body });
 export const noContent = (): GraphResponse => ({ status: 204 });
+
+/** Whether the caller asked for the changed entity in the answer (OData `Prefer: return=representation`). */
+export const prefersRepresentation = (req: Pick<GraphRequest, 'prefer'>): boolean =>
+  !!req.prefer && req.prefer.split(',').some((p) => p.trim().toLowerCase() === 'return=representation');

@@ -72,7 +72,8 @@ export async function serveGraph(deps: GraphServiceDeps, req: IncomingMessage, r
     };
     const serviceRoot = `${url.protocol}//${url.host}${graphBasePath}`;
     const options = readQueryOptions(url.searchParams);
-    const run = () => handler({ method, params, functionArgs, options, body, url, serviceRoot, ctx });
+    const prefer = typeof req.headers.prefer === 'string' ? req.headers.prefer : undefined;
+    const run = () => handler({ method, params, functionArgs, options, body, url, serviceRoot, ctx, prefer });
     const response = read ? await run().catch(timeoutAsDomainError(deps.store.readTimeoutMs)) : await run();
     if (read) checkResponseSize(response.body, deps.store.readTimeoutMs);
     send(res, response.status, response.body, { ...headers, ...response.headers });

@@ -7,7 +7,7 @@ import type { AdaptiveCard } from './cards/card';
 import { messageCard } from './cards/help';
 import { approvalViewOf, followsFromStage, isDecided, loadApprovalView, loadStage, StageNotFoundError, type ApprovalContent, type ApprovalFacts, type StageRead } from './approvals';
 import type { ConversationRecord, ConversationStore } from './conversations';
-import { engine, graphCode, graphStatus } from './engine';
+import { type ApprovalStage, engine, graphCode, graphStatus } from './engine';
 import { NotActingUserError, type TeamsUser } from './graphAccess';
 import type { SentCards, StoredCard } from './sentCards';
 import type { Strings } from './strings';
@@ -56,7 +56,7 @@ export interface StageAudience {
   refreshUserIds: string[];
 }
 
-/** A click that decided a stage: the stage as the clicker read it right after, its audience, the clicker's card. */
+/** A click that decided a stage: the stage as the decision left it (Graph's answer, or read right after), its audience, the clicker's card. */
 export interface Decision {
   ids: { requestId: string; stageId: string };
   stage: StageRead;
@@ -92,14 +92,15 @@ export class Actions {
       data: z.object({ requestId: id, stageId: id, justification }),
       handle: async (ctx, data) => {
         let notice: string | null = null;
+        let decided: ApprovalStage | undefined;
         try {
-          await engine.decide(ctx.graph, data.requestId, data.stageId, result, data.justification?.trim() ?? '');
+          decided = await engine.decide(ctx.graph, data.requestId, data.stageId, result, data.justification?.trim() ?? '');
         } catch (error) {
           notice = this.refusal(error, ctx.s);
         }
-        const view = await this.approvalView(ctx, data, notice);
+        const view = await this.approvalView(ctx, data, notice, { decided });
         const afterDecision = this.deps.afterDecision;
-        // The stage as the clicker just read it, its holders and the clicker's own card serve every holder's update.
+        // The stage as the clicker's decision left it, its holders and the clicker's own card serve every holder's update.
         if (notice === null && afterDecision && view.stage && isDecided(view.stage.stage)) {
           const decision: Decision = { ids: data, stage: view.stage, audience: view.audience, clicker: { userId: ctx.user.aadObjectId.toLowerCase(), locale: ctx.locale ?? null, card: view.card } };
           ctx.later?.(() => afterDecision(decision));
@@ -161,9 +162,15 @@ export class Actions {
   /**
    * The approval card as `ctx.user` sees it now. Their card's kept content (read as them when it was sent) and the
    * stage read now as them make the card when they can (one Graph read); otherwise it is read in full. `given`:
-   * the card's facts (else those of the newest card they hold) and the stage's audience, when already known.
+   * the card's facts (else those of the newest card they hold) and the stage's audience, when already known, and
+   * the stage as `ctx.user`'s own decision just left it (Graph's answer to it), which then needs no read.
    */
-  async approvalView(ctx: ActionContext, ids: { requestId: string; stageId: string }, notice: string | null, given: { facts?: ApprovalFacts; audience?: StageAudience } = {}): Promise<ApprovalCardView> {
+  async approvalView(
+    ctx: ActionContext,
+    ids: { requestId: string; stageId: string },
+    notice: string | null,
+    given: { facts?: ApprovalFacts; audience?: StageAudience; decided?: ApprovalStage } = {},
+  ): Promise<ApprovalCardView> {
     const userId = ctx.user.aadObjectId.toLowerCase();
     const cards = given.audience?.cards ?? (await this.deps.cards.ofSubject('approval', `${ids.requestId}/${ids.stageId}`));
     const facts = given.facts ?? ((cards.find((c) => c.userId === userId)?.factsObject ?? {}) as ApprovalFacts);
@@ -171,7 +178,10 @@ export class Actions {
     const viewer = { s: ctx.s, locale: ctx.locale, facts, refreshUserIds: audience.refreshUserIds, notice };
     try {
       if (facts.content && (facts.contentLocale ?? null) === (ctx.locale ?? null)) {
-        const stage = await loadStage(ctx.graph, ids);
+        // A decided stage is final: as the decision's answer gave it, it is what a read would give now. Its place
+        // among the stages is the card's own (the kept content was read for this very stage).
+        const decided = given.decided?.id === ids.stageId && isDecided(given.decided) ? given.decided : undefined;
+        const stage = decided ? { requestId: ids.requestId, stage: decided, stageNumber: facts.content.stageNumber, stageCount: facts.content.stageCount } : await loadStage(ctx.graph, ids);
         if (followsFromStage(stage.stage)) return { card: approvalCard(approvalViewOf(facts.content, stage, null, viewer), ctx.s), decided: isDecided(stage.stage), content: facts.content, stage, audience };
       }
       const { view, content, stage } = await loadApprovalView(ctx.graph, ids, viewer);

@@ -88,6 +88,8 @@ export class ApprovalCardUpdates {
   async afterDecision(decision: Decision): Promise<void> {
     const byUser = new Map<string, StoredCard[]>();
     for (const c of decision.audience.cards) byUser.set(c.userId, [...(byUser.get(c.userId) ?? []), c]);
+    // Every holder's updated cards are marked together once all updates are through: one write per decision.
+    const done: ApprovalCardUpdate[] = [];
     await Promise.all(
       [...byUser].map(async ([userId, cards]) => {
         try {
@@ -96,20 +98,20 @@ export class ApprovalCardUpdates {
           if (!conversation || stale.length === 0) return;
           // The newest card's facts are the person's current ones (cards come newest first).
           const { card, decided } = await this.decidedCard(userId, conversation, cards[0].factsObject as ApprovalFacts, decision);
-          const done: ApprovalCardUpdate[] = [];
-          try {
-            for (const c of stale) {
-              await this.deps.connector.update(conversation.serviceUrl, c.conversationId, c.activityId, { type: 'message', attachments: [attachment(card)] });
-              done.push({ cardId: c.id, facts: c.factsObject, conversationId: c.conversationId, activityId: c.activityId, card, decided });
-            }
-          } finally {
-            await this.shown(done);
+          for (const c of stale) {
+            await this.deps.connector.update(conversation.serviceUrl, c.conversationId, c.activityId, { type: 'message', attachments: [attachment(card)] });
+            done.push({ cardId: c.id, facts: c.factsObject, conversationId: c.conversationId, activityId: c.activityId, card, decided });
           }
         } catch (error) {
           this.deps.log.warn({ err: error, requestId: decision.ids.requestId, stageId: decision.ids.stageId }, 'approval card not updated at once; the notice sender will');
         }
       }),
     );
+    try {
+      await this.shown(done);
+    } catch (error) {
+      this.deps.log.warn({ err: error, requestId: decision.ids.requestId, stageId: decision.ids.stageId }, 'approval cards updated but not marked; the notice sender will update them again');
+    }
   }
 
   /** A holder's card of the decided stage, in their language. */

@@ -135,8 +135,13 @@ export const engine = {
     }
   },
   approval: (g: Client, id: string): Promise<Approval> => g.api(`${em}/accessPackageAssignmentApprovals/${id}`).get(),
-  decide: (g: Client, requestId: string, stageId: string, reviewResult: 'Approve' | 'Deny', justification: string): Promise<void> =>
-    g.api(`${em}/accessPackageAssignmentApprovals/${requestId}/stages/${stageId}`).patch({ reviewResult, justification }),
+  /**
+   * Decides a stage; asks for the stage as decided in the answer (`Prefer: return=representation`), which the
+   * embedded Graph gives. Microsoft's Graph answers 204: then undefined, and the caller reads the stage.
+   */
+  decide: async (g: Client, requestId: string, stageId: string, reviewResult: 'Approve' | 'Deny', justification: string): Promise<ApprovalStage | undefined> =>
+    ((await g.api(`${em}/accessPackageAssignmentApprovals/${requestId}/stages/${stageId}`).header('Prefer', 'return=representation').patch({ reviewResult, justification })) as ApprovalStage | undefined) ??
+    undefined,
   pendingApprovals: async (g: Client): Promise<Approval[]> => ((await g.api(`${em}/accessPackageAssignmentApprovals/filterByCurrentUser(on='approver')`).get()) as { value: Approval[] }).value,
   myRequests: async (g: Client): Promise<AssignmentRequest[]> =>
     (

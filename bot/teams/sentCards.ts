@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { newId } from '../context';
-import { prepared } from '../store/prepared';
+import { prepared, type PreparedQuery } from '../store/prepared';
 import type { Database, TeamsCardsTable } from '../store/schema';
 
 /**
@@ -51,10 +51,21 @@ export class SentCards {
 
   /** Records that these cards show their stage's decision (kept in their facts, as read with the cards; see `ApprovalCardUpdates`). */
   async markDecisionShown(cards: ReadonlyArray<Pick<StoredCard, 'id' | 'factsObject'>>): Promise<void> {
-    for (const card of cards) {
-      if (card.factsObject.decisionShown === true) continue;
-      await setFacts.run(this.db, { id: card.id, facts: JSON.stringify({ ...card.factsObject, decisionShown: true }) });
+    const marked = new Map<string, string>();
+    for (const card of cards) if (card.factsObject.decisionShown !== true) marked.set(card.id, JSON.stringify({ ...card.factsObject, decisionShown: true }));
+    if (marked.size === 0) return;
+    if (marked.size === 1) {
+      const [[id, facts]] = marked;
+      await setFacts.run(this.db, { id, facts });
+      return;
     }
+    // A decision's cards (every holder's) in one statement: one write, not one per card.
+    const params: Record<string, string> = {};
+    [...marked].forEach(([id, facts], k) => {
+      params[`id${k}`] = id;
+      params[`facts${k}`] = facts;
+    });
+    await setFactsOfMany(marked.size).run(this.db, params);
   }
 }
 
@@ -71,3 +82,25 @@ const cardsOfSubject = prepared((db, p: { kind: string; subjectId: string }) =>
   db.selectFrom('teams_cards').selectAll().where('kind', '=', p.kind).where('subjectId', '=', p.subjectId).orderBy('createdDateTime', 'desc').orderBy('id', 'desc'),
 );
 const setFacts = prepared((db, p: { id: string; facts: string }) => db.updateTable('teams_cards').set({ facts: p.facts }).where('id', '=', p.id));
+// Several cards' facts at once (`id0`/`facts0`, `id1`/`facts1`, …): compiled once per count up to 8 (a stage's holders).
+const setFactsOfManyQuery = (count: number) => (db: Kysely<Database>, p: Record<string, string>) => {
+  const k = Array.from({ length: count }, (_, i) => i);
+  return db
+    .updateTable('teams_cards')
+    .set({ facts: sql<string>`case ${sql.ref('id')} ${sql.join(k.map((i) => sql`when ${p[`id${i}`]} then ${p[`facts${i}`]}`), sql` `)} end` })
+    .where(
+      'id',
+      'in',
+      k.map((i) => p[`id${i}`]),
+    );
+};
+const setFactsOfManyByCount = new Map<number, PreparedQuery<Record<string, string>, unknown>>();
+function setFactsOfMany(count: number): PreparedQuery<Record<string, string>, unknown> {
+  if (count > 8) {
+    const build = setFactsOfManyQuery(count);
+    return { all: async () => [], first: async () => undefined, run: async (db, p) => Number((await build(db, p).executeTakeFirst()).numUpdatedRows) };
+  }
+  let query = setFactsOfManyByCount.get(count);
+  if (!query) setFactsOfManyByCount.set(count, (query = prepared(setFactsOfManyQuery(count))));
+  return query;
+}

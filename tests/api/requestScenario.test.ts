@@ -120,5 +120,23 @@ describe('request scenario (demo tenant)', () => {
     await server.portier.jobs.runOnce();
     const lee = await server.graph('GET', `${em}/accessPackageAssignmentApprovals/filterByCurrentUser(on='approver')`, { as: 'lee@contoso.test' });
     expect(lee.body.value.map((a: { id: string }) => a.id)).toContain(submitted.body.id);
+
+    // Asked for (`Prefer: return=representation`), the decision answers with the stage as decided: what a read
+    // of the approval then shows of it.
+    const stageId = lee.body.value.find((a: { id: string }) => a.id === submitted.body.id).stages[0].id;
+    const decided = await server.graph('PATCH', `${em}/accessPackageAssignmentApprovals/${submitted.body.id}/stages/${stageId}`, {
+      as: 'lee@contoso.test',
+      body: { reviewResult: 'Deny', justification: 'No sponsor' },
+      headers: { prefer: 'return=representation' },
+    });
+    expect(decided.status).toBe(200);
+    expect(decided.headers.get('preference-applied')).toBe('return=representation');
+    expect(decided.body).toMatchObject({ id: stageId, status: 'Completed', reviewResult: 'Deny', justification: 'No sponsor', assignedToMe: false, reviewedBy: { displayName: 'Lee Gu' } });
+    const read = await server.graph('GET', `${em}/accessPackageAssignmentApprovals/${submitted.body.id}`, { as: 'lee@contoso.test' });
+    const { '@odata.context': _context, ...stage } = decided.body;
+    expect(read.body.stages[0]).toEqual(stage);
+    // A refusal stays a refusal.
+    const again = await server.graph('PATCH', `${em}/accessPackageAssignmentApprovals/${submitted.body.id}/stages/${stageId}`, { as: 'lee@contoso.test', body: { reviewResult: 'Approve' }, headers: { prefer: 'return=representation' } });
+    expect(again.status).toBe(409);
   });
 });

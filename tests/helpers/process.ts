@@ -18,7 +18,9 @@ export async function startServerProcess(env: Record<string, string>, options: {
   // SIGKILL of the child would leave running): a signal reaches the server itself.
   const args = [...(options.nodeArgs ?? []), '--import', pathToFileURL(require.resolve('tsx')).href, join(__dirname, '../../bot/index.ts')];
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', ...env },
+    // tsx's cache is keyed by a file's content, not its path: a checkout beside another (a git worktree) could
+    // be handed the other's compiled module, paths and all, and start the other checkout's server.
+    env: { ...process.env, TSX_DISABLE_CACHE: '1', PORT: '0', LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

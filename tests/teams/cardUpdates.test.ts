@@ -1,5 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { demo } from '../../bot/seed/tenant';
+import { engine } from '../../bot/teams/engine';
 import { ConnectorStandIn, cardOf, cardText, type ConnectorCall } from '../helpers/connector';
 import { approval, buildRequestablePackage, singleUser, stage } from '../helpers/requests';
 import { em, startTestServer, TestServer } from '../helpers/server';
@@ -82,8 +83,9 @@ describe('approval cards updated right after the decision', () => {
       expect(cardText(clicked.body.value)).toMatch(/Approved by Lee Gu/);
       await until("Alex's and Lee's cards updated", () => connector.updates(people.alex.conversationId).length > 0 && connector.updates(people.lee.conversationId).length > 0);
     });
-    // The decision, then the stage read once as Lee: each card's content was kept when it was sent (read as its holder).
-    expect(calls).toEqual([`PATCH accessPackageAssignmentApprovals/${requestId}/stages/${data.stageId}`, `GET accessPackageAssignmentApprovals/${requestId}`]);
+    // The decision only: its answer is the stage as decided (`Prefer: return=representation`), and each card's
+    // content was kept when it was sent (read as its holder).
+    expect(calls).toEqual([`PATCH accessPackageAssignmentApprovals/${requestId}/stages/${data.stageId}`]);
 
     const [alexCard] = await cardIdsOf(requestId, people.alex);
     const [leeCard] = await cardIdsOf(requestId, people.lee);
@@ -106,6 +108,26 @@ describe('approval cards updated right after the decision', () => {
     const notices = await approverNotices(requestId, earlier);
     expect(notices.length).toBeGreaterThan(0);
     for (const n of notices) expect(n).toMatchObject({ teamsState: 'sent', teamsError: 'no approval card left to update' });
+  });
+
+  it("with a Graph that answers the decision with 204 (Microsoft's), the stage is read once after it", async () => {
+    const { requestId, data } = await pendingApproval();
+    const decide = engine.decide;
+    const asMicrosoft = jest.spyOn(engine, 'decide').mockImplementation(async (...args) => {
+      await decide(...args);
+      return undefined;
+    });
+    try {
+      const calls = await graphCallsDuring(async () => {
+        const clicked = await postActivity(server.url, invoke(connector.url, people.lee, 'approval.approve', data));
+        expect(cardText(clicked.body.value)).toMatch(/Approved by Lee Gu/);
+        await until("Alex's card updated", () => connector.updates(people.alex.conversationId).length > 0);
+      });
+      expect(calls).toEqual([`PATCH accessPackageAssignmentApprovals/${requestId}/stages/${data.stageId}`, `GET accessPackageAssignmentApprovals/${requestId}`]);
+      expect(cardText(cardOf(connector.updates(people.alex.conversationId)[0]))).toMatch(/Approved by Lee Gu/);
+    } finally {
+      asMicrosoft.mockRestore();
+    }
   });
 
   it('a card kept without its content (sent before cards kept it) is read in full as its holder', async () => {

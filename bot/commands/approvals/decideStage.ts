@@ -4,6 +4,7 @@ import { emit } from '../../events/emit';
 import { eventTypes } from '../../events/types';
 import { readScopes } from '../../policies/visibility';
 import { prepared } from '../../store/prepared';
+import type { ApprovalStagesTable } from '../../store/schema';
 import { writeAudit } from '../audit';
 import type { ApprovalStage } from '../policies/schemas';
 import type { DecideStageInput } from '../requests/schemas';
@@ -14,10 +15,11 @@ import { cancelStageTimers, completeRequest, denyRequest, lockRequestForDecision
  * One decision ends a stage: the write is conditional on the stage still being undecided, so of two
  * approvers deciding at the same moment one wins and the other gets 409, whatever the instance.
  * The requestor never decides their own request; approver justification is enforced when required.
+ * Returns the stage as the decision left it (its row as written, read no further).
  */
-export async function decideStage(ctx: CommandContext, approvalId: string, stageId: string, input: DecideStageInput): Promise<void> {
+export async function decideStage(ctx: CommandContext, approvalId: string, stageId: string, input: DecideStageInput): Promise<ApprovalStagesTable> {
   const p = ctx.principal;
-  await inTransaction(ctx, async (tx) => {
+  const decidedStage = await inTransaction(ctx, async (tx) => {
     // The request first (locked on PostgreSQL), like every step that moves a request on.
     const locked = await lockRequestForDecision(tx, ctx, approvalId);
     // The stage with its approvers, one row per approver (or one with no approver): read once for
@@ -48,7 +50,8 @@ export async function decideStage(ctx: CommandContext, approvalId: string, stage
     }
     const now = ctx.clock.now().toISOString();
     const reviewedBy = { id: p.userId, displayName: p.displayName, userPrincipalName: p.userPrincipalName };
-    const decided = await decideOpenStage.run(tx, { id: stage.id, reviewResult: input.reviewResult, justification, reviewedById: p.userId, reviewedBy: JSON.stringify(reviewedBy), reviewedDateTime: now });
+    const written = { reviewResult: input.reviewResult, justification, reviewedById: p.userId, reviewedBy: JSON.stringify(reviewedBy), reviewedDateTime: now };
+    const decided = await decideOpenStage.run(tx, { id: stage.id, ...written });
     if (decided !== 1) {
       const current = await tx.selectFrom('approval_stages').selectAll().where('id', '=', stage.id).executeTakeFirstOrThrow();
       throw alreadyDecided(current);
@@ -73,8 +76,10 @@ export async function decideStage(ctx: CommandContext, approvalId: string, stage
     } else {
       await completeRequest(tx, ctx, request, { policyExists: existingPolicyId !== null });
     }
+    return { ...stage, ...written, status: 'Completed' };
   });
   ctx.wake();
+  return decidedStage;
 }
 
 const stageWithApprovers = prepared((db, p: { stageId: string; requestId: string }) =>

@@ -3,7 +3,7 @@ import { type Approval, getApproval, pendingApprovals } from '../../../commands/
 import { decideStageBody } from '../../../commands/requests/schemas';
 import { NotFoundError, ValidationError } from '../../../domain/errors';
 import type { ApprovalStagesTable } from '../../../store/schema';
-import { GraphRouter, noContent, ok } from '../../router';
+import { GraphRouter, noContent, ok, prefersRepresentation } from '../../router';
 import { parseBody } from '../../validate';
 import { em } from '../paths';
 
@@ -61,7 +61,14 @@ export function registerApprovals(router: GraphRouter): void {
       return ok({ '@odata.context': `${req.serviceRoot}/$metadata#${context}('${req.params.id}')/stages/$entity`, ...stage });
     })
     .add('PATCH', `${approvals}/{id}/stages/{stageId}`, async (req) => {
-      await decideStage(req.ctx, req.params.id, req.params.stageId, parseBody(decideStageBody, req.body, 'approvalStage'));
-      return noContent();
+      const stage = await decideStage(req.ctx, req.params.id, req.params.stageId, parseBody(decideStageBody, req.body, 'approvalStage'));
+      // OData's `Prefer: return=representation`: the stage as the decision left it (the caller is its approver;
+      // `assignedToMe` is false once decided), which spares a client its next read. Otherwise 204, as Graph answers.
+      if (!prefersRepresentation(req)) return noContent();
+      return {
+        status: 200,
+        body: { '@odata.context': `${req.serviceRoot}/$metadata#${context}('${req.params.id}')/stages/$entity`, ...presentStage(stage, true) },
+        headers: { 'Preference-Applied': 'return=representation' },
+      };
     });
 }
