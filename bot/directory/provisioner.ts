@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Tx } from '../context';
 import { newId } from '../context';
 import { insertRows, prepared } from '../store/prepared';
@@ -11,24 +12,26 @@ import type { AssignmentGrantsTable, SubjectsTable, UsersTable } from '../store/
  */
 export class ProvisioningError extends Error {}
 
-/** Invites a subject that is not in the directory as a guest; returns the guest's user id. */
-export async function inviteGuest(tx: Tx, subject: SubjectsTable, now: Date): Promise<string> {
-  // The person may have become a guest some other way meanwhile (an invitation, an earlier delivery).
-  const byHome =
-    subject.homeTenantId && subject.homeObjectId
-      ? await userByHome.first(tx, { tenantId: subject.homeTenantId, objectId: subject.homeObjectId })
-      : undefined;
-  const byMail = !byHome && subject.emailLower ? await userByMail.first(tx, { mailLower: subject.emailLower }) : undefined;
-  const existing = byHome ?? byMail;
-  if (existing) return existing.id;
+/**
+ * Invites a subject that is not in the directory as a guest. Returns the guest's user id, and
+ * whether the user was created just now (then nothing else can refer to it yet: no timers, not blocked).
+ */
+export async function inviteGuest(tx: Tx, subject: SubjectsTable, now: Date): Promise<{ id: string; created: boolean }> {
+  // One statement for every fact an invitation reads (each a scalar subquery): an existing user (the
+  // person may have become a guest some other way meanwhile: an invitation, an earlier delivery), by
+  // home account first, else by mail; the home tenant's domains; the organization's name.
+  const facts = await invitationFacts.first(tx, {
+    tenantId: subject.homeTenantId && subject.homeObjectId ? subject.homeTenantId : null,
+    objectId: subject.homeTenantId && subject.homeObjectId ? subject.homeObjectId : null,
+    mailLower: subject.emailLower || null,
+    organizationId: subject.connectedOrganizationId,
+  });
+  const existing = facts?.byHome ?? facts?.byMail;
+  if (existing) return { id: existing, created: false };
   if (!subject.email) throw new ProvisioningError(`The subject '${subject.id}' has no email address to invite.`);
-  const home = await homeDomains.first(tx, {});
-  if (!home) throw new ProvisioningError('The directory has no home tenant.');
-  const homeDomain = (JSON.parse(home.domains) as string[])[0];
+  if (!facts?.homeDomains) throw new ProvisioningError('The directory has no home tenant.');
+  const homeDomain = (JSON.parse(facts.homeDomains) as string[])[0];
   const [local, domain] = subject.email.toLowerCase().split('@');
-  const organization = subject.connectedOrganizationId
-    ? await organizationName.first(tx, { id: subject.connectedOrganizationId })
-    : undefined;
   const user: UsersTable = {
     id: newId(),
     displayName: subject.displayName ?? subject.email,
@@ -41,7 +44,7 @@ export async function inviteGuest(tx: Tx, subject: SubjectsTable, now: Date): Pr
     accountEnabled: 1,
     jobTitle: null,
     department: null,
-    companyName: organization?.displayName ?? null,
+    companyName: subject.connectedOrganizationId ? (facts.organizationName ?? null) : null,
     creationType: 'Invitation',
     // No invitation mail: the partner signed in with their home account already, or redeems at first sign-in.
     externalUserState: subject.homeTenantId ? 'Accepted' : 'PendingAcceptance',
@@ -55,24 +58,68 @@ export async function inviteGuest(tx: Tx, subject: SubjectsTable, now: Date): Pr
     blockedDateTime: null,
   };
   await insertRows(tx, 'users', [user]);
-  // The connected organization's internal sponsors sponsor its guests.
-  if (subject.connectedOrganizationId) {
-    const sponsors = await internalSponsors.all(tx, { organizationId: subject.connectedOrganizationId });
-    if (sponsors.length > 0) await insertRows(tx, 'user_sponsors', sponsors.map((s) => ({ userId: user.id, sponsorId: s.sponsorId })), { onConflictDoNothing: [] });
-  }
-  return user.id;
+  // The connected organization's internal sponsors sponsor its guests (read and written in one statement).
+  if (subject.connectedOrganizationId) await addOrganizationSponsors.run(tx, { userId: user.id, organizationId: subject.connectedOrganizationId });
+  return { id: user.id, created: true };
 }
 
-const userByHome = prepared((db, p: { tenantId: string; objectId: string }) => db.selectFrom('users').select('id').where('homeTenantId', '=', p.tenantId).where('homeObjectId', '=', p.objectId));
-const userByMail = prepared((db, p: { mailLower: string }) => db.selectFrom('users').select('id').where('mailLower', '=', p.mailLower));
-const homeDomains = prepared((db) => db.selectFrom('tenants').select(['domains']).where('isHome', '=', 1));
-const organizationName = prepared((db, p: { id: string }) => db.selectFrom('connected_organizations').select('displayName').where('id', '=', p.id));
-const internalSponsors = prepared((db, p: { organizationId: string }) =>
-  db.selectFrom('connected_organization_sponsors').select('sponsorId').where('connectedOrganizationId', '=', p.organizationId).where('kind', '=', 'internal'),
+const invitationFacts = prepared((db, p: { tenantId: string | null; objectId: string | null; mailLower: string | null; organizationId: string | null }) =>
+  db.selectNoFrom((eb) => [
+    eb.selectFrom('users').select('id').where('homeTenantId', '=', p.tenantId).where('homeObjectId', '=', p.objectId).limit(1).as('byHome'),
+    eb.selectFrom('users').select('id').where('mailLower', '=', p.mailLower).limit(1).as('byMail'),
+    eb.selectFrom('tenants').select('domains').where('isHome', '=', 1).limit(1).as('homeDomains'),
+    eb.selectFrom('connected_organizations').select('displayName').where('id', '=', p.organizationId).as('organizationName'),
+  ]),
+);
+const addOrganizationSponsors = prepared((db, p: { userId: string; organizationId: string }) =>
+  db
+    .insertInto('user_sponsors')
+    .columns(['userId', 'sponsorId'])
+    .expression(
+      db
+        .selectFrom('connected_organization_sponsors')
+        .select((eb) => [sql<string>`cast(${eb.val(p.userId)} as text)`.as('userId'), 'sponsorId'])
+        .where('connectedOrganizationId', '=', p.organizationId)
+        .where('kind', '=', 'internal'),
+    )
+    .onConflict((oc) => oc.doNothing()),
 );
 const groupExists = prepared((db, p: { id: string }) => db.selectFrom('groups').select('id').where('id', '=', p.id));
-const siteByUrl = prepared((db, p: { webUrl: string }) => db.selectFrom('sites').select('id').where('webUrl', '=', p.webUrl));
-const siteGroup = prepared((db, p: { siteId: string; id: string }) => db.selectFrom('site_groups').select('id').where('siteId', '=', p.siteId).where('id', '=', p.id));
+const addGroupMember = prepared((db, p: { groupId: string; userId: string }) =>
+  db
+    .insertInto('group_members')
+    .columns(['groupId', 'memberId'])
+    .expression(db.selectFrom('groups').select(['id', sql<string>`cast(${p.userId} as text)`.as('memberId')]).where('id', '=', p.groupId))
+    .onConflict((oc) => oc.doNothing()),
+);
+const addGroupOwner = prepared((db, p: { groupId: string; userId: string }) =>
+  db
+    .insertInto('group_owners')
+    .columns(['groupId', 'ownerId'])
+    .expression(db.selectFrom('groups').select(['id', sql<string>`cast(${p.userId} as text)`.as('ownerId')]).where('id', '=', p.groupId))
+    .onConflict((oc) => oc.doNothing()),
+);
+const addSiteGroupMember = prepared((db, p: { webUrl: string; siteGroupId: string; userId: string }) =>
+  db
+    .insertInto('site_group_members')
+    .columns(['siteId', 'siteGroupId', 'userId'])
+    .expression(
+      db
+        .selectFrom('sites as s')
+        .innerJoin('site_groups as g', 'g.siteId', 's.id')
+        .select(['s.id as siteId', 'g.id as siteGroupId', sql<string>`cast(${p.userId} as text)`.as('userId')])
+        .where('s.webUrl', '=', p.webUrl)
+        .where('g.id', '=', p.siteGroupId),
+    )
+    .onConflict((oc) => oc.doNothing()),
+);
+/** The site by its URL, and whether it has the role's site group: one statement. */
+const siteWithGroup = prepared((db, p: { webUrl: string; siteGroupId: string }) =>
+  db
+    .selectFrom('sites as s')
+    .select((eb) => ['s.id', eb.selectFrom('site_groups as g').select('g.id').whereRef('g.siteId', '=', 's.id').where('g.id', '=', p.siteGroupId).as('siteGroupId')])
+    .where('s.webUrl', '=', p.webUrl),
+);
 
 type Grant = Pick<AssignmentGrantsTable, 'originSystem' | 'resourceOriginId' | 'roleOriginId'>;
 
@@ -80,16 +127,17 @@ type Grant = Pick<AssignmentGrantsTable, 'originSystem' | 'resourceOriginId' | '
 export async function grantRole(tx: Tx, grant: Grant, userId: string): Promise<void> {
   if (grant.originSystem === 'AadGroup') {
     const [role, groupId] = splitGroupRole(grant.roleOriginId, grant.resourceOriginId);
-    if (!(await groupExists.first(tx, { id: groupId }))) throw new ProvisioningError(`The group '${groupId}' no longer exists.`);
-    if (role === 'Owner') await insertRows(tx, 'group_owners', [{ groupId, ownerId: userId }], { onConflictDoNothing: [] });
-    else await insertRows(tx, 'group_members', [{ groupId, memberId: userId }], { onConflictDoNothing: [] });
+    // Added only if the group exists, in one statement; nothing added: already in it, or the group is gone.
+    const added = await (role === 'Owner' ? addGroupOwner : addGroupMember).run(tx, { groupId, userId });
+    if (added === 0 && !(await groupExists.first(tx, { id: groupId }))) throw new ProvisioningError(`The group '${groupId}' no longer exists.`);
     return;
   }
   if (grant.originSystem === 'SharePointOnline') {
-    const site = await siteByUrl.first(tx, { webUrl: grant.resourceOriginId });
+    // Added only if the site has the role's group, in one statement; nothing added: already in it, or gone.
+    if ((await addSiteGroupMember.run(tx, { webUrl: grant.resourceOriginId, siteGroupId: grant.roleOriginId, userId })) > 0) return;
+    const site = await siteWithGroup.first(tx, { webUrl: grant.resourceOriginId, siteGroupId: grant.roleOriginId });
     if (!site) throw new ProvisioningError(`The site '${grant.resourceOriginId}' no longer exists.`);
-    if (!(await siteGroup.first(tx, { siteId: site.id, id: grant.roleOriginId }))) throw new ProvisioningError(`The site '${grant.resourceOriginId}' has no role '${grant.roleOriginId}' any more.`);
-    await insertRows(tx, 'site_group_members', [{ siteId: site.id, siteGroupId: grant.roleOriginId, userId }], { onConflictDoNothing: [] });
+    if (!site.siteGroupId) throw new ProvisioningError(`The site '${grant.resourceOriginId}' has no role '${grant.roleOriginId}' any more.`);
     return;
   }
   throw new ProvisioningError(`Resources of type '${grant.originSystem}' cannot be provisioned.`);

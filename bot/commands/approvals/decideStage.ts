@@ -8,7 +8,7 @@ import type { ApprovalStagesTable } from '../../store/schema';
 import { writeAudit } from '../audit';
 import type { ApprovalStage } from '../policies/schemas';
 import type { DecideStageInput } from '../requests/schemas';
-import { cancelStageTimers, completeRequest, denyRequest, lockRequestWithPackageName, startStage } from './requestFlow';
+import { cancelStageTimers, completeRequest, denyRequest, lockRequestForDecision, startStage } from './requestFlow';
 
 /**
  * An approver decides a stage (`PATCH …/accessPackageAssignmentApprovals/{id}/stages/{stageId}`).
@@ -21,14 +21,20 @@ export async function decideStage(ctx: CommandContext, approvalId: string, stage
   const p = ctx.principal;
   const decidedStage = await inTransaction(ctx, async (tx) => {
     // The request first (locked on PostgreSQL), like every step that moves a request on.
-    const locked = await lockRequestWithPackageName(tx, ctx, approvalId);
-    const stage = locked ? await stageOfRequest.first(tx, { stageId, requestId: approvalId }) : undefined;
-    if (!stage || !locked) throw new NotFoundError(`No approval stage '${stageId}' in approval '${approvalId}' was found.`);
-    const { packageDisplayName, ...request } = locked;
-    const subjects = await requestParties.all(tx, { targetId: request.targetId, requestorId: request.requestorId });
-    const isOwnRequest = subjects.some((s) => (p.userId && s.objectId === p.userId) || (s.homeTenantId === p.tenantId && s.homeObjectId === p.homeObjectId && !!p.homeObjectId));
-    // Every approver of the stage, read once: whether the caller is one, and whom the decision event tells.
-    const approvers = await stageApprovers.all(tx, { stageId: stage.id });
+    const locked = await lockRequestForDecision(tx, ctx, approvalId);
+    // The stage with its approvers, one row per approver (or one with no approver): read once for
+    // whether the caller is one, and whom the decision event tells.
+    const stageRows = locked ? await stageWithApprovers.all(tx, { stageId, requestId: approvalId }) : [];
+    if (stageRows.length === 0 || !locked) throw new NotFoundError(`No approval stage '${stageId}' in approval '${approvalId}' was found.`);
+    const stage = stageRows[0];
+    const approvers = stageRows.flatMap((r) => (r.approverUserId === null ? [] : [{ userId: r.approverUserId, kind: r.approverKind }]));
+    const { packageDisplayName, existingPolicyId, targetObjectId, targetHomeTenantId, targetHomeObjectId, requestorObjectId, requestorHomeTenantId, requestorHomeObjectId, ...request } = locked;
+    // The target and the requestor as read with the request (null when a subject row is missing: no match).
+    const parties = [
+      { objectId: targetObjectId, homeTenantId: targetHomeTenantId, homeObjectId: targetHomeObjectId },
+      { objectId: requestorObjectId, homeTenantId: requestorHomeTenantId, homeObjectId: requestorHomeObjectId },
+    ];
+    const isOwnRequest = parties.some((s) => (p.userId && s.objectId === p.userId) || (s.homeTenantId === p.tenantId && s.homeObjectId === p.homeObjectId && !!p.homeObjectId));
     const approver = p.userId ? approvers.find((a) => a.userId === p.userId) : undefined;
     if (isOwnRequest) throw new ForbiddenError('You cannot decide your own access request.', 'RequestorCannotApprove');
     if (!approver) {
@@ -68,7 +74,7 @@ export async function decideStage(ctx: CommandContext, approvalId: string, stage
     } else if (stage.stageIndex + 1 < request.stageCount) {
       await startStage(tx, ctx, request, stage.stageIndex + 1);
     } else {
-      await completeRequest(tx, ctx, request);
+      await completeRequest(tx, ctx, request, { policyExists: existingPolicyId !== null });
     }
     return { ...stage, ...written, status: 'Completed' };
   });
@@ -76,11 +82,15 @@ export async function decideStage(ctx: CommandContext, approvalId: string, stage
   return decidedStage;
 }
 
-const stageOfRequest = prepared((db, p: { stageId: string; requestId: string }) => db.selectFrom('approval_stages').selectAll().where('id', '=', p.stageId).where('requestId', '=', p.requestId));
-const requestParties = prepared((db, p: { targetId: string; requestorId: string }) =>
-  db.selectFrom('subjects').select(['id', 'objectId', 'homeTenantId', 'homeObjectId']).where('id', 'in', [p.targetId, p.requestorId]),
+const stageWithApprovers = prepared((db, p: { stageId: string; requestId: string }) =>
+  db
+    .selectFrom('approval_stages as st')
+    .leftJoin('approval_stage_approvers as a', 'a.stageId', 'st.id')
+    .selectAll('st')
+    .select(['a.userId as approverUserId', 'a.kind as approverKind'])
+    .where('st.id', '=', p.stageId)
+    .where('st.requestId', '=', p.requestId),
 );
-const stageApprovers = prepared((db, p: { stageId: string }) => db.selectFrom('approval_stage_approvers').select(['userId', 'kind']).where('stageId', '=', p.stageId));
 const decideOpenStage = prepared(
   (db, p: { id: string; reviewResult: string; justification: string | null; reviewedById: string | null; reviewedBy: string; reviewedDateTime: string }) =>
     db

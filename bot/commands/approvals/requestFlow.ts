@@ -41,27 +41,45 @@ const requestById = prepared((db, p: { id: string }) => db.selectFrom('assignmen
 const requestForUpdate = prepared((db, p: { id: string }) => db.selectFrom('assignment_requests').selectAll().where('id', '=', p.id).forUpdate());
 
 /**
- * `lockRequest` with one more fact read in the same statement: a scalar subquery in the select list,
+ * `lockRequest` with more facts read in the same statement: scalar subqueries in the select list,
  * so on PostgreSQL only the request's row is locked.
  */
-function lockRequestWith<K extends string>(name: K, fact: (db: Kysely<Database>) => RawBuilder<string | null>) {
-  const build = (db: Kysely<Database>, id: string) => db.selectFrom('assignment_requests').selectAll().select(fact(db).as(name)).where('id', '=', id);
+function lockRequestWith<K extends string>(facts: Record<K, () => RawBuilder<string | null>>) {
+  const build = (db: Kysely<Database>, id: string) =>
+    db
+      .selectFrom('assignment_requests')
+      .selectAll()
+      .select(Object.entries<() => RawBuilder<string | null>>(facts).map(([name, fact]) => fact().as(name)))
+      .where('id', '=', id);
   const plain = prepared((db, p: { id: string }) => build(db, p.id));
   const forUpdate = prepared((db, p: { id: string }) => build(db, p.id).forUpdate());
   return (tx: Tx, ctx: Pick<CommandContext, 'dialect'>, requestId: string) => (ctx.dialect === 'postgres' ? forUpdate : plain).first(tx, { id: requestId }) as Promise<(AssignmentRequestsTable & Record<K, string | null>) | undefined>;
 }
 
 /** `lockRequest`, with the approval settings of the request's policy (null when it has none, or it was deleted). */
-const lockRequestWithApprovalSettings = lockRequestWith(
-  'policyApprovalSettings',
-  () => sql<string | null>`(select ${sql.ref('p.requestApprovalSettings')} from ${sql.table('assignment_policies')} as ${sql.ref('p')} where ${sql.ref('p.id')} = ${sql.ref('assignment_requests.assignmentPolicyId')})`,
-);
+const lockRequestWithApprovalSettings = lockRequestWith({
+  policyApprovalSettings: () => sql<string | null>`(select ${sql.ref('p.requestApprovalSettings')} from ${sql.table('assignment_policies')} as ${sql.ref('p')} where ${sql.ref('p.id')} = ${sql.ref('assignment_requests.assignmentPolicyId')})`,
+});
 
-/** `lockRequest`, with the name of the request's package (for the audit record of a decision). */
-export const lockRequestWithPackageName = lockRequestWith(
-  'packageDisplayName',
-  () => sql<string | null>`(select ${sql.ref('ap.displayName')} from ${sql.table('access_packages')} as ${sql.ref('ap')} where ${sql.ref('ap.id')} = ${sql.ref('assignment_requests.accessPackageId')})`,
-);
+/** A column of the request's target or requestor subject, as a scalar subquery. */
+const partyFact = (party: 'targetId' | 'requestorId', column: 'objectId' | 'homeTenantId' | 'homeObjectId') => () =>
+  sql<string | null>`(select ${sql.ref(`s.${column}`)} from ${sql.table('subjects')} as ${sql.ref('s')} where ${sql.ref('s.id')} = ${sql.ref(`assignment_requests.${party}`)})`;
+
+/**
+ * `lockRequest` for a decision: the name of the request's package (for the audit record), its
+ * policy's id (null when it has none, or it was deleted: the last approval then denies, see
+ * `createAssignment`), and who the target and the requestor are (no one decides their own request).
+ */
+export const lockRequestForDecision = lockRequestWith({
+  packageDisplayName: () => sql<string | null>`(select ${sql.ref('ap.displayName')} from ${sql.table('access_packages')} as ${sql.ref('ap')} where ${sql.ref('ap.id')} = ${sql.ref('assignment_requests.accessPackageId')})`,
+  existingPolicyId: () => sql<string | null>`(select ${sql.ref('ep.id')} from ${sql.table('assignment_policies')} as ${sql.ref('ep')} where ${sql.ref('ep.id')} = ${sql.ref('assignment_requests.assignmentPolicyId')})`,
+  targetObjectId: partyFact('targetId', 'objectId'),
+  targetHomeTenantId: partyFact('targetId', 'homeTenantId'),
+  targetHomeObjectId: partyFact('targetId', 'homeObjectId'),
+  requestorObjectId: partyFact('requestorId', 'objectId'),
+  requestorHomeTenantId: partyFact('requestorId', 'homeTenantId'),
+  requestorHomeObjectId: partyFact('requestorId', 'homeObjectId'),
+});
 
 /** Moves a `submitted` request on: into its first approval stage, or straight to what it asks for. */
 export async function processRequest(tx: Tx, ctx: CommandContext, requestId: string): Promise<void> {
@@ -92,44 +110,81 @@ export async function processRequest(tx: Tx, ctx: CommandContext, requestId: str
             settings: JSON.stringify(settings),
           }));
       // Nothing else writes a request's stages, and its row is locked (or SQLite's one writer): the
-      // rows are new, so stage 1 starts from the row as written instead of reading it back.
-      const inserted = await insertRows(tx, 'approval_stages', rows, { onConflictDoNothing: [] });
-      await startStage(tx, ctx, request, 0, inserted === rows.length ? rows[0] : undefined);
+      // rows are new, so stage 1 is written already started (its approvers resolved first) instead
+      // of inserted and then updated. Should stages exist after all, stage 1 starts from the table.
+      const start = await planStageStart(tx, ctx, request, rows[0]);
+      const firstStarted = [startedRow(rows[0], start), ...rows.slice(1)];
+      const inserted = await insertRows(tx, 'approval_stages', firstStarted, { onConflictDoNothing: [] });
+      if (inserted === rows.length) await applyStageStart(tx, ctx, request, firstStarted[0], start, { rowWritten: true });
+      else await startStage(tx, ctx, request, 0);
       return;
     }
   }
-  await completeRequest(tx, ctx, request);
+  // Here the request has no policy (then no assignment) or its policy was just read.
+  await completeRequest(tx, ctx, request, { policyExists: !!policy });
 }
 
 /** Starts stage `index`: resolves its approvers (or fallback), sets its deadlines, tells the approvers. No one → denied. */
 export async function startStage(tx: Tx, ctx: CommandContext, request: AssignmentRequestsTable, index: number, written?: ApprovalStagesTable): Promise<void> {
-  const now = ctx.clock.now();
   const stage = written ?? (await stageByIndex.first(tx, { requestId: request.id, index }));
   if (!stage) throw new Error(`request ${request.id} has no stage ${index}`);
+  await applyStageStart(tx, ctx, request, stage, await planStageStart(tx, ctx, request, stage), { rowWritten: false });
+}
+
+/** How a stage starts: its approvers and deadlines, or, with no one to approve, denied at once. */
+type StageStart =
+  | { kind: 'started'; now: Date; ids: string[]; usedFallback: boolean; due: Date; escalation: Date | null }
+  | { kind: 'noApprover'; now: Date; reason: string };
+
+/** Resolves the stage's approvers and computes its deadlines; writes nothing. */
+async function planStageStart(tx: Tx, ctx: CommandContext, request: AssignmentRequestsTable, stage: ApprovalStagesTable): Promise<StageStart> {
+  const now = ctx.clock.now();
   const settings = JSON.parse(stage.settings) as ApprovalStage;
   const target = await subjectById.first(tx, { id: request.targetId });
   if (!target) throw new Error(`request ${request.id}: its target subject is missing`);
   const creator = request.requestorId === request.targetId ? target : await subjectById.first(tx, { id: request.requestorId });
   const { ids, usedFallback } = await resolveWithFallback(tx, settings.primaryApprovers, settings.fallbackPrimaryApprovers, target, [target.objectId, creator?.objectId ?? null], request.assignmentPolicyId);
   if (ids.length === 0) {
-    const reason = `No approver could be found for stage ${index + 1}: neither the approvers nor the fallback approvers resolve to anyone who may decide.`;
-    await tx
-      .updateTable('approval_stages')
-      .set({ status: 'Completed', reviewResult: 'Deny', justification: reason, reviewedBy: JSON.stringify(systemIdentity), reviewedDateTime: now.toISOString(), startedDateTime: now.toISOString() })
-      .where('id', '=', stage.id)
-      .execute();
+    return { kind: 'noApprover', now, reason: `No approver could be found for stage ${stage.stageIndex + 1}: neither the approvers nor the fallback approvers resolve to anyone who may decide.` };
+  }
+  const due = new Date(now.getTime() + durationToMilliseconds(settings.durationBeforeAutomaticDenial));
+  const escalation = settings.isEscalationEnabled && settings.durationBeforeEscalation ? new Date(now.getTime() + durationToMilliseconds(settings.durationBeforeEscalation)) : null;
+  return { kind: 'started', now, ids, usedFallback, due, escalation };
+}
+
+/** The stage's row as `applyStageStart` leaves it. */
+function startedRow(stage: ApprovalStagesTable, start: StageStart): ApprovalStagesTable {
+  const now = start.now.toISOString();
+  if (start.kind === 'noApprover') return { ...stage, status: 'Completed', reviewResult: 'Deny', justification: start.reason, reviewedBy: JSON.stringify(systemIdentity), reviewedDateTime: now, startedDateTime: now };
+  return { ...stage, status: 'InProgress', startedDateTime: now, dueDateTime: start.due.toISOString(), escalationDateTime: start.escalation?.toISOString() ?? null };
+}
+
+/**
+ * Starts the stage as planned: its row (unless `rowWritten`: inserted as `startedRow` already), approvers,
+ * the request's current stage, deadlines and the event; with no approver, the request is denied.
+ */
+async function applyStageStart(tx: Tx, ctx: CommandContext, request: AssignmentRequestsTable, stage: ApprovalStagesTable, start: StageStart, options: { rowWritten: boolean }): Promise<void> {
+  const now = start.now;
+  const index = stage.stageIndex;
+  if (start.kind === 'noApprover') {
+    if (!options.rowWritten) {
+      await tx
+        .updateTable('approval_stages')
+        .set({ status: 'Completed', reviewResult: 'Deny', justification: start.reason, reviewedBy: JSON.stringify(systemIdentity), reviewedDateTime: now.toISOString(), startedDateTime: now.toISOString() })
+        .where('id', '=', stage.id)
+        .execute();
+    }
     const owners = await tx
       .selectFrom('role_assignments')
       .select('principalId')
       .where('roleDefinitionId', '=', entitlementRoles.catalogOwner)
       .where('appScopeId', '=', catalogScope(request.catalogId))
       .execute();
-    await denyRequest(tx, ctx, request, { status: 'Denied', reason, catalogOwnerIds: owners.map((o) => o.principalId) });
+    await denyRequest(tx, ctx, request, { status: 'Denied', reason: start.reason, catalogOwnerIds: owners.map((o) => o.principalId) });
     return;
   }
-  const due = new Date(now.getTime() + durationToMilliseconds(settings.durationBeforeAutomaticDenial));
-  const escalation = settings.isEscalationEnabled && settings.durationBeforeEscalation ? new Date(now.getTime() + durationToMilliseconds(settings.durationBeforeEscalation)) : null;
-  await startedStage.run(tx, { id: stage.id, startedDateTime: now.toISOString(), dueDateTime: due.toISOString(), escalationDateTime: escalation?.toISOString() ?? null });
+  const { ids, usedFallback, due, escalation } = start;
+  if (!options.rowWritten) await startedStage.run(tx, { id: stage.id, startedDateTime: now.toISOString(), dueDateTime: due.toISOString(), escalationDateTime: escalation?.toISOString() ?? null });
   await addApprovers(tx, stage.id, request.id, ids, usedFallback ? 'fallbackPrimary' : 'primary', now);
   await requestPending.run(tx, { id: request.id, index });
   // One reminder half-way to the first deadline (escalation, or automatic denial).
@@ -211,9 +266,12 @@ const deleteStageTimers = prepared((db, p: { requestId: string }) => {
   return db.deleteFrom('timers').where('id', 'in', db.selectFrom('timers').select('id').where('kind', 'in', kinds).where('subjectId', 'in', stagesOfRequest).forUpdate().skipLocked());
 });
 
-/** The last stage approved (or none needed): do what the request asks for. */
-export async function completeRequest(tx: Tx, ctx: CommandContext, request: AssignmentRequestsTable): Promise<void> {
-  if (addTypes.has(request.requestType)) return createAssignment(tx, ctx, request);
+/**
+ * The last stage approved (or none needed): do what the request asks for. `known.policyExists`: the
+ * caller read in this transaction whether the request's policy exists (else it is read here).
+ */
+export async function completeRequest(tx: Tx, ctx: CommandContext, request: AssignmentRequestsTable, known: { policyExists?: boolean } = {}): Promise<void> {
+  if (addTypes.has(request.requestType)) return createAssignment(tx, ctx, request, known.policyExists);
   if (updateTypes.has(request.requestType)) return applyUpdateRequest(tx, ctx, request);
   return applyRemoveRequest(tx, ctx, request);
 }
@@ -222,9 +280,9 @@ export async function completeRequest(tx: Tx, ctx: CommandContext, request: Assi
  * An approved add request becomes an assignment in `delivering`; delivery (a timer due now, or at
  * the requested start) invites the guest and grants the roles. The assignment's clock starts then.
  */
-async function createAssignment(tx: Tx, ctx: CommandContext, request: AssignmentRequestsTable): Promise<void> {
+async function createAssignment(tx: Tx, ctx: CommandContext, request: AssignmentRequestsTable, policyKnownToExist?: boolean): Promise<void> {
   const now = ctx.clock.now();
-  const policy = request.assignmentPolicyId ? await policyExists.first(tx, { id: request.assignmentPolicyId }) : undefined;
+  const policy = request.assignmentPolicyId ? (policyKnownToExist ?? !!(await policyExists.first(tx, { id: request.assignmentPolicyId }))) : false;
   if (!policy) return denyRequest(tx, ctx, request, { status: 'Denied', reason: policyGoneReason });
   const schedule = JSON.parse(request.schedule) as Schedule;
   const start = schedule.startDateTime ? new Date(schedule.startDateTime) : now;

@@ -15,12 +15,12 @@ export interface SubjectSetRef {
  * `policyId`: always when the organization is `configured` (an administrator connected it); while it
  * is only `proposed` (by a policy writer, or by a partner's first request), only for a policy that
  * names it among its requestors — whoever wrote that policy chose to trust it. So proposing a partner
- * with yourself as sponsor gives no say over other owners' packages (bot/policies).
+ * with yourself as sponsor gives no say over other owners' packages (bot/policies). `state` is the
+ * organization's, read with its sponsors (null: there is no such organization).
  */
-async function sponsorsDecide(tx: Tx, organizationId: string, policyId: string | null): Promise<boolean> {
-  const org = await organizationState.first(tx, { id: organizationId });
-  if (!org) return false;
-  if (org.state === 'configured') return true;
+async function sponsorsDecide(tx: Tx, organizationId: string, state: string | null, policyId: string | null): Promise<boolean> {
+  if (state === null) return false;
+  if (state === 'configured') return true;
   if (!policyId) return false;
   const policy = await policyTargets.first(tx, { id: policyId });
   if (policy?.allowedTargetScope !== 'specificConnectedOrganizationUsers') return false;
@@ -64,10 +64,13 @@ export async function resolveSubjectSets(
       }
       case '#microsoft.graph.internalSponsors':
       case '#microsoft.graph.externalSponsors':
-        if (target.connectedOrganizationId && (await (sponsorsCount ??= sponsorsDecide(tx, target.connectedOrganizationId, policyId)))) {
+        if (target.connectedOrganizationId) {
+          const organizationId = target.connectedOrganizationId;
           const kind = set['@odata.type'] === '#microsoft.graph.internalSponsors' ? 'internal' : 'external';
-          // The organization's sponsoring users, and the members of its sponsoring groups: one query.
-          for (const r of await organizationSponsors.all(tx, { organizationId: target.connectedOrganizationId, kind })) ids.add(r.sponsorId);
+          // The organization's sponsoring users, and the members of its sponsoring groups, each row with
+          // the organization's state (null: no such organization): one query. No rows, nobody to decide.
+          const rows = await organizationSponsors.all(tx, { organizationId, kind });
+          if (rows.length > 0 && (await (sponsorsCount ??= sponsorsDecide(tx, organizationId, rows[0].organizationState, policyId)))) for (const r of rows) ids.add(r.sponsorId);
         }
         break;
       case '#microsoft.graph.targetUserSponsors':
@@ -87,25 +90,25 @@ export async function resolveSubjectSets(
 }
 
 // Every stage start with sponsors as approvers asks these (compiled once).
-const organizationState = prepared((db, p: { id: string }) => db.selectFrom('connected_organizations').select('state').where('id', '=', p.id));
 const policyTargets = prepared((db, p: { id: string }) => db.selectFrom('assignment_policies').select(['allowedTargetScope', 'specificAllowedTargets']).where('id', '=', p.id));
 const groupMembers = prepared((db, p: { groupId: string }) => db.selectFrom('group_members').select('memberId').where('groupId', '=', p.groupId));
 const managerOf = prepared((db, p: { id: string }) => db.selectFrom('users').select('managerId').where('id', '=', p.id));
-const organizationSponsors = prepared((db, p: { organizationId: string; kind: 'internal' | 'external' }) =>
-  db
+const organizationSponsors = prepared((db, p: { organizationId: string; kind: 'internal' | 'external' }) => {
+  const state = () => db.selectFrom('connected_organizations as o').select('o.state').where('o.id', '=', p.organizationId).as('organizationState');
+  return db
     .selectFrom('connected_organization_sponsors')
-    .select('sponsorId')
+    .select(['sponsorId', state()])
     .where('connectedOrganizationId', '=', p.organizationId)
     .where('kind', '=', p.kind)
     .unionAll(
       db
         .selectFrom('connected_organization_group_sponsors as s')
         .innerJoin('group_members as m', 'm.groupId', 's.groupId')
-        .select('m.memberId as sponsorId')
+        .select(['m.memberId as sponsorId', state()])
         .where('s.connectedOrganizationId', '=', p.organizationId)
         .where('s.kind', '=', p.kind),
-    ),
-);
+    );
+});
 const userSponsors = prepared((db, p: { userId: string }) => db.selectFrom('user_sponsors').select('sponsorId').where('userId', '=', p.userId));
 const enabledUser = prepared((db, p: { id: string }) => db.selectFrom('users').select('id').where('id', '=', p.id).where('accountEnabled', '=', 1));
 

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { AssignmentGrantsTable, AssignmentRequestsTable, AssignmentsTable, Database } from '../../store/schema';
+import type { AssignmentGrantsTable, AssignmentRequestsTable, AssignmentsTable, Database, DirectoryAuditsTable } from '../../store/schema';
 import type { CommandContext, Tx } from '../../context';
 import { newId } from '../../context';
 import { grantRole, inviteGuest, ProvisioningError } from '../../directory/provisioner';
@@ -8,7 +8,7 @@ import { eventTypes } from '../../events/types';
 import { scheduleTimer } from '../../jobs/timers';
 import { deliverAssignmentTimer } from '../assignments/endAssignment';
 import { endOf, nextNotice, type Schedule } from '../assignments/schedule';
-import { writeAudit } from '../audit';
+import { auditRow, writeAudit } from '../audit';
 import { onAssignmentDelivered } from '../guests/lifecycle';
 import { lockRequest } from '../approvals/requestFlow';
 import { insertRows, prepared } from '../../store/prepared';
@@ -30,16 +30,21 @@ export async function deliverAssignment(tx: Tx, ctx: CommandContext, assignmentI
   const now = ctx.clock.now();
   // The request first (see `lockRequest`), then the assignment (locked on PostgreSQL too): a cancel
   // or an end of the assignment (removal, expiry) waits for the delivery, or the delivery sees it.
-  // SQLite has no row locks (one writer at a time): the assignment names its request, read after it.
-  let request: AssignmentRequestsTable | undefined;
+  // SQLite has no row locks (one writer at a time): the assignment names its request, whose row is
+  // read with it (only whether it is there: the delivery writes to it by id).
+  let request: Pick<AssignmentRequestsTable, 'id'> | undefined;
   let assignment: Deliverable | undefined;
   if (ctx.dialect === 'postgres') {
     const requestOf = await requestOfAssignment.first(tx, { id: assignmentId });
     if (requestOf?.requestId) request = await lockRequest(tx, ctx, requestOf.requestId);
     assignment = await deliverableForUpdate.first(tx, { id: assignmentId });
   } else {
-    assignment = await deliverable.first(tx, { id: assignmentId });
-    if (assignment?.requestId) request = await lockRequest(tx, ctx, assignment.requestId);
+    const row = await deliverableWithRequest.first(tx, { id: assignmentId });
+    if (row) {
+      const { requestRowId, ...rest } = row;
+      assignment = rest;
+      if (requestRowId) request = { id: requestRowId };
+    }
   }
   if (!assignment) return;
   if (assignment.requestId !== request?.id) request = undefined;
@@ -47,17 +52,25 @@ export async function deliverAssignment(tx: Tx, ctx: CommandContext, assignmentI
   if (!subject) throw new Error(`assignment ${assignment.id}: its subject is missing`);
   let failure: string | null = null;
   let userId = subject.objectId;
+  // A guest created by this delivery has no lifecycle to stop yet (`onAssignmentDelivered` would find nothing).
+  let invitedNow = false;
+  const audits: DirectoryAuditsTable[] = [];
   if (!userId) {
     try {
-      userId = await inviteGuest(tx, subject, now);
-      await tx.updateTable('subjects').set({ objectId: userId }).where('id', '=', subject.id).execute();
-      await writeAudit(tx, ctx, {
-        category: 'UserManagement',
-        activityDisplayName: 'Invite external user',
-        operationType: 'Add',
-        targets: [{ id: userId, displayName: subject.displayName, type: 'User' }],
-        details: { invitedUserEmailAddress: subject.email, reason: `Access package assignment ${assignment.id}` },
-      });
+      const guest = await inviteGuest(tx, subject, now);
+      userId = guest.id;
+      invitedNow = guest.created;
+      await subjectUser.run(tx, { id: subject.id, objectId: userId });
+      // Recorded with the delivery's own record below, in one statement.
+      audits.push(
+        auditRow(ctx, {
+          category: 'UserManagement',
+          activityDisplayName: 'Invite external user',
+          operationType: 'Add',
+          targets: [{ id: userId, displayName: subject.displayName, type: 'User' }],
+          details: { invitedUserEmailAddress: subject.email, reason: `Access package assignment ${assignment.id}` },
+        }),
+      );
     } catch (error) {
       if (!(error instanceof ProvisioningError)) throw error;
       failure = error.message;
@@ -115,8 +128,9 @@ export async function deliverAssignment(tx: Tx, ctx: CommandContext, assignmentI
     await markDelivered.run(tx, { id: assignment.id, ...delivered });
     if (request) await requestDelivered.run(tx, { id: request.id, completedDateTime: now.toISOString() });
     await emit(tx, ctx, eventTypes.assignmentDelivered, assignment.id, { assignmentId: assignment.id, requestId: request?.id ?? null, accessPackageId: assignment.accessPackageId, targetId: subject.id, targetUserId: userId, endDateTime: delivered.endDateTime });
-    await writeAudit(tx, ctx, { activityDisplayName: 'Access package assignment delivered', operationType: 'Assign', targets: auditTargets, details: { roles: String(granted), endDateTime: delivered.endDateTime } });
-    await onAssignmentDelivered(tx, ctx, subject.id);
+    audits.push(auditRow(ctx, { activityDisplayName: 'Access package assignment delivered', operationType: 'Assign', targets: auditTargets, details: { roles: String(granted), endDateTime: delivered.endDateTime } }));
+    await insertRows(tx, 'directory_audits', audits);
+    if (!invitedNow) await onAssignmentDelivered(tx, ctx, subject.id);
     return;
   }
 
@@ -128,7 +142,8 @@ export async function deliverAssignment(tx: Tx, ctx: CommandContext, assignmentI
   if (request) await tx.updateTable('assignment_requests').set({ state, status, resultReason: failure }).where('id', '=', request.id).execute();
   if (retryAt) await scheduleTimer(tx, { kind: deliverAssignmentTimer, subjectId: assignment.id, dueAt: retryAt }, now);
   await emit(tx, ctx, eventTypes.deliveryFailed, assignment.id, { assignmentId: assignment.id, requestId: request?.id ?? null, accessPackageId: assignment.accessPackageId, targetId: subject.id, targetUserId: userId, error: failure, attempts, nextAttemptDateTime: retryAt?.toISOString() ?? null });
-  await writeAudit(tx, ctx, { activityDisplayName: 'Access package assignment delivery failed', operationType: 'Assign', targets: auditTargets, result: 'failure', resultReason: failure, details: { attempts: String(attempts) } });
+  audits.push(auditRow(ctx, { activityDisplayName: 'Access package assignment delivery failed', operationType: 'Assign', targets: auditTargets, result: 'failure', resultReason: failure, details: { attempts: String(attempts) } }));
+  await insertRows(tx, 'directory_audits', audits);
 }
 
 /**
@@ -199,8 +214,12 @@ const deliverableQuery = (db: Kysely<Database>, id: string) =>
     .where('assignments.activeKey', 'is not', null)
     .where('assignments.state', 'in', deliverableStates);
 type Deliverable = Selectable<AssignmentsTable> & { packageDisplayName: string | null };
-const deliverable = prepared((db, p: { id: string }) => deliverableQuery(db, p.id));
+/** SQLite: the assignment with its request's id when that row exists (a scalar subquery). */
+const deliverableWithRequest = prepared((db, p: { id: string }) =>
+  deliverableQuery(db, p.id).select((eb) => eb.selectFrom('assignment_requests as rq').select('rq.id').whereRef('rq.id', '=', 'assignments.requestId').as('requestRowId')),
+);
 const deliverableForUpdate = prepared((db, p: { id: string }) => deliverableQuery(db, p.id).forUpdate());
+const subjectUser = prepared((db, p: { id: string; objectId: string }) => db.updateTable('subjects').set({ objectId: p.objectId }).where('id', '=', p.id));
 const subjectById = prepared((db, p: { id: string }) => db.selectFrom('subjects').selectAll().where('id', '=', p.id));
 const grantsOf = prepared((db, p: { assignmentId: string }) => db.selectFrom('assignment_grants').selectAll().where('assignmentId', '=', p.assignmentId));
 const grantGranted = prepared((db, p: { id: string; userId: string; grantedDateTime: string }) =>
