@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import { Pool } from 'pg';
@@ -12,6 +13,7 @@ import { demo } from '../bot/seed/tenant';
 import { openStore, type Store } from '../bot/store/db';
 import { type ServerProcess, startServerProcess } from '../tests/helpers/process';
 import { type BenchModule, expectStatus, fmt, printTable, runPool, type Summary } from './lib';
+import { startProfiledServer } from './processStats';
 
 /**
  * Scale-out on PostgreSQL: N Fabrikam partners request the demo's hidden package and the sponsor
@@ -25,7 +27,8 @@ import { type BenchModule, expectStatus, fmt, printTable, runPool, type Summary 
  * PostgreSQL: BENCH_SCALEOUT_DATABASE_URL, else BENCH_DATABASE_URL when it is PostgreSQL, else
  * PORTIER_TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test; skipped when none answers.
  * Knobs: BENCH_SCALEOUT_REQUESTS (per configuration, default 2,000), BENCH_SCALEOUT_CLIENTS (HTTP
- * clients, default 24), BENCH_SCALEOUT_INSTANCES (default "1,3").
+ * clients, default 24), BENCH_SCALEOUT_INSTANCES (default "1,3"), BENCH_PROFILE_DIR=<dir> (a CPU profile of
+ * each server process, written there when it stops; summarize with `npx tsx bench/profileSummary.ts`).
  */
 
 const envInt = (name: string, fallback: number) => {
@@ -38,6 +41,7 @@ const requestCount = envInt('BENCH_SCALEOUT_REQUESTS', 2_000);
 const clients = envInt('BENCH_SCALEOUT_CLIENTS', 24);
 const configurations = (process.env.BENCH_SCALEOUT_INSTANCES ?? '1,3').split(',').map((s) => Number(s.trim()));
 const targetItemsPerSec = 600;
+const profileDir = process.env.BENCH_PROFILE_DIR ? resolve(process.env.BENCH_PROFILE_DIR) : null;
 const settleTimeoutMs = 300_000;
 const em = 'identityGovernance/entitlementManagement';
 const n = (value: number) => value.toLocaleString('en-US');
@@ -164,7 +168,11 @@ async function runConfiguration(base: string, instances: number): Promise<RunFig
     const sponsorToken = (await issueDevToken(db, demo.partners.ruth.upn)).access_token;
 
     // The instances start one after another (the demo seed is there already; each only checks it).
-    for (let k = 0; k < instances; k++) servers.push(await startServerProcess({ DATABASE_URL: url.toString(), PORTIER_SEED: 'demo', AUTH_MODE: 'dev' }));
+    // With BENCH_PROFILE_DIR each instance is started with a CPU profile, written there when it stops.
+    for (let k = 0; k < instances; k++) {
+      const env = { DATABASE_URL: url.toString(), PORTIER_SEED: 'demo', AUTH_MODE: 'dev' };
+      servers.push(profileDir ? await startProfiledServer(env, profileDir) : await startServerProcess(env));
+    }
     // Fresh keep-alive sockets per phase: a socket left idle while the runners settle may be closed by
     // the server (keep-alive timeout) just as the next phase reuses it.
     const fresh = () => {

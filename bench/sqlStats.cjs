@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Preload (`node --require bench/sqlStats.cjs`) that times every better-sqlite3 statement of the
+ * Preload (`node --require bench/sqlStats.cjs`) that times every better-sqlite3 and node-pg statement of the
  * process by SQL text and writes the totals to $BENCH_SQL_STATS_FILE when the process exits. The
  * benchmarks load it into the server process when BENCH_PROFILE_DIR is set: a CPU profile shows
  * the time inside SQLite as Kysely's `executeQuery`, this says which statements it is. SIGUSR2
@@ -59,6 +59,31 @@ diagnostics.subscribe('portier:graph', (message) => {
   entry.calls++;
   stats.set(key, entry);
 });
+
+// node-pg: every query of the process by SQL text, from its submission to its result (a round trip,
+// plus the wait for the connection's earlier queries). Counts show the round trips per operation.
+try {
+  const { Client } = require('pg');
+  const query = Client.prototype.query;
+  Client.prototype.query = function queryTimed(config, ...rest) {
+    const text = typeof config === 'string' ? config : config && config.text;
+    const result = query.call(this, config, ...rest);
+    if (!text || !result || typeof result.then !== 'function') return result;
+    const t0 = performance.now();
+    const record = () => {
+      const ms = performance.now() - t0;
+      const entry = stats.get(text) || { calls: 0, ms: 0, maxMs: 0 };
+      entry.calls++;
+      entry.ms += ms;
+      if (ms > entry.maxMs) entry.maxMs = ms;
+      stats.set(text, entry);
+    };
+    result.then(record, record);
+    return result;
+  };
+} catch {
+  // pg not installed: SQLite only.
+}
 
 // Patch the shared Statement prototype now, so statements prepared before this loaded are timed too.
 new Database(':memory:').prepare('select 1').get();
