@@ -94,6 +94,37 @@ const completeDeliveryQuery = prepared((db, p: { eventId: string; consumer: stri
     .where('leaseUntil', '=', p.leaseUntil),
 );
 
+/**
+ * Marks many claimed deliveries handled in one statement, inside the transaction that handled them
+ * (the runner does this after their consumers ran, instead of one `completeDelivery` each). True only
+ * when every one of them was still ours; otherwise the caller must roll back and redo them one by one,
+ * so a delivery another instance took over is not done twice.
+ */
+export async function completeDeliveries(tx: Tx, deliveries: ReadonlyArray<Pick<OutboxDeliveriesTable, 'eventId' | 'consumer' | 'leaseOwner' | 'leaseUntil'>>, now: Date): Promise<boolean> {
+  if (deliveries.length === 1) return completeDelivery(tx, deliveries[0], now);
+  // The deliveries of one claim share its lease; a batch holds one claim's, but any mix works.
+  const byLease = new Map<string, Array<Pick<OutboxDeliveriesTable, 'eventId' | 'consumer'>>>();
+  for (const d of deliveries) {
+    if (!d.leaseOwner || !d.leaseUntil) return false;
+    const key = JSON.stringify([d.leaseOwner, d.leaseUntil]);
+    const group = byLease.get(key);
+    if (group) group.push(d);
+    else byLease.set(key, [d]);
+  }
+  let changed = 0;
+  for (const [key, group] of byLease) {
+    const [owner, until] = JSON.parse(key) as [string, string];
+    // A list of row values: the primary key's index serves each (PostgreSQL ORs them, SQLite probes each).
+    const result = await sql`
+      update ${sql.table('outbox_deliveries')}
+         set ${sql.ref('state')} = 'done', ${sql.ref('handledDateTime')} = ${now.toISOString()}, ${sql.ref('leaseOwner')} = null, ${sql.ref('leaseUntil')} = null
+       where (${sql.ref('eventId')}, ${sql.ref('consumer')}) in (${sql.join(group.map((d) => sql`(${d.eventId}, ${d.consumer})`))})
+         and ${sql.ref('state')} = 'pending' and ${sql.ref('leaseOwner')} = ${owner} and ${sql.ref('leaseUntil')} = ${until}`.execute(tx);
+    changed += Number(result.numAffectedRows ?? 0n);
+  }
+  return changed === deliveries.length;
+}
+
 /** Records a failed attempt: retried at `retryAt`, or given up (`failed`) after `maxAttempts`. */
 export async function failDelivery(db: Kysely<Database>, delivery: Pick<OutboxDeliveriesTable, 'eventId' | 'consumer' | 'leaseOwner' | 'attempts'>, error: string, retryAt: Date, maxAttempts: number): Promise<void> {
   await db

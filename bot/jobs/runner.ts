@@ -6,7 +6,7 @@ import type { Clock, Tx } from '../context';
 import type { Store } from '../store/db';
 import type { OutboxEventsTable, TimersTable } from '../store/schema';
 import { DomainError } from '../domain/errors';
-import { claimDeliveries, completeDelivery, emitEvent, failDelivery, type Subscriptions } from './outbox';
+import { claimDeliveries, completeDeliveries, completeDelivery, emitEvent, failDelivery, type Subscriptions } from './outbox';
 import { claimDueTimers, completeTimer, failTimer } from './timers';
 
 /** Does the work of one due timer inside `tx`; throwing rolls it back and retries later. */
@@ -95,6 +95,10 @@ export class JobRunner {
     if (this.stopped || this.running) return;
     this.again = false;
     this.running = this.runOnce()
+      // A pass that stopped at its bound with work left goes on at once, not after the interval.
+      .then(() => {
+        if (this.workLeft) this.again = true;
+      })
       .catch((error: unknown) => this.options.log.error({ err: error }, 'job run failed'))
       .finally(() => {
         this.running = undefined;
@@ -135,19 +139,24 @@ export class JobRunner {
   }
 
   private chain: Promise<unknown> = Promise.resolve();
+  /** The last pass stopped at its bound while there was still work. */
+  private workLeft = false;
 
   private async pass(): Promise<{ timers: number; deliveries: number }> {
     let timers = 0;
     let deliveries = 0;
-    // Bounded, so a handler that keeps scheduling work due at once cannot hold the loop forever.
+    // Bounded, so a handler that keeps scheduling work due at once cannot hold the loop forever
+    // (`workLeft`: the bound was reached while there was still work; the background loop goes on at once).
+    this.workLeft = false;
     for (let pass = 0; pass < 20; pass++) {
       const ranTimers = await this.runTimers();
       const ranDeliveries = await this.runDeliveries();
       const ranWorkers = await this.runWorkers();
       timers += ranTimers;
       deliveries += ranDeliveries;
-      if (ranTimers === 0 && ranDeliveries === 0 && ranWorkers === 0) break;
+      if (ranTimers === 0 && ranDeliveries === 0 && ranWorkers === 0) return { timers, deliveries };
     }
+    this.workLeft = true;
     return { timers, deliveries };
   }
 
@@ -170,12 +179,15 @@ export class JobRunner {
     await this.inBatches(
       claimed,
       (timer) => timer.subjectId,
-      async (timer, tx) => {
-        const handler = this.options.timers[timer.kind];
-        if (!handler) throw new Error(`no handler for timer kind '${timer.kind}'`);
-        // Remove the claim first: the handler may schedule the same kind for the same subject again.
-        if (!(await completeTimer(tx, timer))) throw new LeaseLostError();
-        await handler({ ...timer, data: JSON.parse(timer.payload) as Record<string, unknown> }, { tx, now: clock.now() });
+      {
+        // Each claim is removed first, one statement each: the handler may schedule the same kind for
+        // the same subject again, or move or cancel another timer of the batch (which then is not run).
+        complete: (timer, tx) => completeTimer(tx, timer),
+        handle: async (timer, tx) => {
+          const handler = this.options.timers[timer.kind];
+          if (!handler) throw new Error(`no handler for timer kind '${timer.kind}'`);
+          await handler({ ...timer, data: JSON.parse(timer.payload) as Record<string, unknown> }, { tx, now: clock.now() });
+        },
       },
       async (timer, error) => {
         if (isPermanentFailure(error) || timer.attempts >= (this.options.maxTimerAttempts ?? 20)) {
@@ -225,9 +237,12 @@ export class JobRunner {
     await this.inBatches(
       claimed,
       (delivery) => delivery.event.subjectId,
-      async (delivery, tx) => {
-        if (!(await completeDelivery(tx, delivery, clock.now()))) throw new LeaseLostError();
-        await this.options.consumers[delivery.consumer]({ ...delivery.event, data: JSON.parse(delivery.event.payload) as Record<string, unknown> }, { tx, now: clock.now() });
+      {
+        complete: (delivery, tx) => completeDelivery(tx, delivery, clock.now()),
+        // A consumer never touches delivery rows: the claims of a transaction's deliveries are removed
+        // together after their consumers ran, one statement for the batch.
+        completeAll: (deliveries, tx) => completeDeliveries(tx, deliveries, clock.now()),
+        handle: (delivery, tx) => this.options.consumers[delivery.consumer]({ ...delivery.event, data: JSON.parse(delivery.event.payload) as Record<string, unknown> }, { tx, now: clock.now() }),
       },
       async (delivery, error) => {
         log.warn({ err: error, delivery: { eventId: delivery.eventId, consumer: delivery.consumer, type: delivery.event.type, attempts: delivery.attempts } }, 'event handler failed; it will be retried');
@@ -247,9 +262,11 @@ export class JobRunner {
    * its transactions on its own pool connection, so round trips of different items overlap.
    * Should an item fail, the whole transaction is rolled back and its items are redone one
    * transaction each, so only the failing item is retried later. (An item whose lease was lost
-   * writes nothing: its first statement is the conditional completion.)
+   * writes nothing: its first statement is the conditional completion. With `completeAll` the claims
+   * of a transaction's items are removed in one statement before it commits; should one of them have
+   * been lost, the transaction is rolled back and its items redone one each, claim first.)
    */
-  private async inBatches<T>(items: readonly T[], subjectOf: (item: T) => string, work: (item: T, tx: Tx) => Promise<void>, failed: (item: T, error: unknown) => Promise<void>): Promise<void> {
+  private async inBatches<T>(items: readonly T[], subjectOf: (item: T) => string, work: BatchWork<T>, failed: (item: T, error: unknown) => Promise<void>): Promise<void> {
     if (items.length === 0) return;
     const postgres = this.options.store.dialect === 'postgres';
     const lanes = postgres ? Math.max(1, Math.min(this.options.concurrency ?? 4, items.length)) : 1;
@@ -260,7 +277,7 @@ export class JobRunner {
   }
 
   /** One lane of `inBatches`: its items in order, as many to a transaction as `batchMs` allows. */
-  private async inLane<T>(items: readonly T[], work: (item: T, tx: Tx) => Promise<void>, failed: (item: T, error: unknown) => Promise<void>): Promise<void> {
+  private async inLane<T>(items: readonly T[], work: BatchWork<T>, failed: (item: T, error: unknown) => Promise<void>): Promise<void> {
     const { store } = this.options;
     const batchMs = this.options.batchMs ?? (store.dialect === 'postgres' ? 50 : 5);
     const maxBatchMs = Math.max(batchMs, this.options.maxBatchMs ?? 20);
@@ -276,14 +293,21 @@ export class JobRunner {
           // up with the requests that make its work, and no request waits for it longer than the cap.
           const started = performance.now();
           const budget = Math.min(maxBatchMs, Math.max(batchMs, started - asked));
+          const handled: T[] = [];
           while (next < items.length && (next === first || performance.now() - started < budget)) {
             try {
-              await work(items[next], tx);
+              if (work.completeAll) {
+                await work.handle(items[next], tx);
+                handled.push(items[next]);
+              } else {
+                await doItem(work, items[next], tx);
+              }
             } catch (error) {
               if (!(error instanceof LeaseLostError)) throw new BatchItemFailed(next, error);
             }
             next++;
           }
+          if (work.completeAll && handled.length > 0 && !(await work.completeAll(handled, tx))) throw new LeaseLostError();
         });
       } catch (error) {
         // The batch was rolled back: the items before the failing one are redone one transaction each,
@@ -296,7 +320,7 @@ export class JobRunner {
         for (const item of redo) {
           await yieldToEventLoop();
           try {
-            await store.db.transaction().execute((tx) => work(item, tx));
+            await store.db.transaction().execute((tx) => doItem(work, item, tx));
           } catch (itemError) {
             if (!(itemError instanceof LeaseLostError)) await failed(item, itemError);
           }
@@ -308,6 +332,25 @@ export class JobRunner {
       }
     }
   }
+}
+
+/** The work on claimed items of one kind, for `inBatches`. */
+interface BatchWork<T> {
+  /** Removes the claim of one item inside `tx`; false when its lease was lost (it is then skipped). */
+  complete: (item: T, tx: Tx) => Promise<boolean>;
+  /**
+   * Removes the claims of many handled items in one statement, when `handle` never touches the claims
+   * of other items; false when any of them was lost.
+   */
+  completeAll?: (items: T[], tx: Tx) => Promise<boolean>;
+  /** Does the item's work inside `tx`; throwing rolls it back and the item is retried later. */
+  handle: (item: T, tx: Tx) => Promise<void>;
+}
+
+/** One item on its own: its claim removed first, then its work. */
+async function doItem<T>(work: BatchWork<T>, item: T, tx: Tx): Promise<void> {
+  if (!(await work.complete(item, tx))) throw new LeaseLostError();
+  await work.handle(item, tx);
 }
 
 /** Lets I/O callbacks waiting in the event loop (HTTP requests) run before the next transaction. */
