@@ -64,6 +64,9 @@ export async function claimDeliveries(
         limit ${options.limit} ${skipLocked})
     returning *`.execute(db);
   if (rows.length === 0) return [];
+  // UPDATE … RETURNING gives the rows in no particular order: in the claim's order, a subject's
+  // deliveries are handled in the order they were written.
+  rows.sort((a, b) => compare(a.availableAt, b.availableAt) || compare(a.eventId, b.eventId));
   const events = await db
     .selectFrom('outbox_events')
     .selectAll()
@@ -74,6 +77,10 @@ export async function claimDeliveries(
     const event = byId.get(row.eventId);
     return event ? [{ ...row, event }] : [];
   });
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Marks a claimed delivery handled inside the consumer's transaction, only while the claim is ours. */

@@ -153,7 +153,12 @@ export async function claimDueTimers(db: Kysely<Database>, dialect: Dialect, opt
         order by ${sql.ref('dueAt')}, ${sql.ref('id')}
         limit ${options.limit} ${skipLocked})
     returning *`.execute(db);
-  return rows;
+  // UPDATE … RETURNING gives the rows in no particular order: run them in the order they fall due.
+  return rows.sort((a, b) => compare(a.dueAt, b.dueAt) || compare(a.id, b.id));
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

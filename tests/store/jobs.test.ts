@@ -227,6 +227,34 @@ describe(JobRunner.name, () => {
       expect(await marks()).toEqual(['notifier:requestDenied:2', 'notifier:requestSubmitted:1', 'provisioner:requestSubmitted:1']);
     });
 
+    it('does not do a delivery whose lease another instance took while its batch ran, and does the rest of the batch once', async () => {
+      await store.db.transaction().execute(async (tx) => {
+        for (let n = 1; n <= 3; n++) {
+          await emitEvent(tx, { type: 'requestSubmitted', subjectId: 'req-1', payload: { n } }, { now: clock.now(), subscriptions: { notifier: ['requestSubmitted'] } });
+          clock.advance(1);
+        }
+      });
+      // Handling the first delivery hands the lease of the third to another instance (as if it ran out
+      // and was claimed again) in the same transaction: the batch must not complete the third, nor keep
+      // its consumer's work.
+      const stealing: EventHandler = async (event, context) => {
+        if (event.data.n === 1) {
+          const third = await context.tx.selectFrom('outbox_events').select('id').where('payload', '=', JSON.stringify({ n: 3 })).executeTakeFirstOrThrow();
+          await sql`update outbox_deliveries set "leaseOwner" = 'other-instance' where "eventId" = ${third.id}`.execute(context.tx);
+        }
+        await recordAs('notifier')(event, context);
+      };
+      const jobs = runner({ consumers: { notifier: stealing }, concurrency: 1, batchMs: 60_000, maxBatchMs: 60_000 });
+      expect((await jobs.runOnce()).deliveries).toBe(3);
+      expect(await marks()).toEqual(['notifier:requestSubmitted:1', 'notifier:requestSubmitted:2']);
+      const rows = await store.db.selectFrom('outbox_deliveries').innerJoin('outbox_events', 'outbox_events.id', 'outbox_deliveries.eventId').select(['payload', 'state', 'leaseOwner']).orderBy('payload').execute();
+      expect(rows).toEqual([
+        { payload: '{"n":1}', state: 'done', leaseOwner: null },
+        { payload: '{"n":2}', state: 'done', leaseOwner: null },
+        { payload: '{"n":3}', state: 'pending', leaseOwner: 'other-instance' },
+      ]);
+    });
+
     it('rolls back a failing consumer, retries it, and gives up after the last attempt', async () => {
       await emitEvent(store.db, { type: 'requestSubmitted', subjectId: 'req-9', payload: { n: 9 } }, { now: clock.now(), subscriptions: { notifier: ['requestSubmitted'] } });
       const failing: EventHandler = async (event, context) => {
