@@ -310,6 +310,46 @@ describe('assignment lifecycle', () => {
       const stageRows = await db().selectFrom('approval_stages').select('status').where('requestId', '=', late.body.id).execute();
       expect(stageRows.map((s) => s.status)).toEqual(['Completed']);
     });
+
+    it('an extension another transaction holds when the access ends is canceled as soon as it lets go', async () => {
+      const lee = demo.users.lee.id;
+      const pkg = await buildRequestablePackage(server, {
+        policy: {
+          allowedTargetScope: 'allMemberUsers',
+          requestorSettings: selfService,
+          requestApprovalSettings: approval([stage([singleUser(lee)], { durationBeforeAutomaticDenial: 'P14D' })], { isApprovalRequiredForAdd: false, isApprovalRequiredForUpdate: true }),
+          ...expirationOf({ type: 'afterDuration', duration: 'P10D' }),
+        },
+      });
+      const user = await member();
+      const id = await deliver(user.upn, pkg.packageId);
+      await advance(9 * day);
+      const late = await change(user.upn, { requestType: 'userUpdate', assignment: { id } });
+      expect(late.status).toBe(201);
+      await run();
+      expect((await readRequest(server, late.body.id)).state).toBe('pendingApproval');
+      const followUps = () => db().selectFrom('timers').select('kind').where('kind', '=', 'request.closeAfterAssignmentEnded').where('subjectId', '=', late.body.id).execute();
+
+      clock.t += day + minute; // the access ends
+      if (server.portier.store.dialect === 'postgres') {
+        // A decision or a stage timer holding the request's row (PostgreSQL's row lock) while the sweep
+        // expires the assignment: the sweep skips the request rather than wait, and leaves a follow-up.
+        await db()
+          .transaction()
+          .execute(async (holder) => {
+            await holder.selectFrom('assignment_requests').select('id').where('id', '=', late.body.id).forUpdate().execute();
+            await run();
+            expect((await assignment(id)).state).toBe('expired');
+            expect((await readRequest(server, late.body.id)).state).toBe('pendingApproval');
+            expect(await followUps()).toHaveLength(1);
+          });
+      }
+      await run();
+      expect((await assignment(id)).state).toBe('expired');
+      expect(await readRequest(server, late.body.id)).toMatchObject({ state: 'canceled', status: 'Canceled' });
+      expect(await eventsOf(server, 'assignmentRequest.canceled', late.body.id)).toHaveLength(1);
+      expect(await followUps()).toEqual([]);
+    });
   });
 
   describe('removal', () => {

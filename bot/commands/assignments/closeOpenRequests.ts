@@ -1,9 +1,17 @@
 import type { CommandContext, Tx } from '../../context';
+import { scheduleTimers } from '../../jobs/timers';
 import { eventTypes } from '../../events/types';
 import { stageTimerKinds } from '../approvals/requestFlow';
 import { writeAudits } from '../audit';
 import { chunked, emitMany } from '../guests/guests';
 import { processRequestTimer } from '../requests/submitAddRequest';
+
+/**
+ * A request `closeOpenRequests` had to skip on PostgreSQL (its row was locked by a decision or a stage
+ * timer at that moment): closed by this timer, due at once, which runs after the holder committed.
+ * Its holder may have read the assignment before it ended and left the request open.
+ */
+export const closeSkippedRequestTimer = 'request.closeAfterAssignmentEnded';
 
 /** Request types that end an assignment themselves: they are the reason it ends, not a victim of it. */
 const removalTypes = ['userRemove', 'adminRemove'];
@@ -30,11 +38,13 @@ export async function closeOpenRequests(tx: Tx, ctx: CommandContext, assignmentI
       .set({ state: 'canceled', status: 'Canceled', completedDateTime: now, openKey: null, currentStage: null, resultReason: reason })
       // On PostgreSQL a request locked right now (being decided or processed, see `lockRequest`) is
       // skipped rather than waited for: its holder may be waiting for the assignment rows this
-      // transaction holds. It finds the assignment ended once this commits and ends the request itself.
+      // transaction holds. Its holder may have read the assignment before it ended, so a timer due at
+      // once (`closeSkippedRequestTimer`) closes it after the holder committed.
       .where('id', 'in', ctx.dialect === 'postgres' ? open.forUpdate().skipLocked() : open)
       .where('openKey', 'is not', null)
       .returning(['id', 'accessPackageId', 'targetId'])
       .execute();
+    if (ctx.dialect === 'postgres') await followSkipped(tx, ctx, ids, closed.map((r) => r.id), reason);
     if (closed.length === 0) continue;
     const requestIds = closed.map((r) => r.id);
     const stageIds = (await tx.selectFrom('approval_stages').select('id').where('requestId', 'in', requestIds).execute()).map((s) => s.id);
@@ -59,4 +69,28 @@ export async function closeOpenRequests(tx: Tx, ctx: CommandContext, assignmentI
       })),
     );
   }
+}
+
+/**
+ * The open requests of `assignmentIds` that the skip-locked update left open (locked by another
+ * transaction): each gets a `closeSkippedRequestTimer`, which closes it once the lock is gone (and
+ * schedules itself again should it be locked again).
+ */
+async function followSkipped(tx: Tx, ctx: CommandContext, assignmentIds: readonly string[], closedIds: readonly string[], reason: string): Promise<void> {
+  const closed = new Set(closedIds);
+  const open = await tx
+    .selectFrom('assignment_requests')
+    .select(['id', 'assignmentId'])
+    .where('assignmentId', 'in', assignmentIds)
+    .where('openKey', 'is not', null)
+    .where('requestType', 'not in', removalTypes)
+    .execute();
+  const skipped = open.filter((r) => !closed.has(r.id) && r.assignmentId);
+  if (skipped.length === 0) return;
+  const now = ctx.clock.now();
+  await scheduleTimers(
+    tx,
+    skipped.map((r) => ({ kind: closeSkippedRequestTimer, subjectId: r.id, dueAt: now, payload: { assignmentId: r.assignmentId, reason } })),
+    now,
+  );
 }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { systemContext, type CommandContext, type EngineDeps, type Tx } from '../../context';
 import type { TimerHandler } from '../../jobs/runner';
 import { scheduleTimer } from '../../jobs/timers';
+import { closeOpenRequests, closeSkippedRequestTimer } from './closeOpenRequests';
 import { expireAssignments } from './expireAssignments';
 import { sendExpiryNotices } from './sendExpiryNotices';
 
@@ -80,6 +81,12 @@ export function assignmentTimers(deps: EngineDeps): Record<string, TimerHandler>
       const { more } = await sweepAssignments(tx, ctx);
       const now = ctx.clock.now();
       await scheduleTimer(tx, { kind: sweepTimerKind, subjectId: 'global', dueAt: more ? now : await nextSweep(tx, now) }, now);
+    },
+    // A request the expiry or removal of its assignment could not close at once (see `closeOpenRequests`).
+    [closeSkippedRequestTimer]: async (timer, { tx }) => {
+      const { assignmentId, reason } = timer.data;
+      if (typeof assignmentId !== 'string' || typeof reason !== 'string') throw new Error(`timer ${timer.id}: payload lacks assignmentId or reason`);
+      await closeOpenRequests(tx, systemContext(deps, timer.id, tx), [assignmentId], reason);
     },
   };
 }
