@@ -188,6 +188,8 @@ describe('My access in Chromium (demo tenant)', () => {
     await extend.getByLabel(/Why do you need it longer/).fill('Longer project');
     await extend.getByRole('button', { name: 'Request extension' }).click();
     await alex.getByText('Your extension was requested.').waitFor();
+    // The extension's dialog has closed (its exit animation ends) before the next one opens.
+    await alex.getByRole('dialog').waitFor({ state: 'detached' });
 
     await alex.getByRole('button', { name: 'Leave' }).click();
     await alex.getByRole('dialog').getByRole('button', { name: 'Leave' }).click();
