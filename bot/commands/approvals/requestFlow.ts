@@ -125,8 +125,8 @@ export async function processRequest(tx: Tx, ctx: CommandContext, requestId: str
 }
 
 /** Starts stage `index`: resolves its approvers (or fallback), sets its deadlines, tells the approvers. No one → denied. */
-export async function startStage(tx: Tx, ctx: CommandContext, request: AssignmentRequestsTable, index: number, written?: ApprovalStagesTable): Promise<void> {
-  const stage = written ?? (await stageByIndex.first(tx, { requestId: request.id, index }));
+export async function startStage(tx: Tx, ctx: CommandContext, request: AssignmentRequestsTable, index: number): Promise<void> {
+  const stage = await stageByIndex.first(tx, { requestId: request.id, index });
   if (!stage) throw new Error(`request ${request.id} has no stage ${index}`);
   await applyStageStart(tx, ctx, request, stage, await planStageStart(tx, ctx, request, stage), { rowWritten: false });
 }
@@ -168,11 +168,8 @@ async function applyStageStart(tx: Tx, ctx: CommandContext, request: AssignmentR
   const index = stage.stageIndex;
   if (start.kind === 'noApprover') {
     if (!options.rowWritten) {
-      await tx
-        .updateTable('approval_stages')
-        .set({ status: 'Completed', reviewResult: 'Deny', justification: start.reason, reviewedBy: JSON.stringify(systemIdentity), reviewedDateTime: now.toISOString(), startedDateTime: now.toISOString() })
-        .where('id', '=', stage.id)
-        .execute();
+      const { status, reviewResult, justification, reviewedBy, reviewedDateTime, startedDateTime } = startedRow(stage, start);
+      await tx.updateTable('approval_stages').set({ status, reviewResult, justification, reviewedBy, reviewedDateTime, startedDateTime }).where('id', '=', stage.id).execute();
     }
     const owners = await tx
       .selectFrom('role_assignments')
