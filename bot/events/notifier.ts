@@ -2,7 +2,7 @@ import type { Tx } from '../context';
 import { newId } from '../context';
 import { sponsorsOf } from '../commands/guests/guests';
 import { sql } from 'kysely';
-import { prepared, type PreparedQuery } from '../store/prepared';
+import { prepared, preparedPerCount } from '../store/prepared';
 import type { NotificationsTable } from '../store/schema';
 import type { EventConsumer } from './consumer';
 import { allEventTypes, eventTypes, type EventType } from './types';
@@ -49,30 +49,24 @@ const noticeColumns = ['id', 'eventId', 'eventType', 'recipientId', 'subjectId',
  * insert cost a statement per event.) `on conflict do nothing` keeps each person's notice once.
  */
 async function insertNotices(tx: Tx, rows: readonly NoticeRow[]): Promise<void> {
-  let query = insertNoticesByCount.get(rows.length);
-  if (!query) {
-    // Compiled once per count up to a few recipients (nearly every event); larger counts each time.
-    const count = rows.length;
-    query = prepared((db, p: Record<string, string | null>) => {
-      const values = Array.from({ length: count }, (_, r) => sql.join(noticeColumns.map((c) => sql`${p[`${r}_${c}`]}`)));
-      // The first row names the columns (SQLite's VALUES in a subquery has no column names of its own).
-      const selects = values.map((v, r) => (r === 0 ? sql`select ${sql.join(noticeColumns.map((c, k) => sql`${p[`${r}_${c}`]} as ${sql.ref(`c${k}`)}`))}` : sql`select ${v}`));
-      const query = sql`insert into ${sql.table('notifications')} (${sql.join(noticeColumns.map((c) => sql.ref(c)))})
-        select * from (${sql.join(selects, sql` union all `)}) as ${sql.ref('v')}
-        where not exists (select 1 from ${sql.table('notifications')} as ${sql.ref('n')} where ${sql.ref('n.eventId')} = ${p.eventId})
-        on conflict (${sql.ref('eventId')}, ${sql.ref('recipientId')}) do nothing`;
-      return { compile: () => query.compile(db) };
-    });
-    if (count <= 8) insertNoticesByCount.set(count, query);
-  }
   const params: Record<string, string | null> = { eventId: rows[0].eventId };
   rows.forEach((row, r) => {
     for (const c of noticeColumns) params[`${r}_${c}`] = row[c];
   });
-  await query.run(tx, params);
+  await insertNoticesOf(rows.length).run(tx, params);
 }
 
-const insertNoticesByCount = new Map<number, PreparedQuery<Record<string, string | null>, unknown>>();
+// Compiled once per count up to a few recipients (nearly every event); larger counts each time.
+const insertNoticesOf = preparedPerCount(8, (count) => (db, p: Record<string, string | null>) => {
+  const values = Array.from({ length: count }, (_, r) => sql.join(noticeColumns.map((c) => sql`${p[`${r}_${c}`]}`)));
+  // The first row names the columns (SQLite's VALUES in a subquery has no column names of its own).
+  const selects = values.map((v, r) => (r === 0 ? sql`select ${sql.join(noticeColumns.map((c, k) => sql`${p[`${r}_${c}`]} as ${sql.ref(`c${k}`)}`))}` : sql`select ${v}`));
+  const query = sql`insert into ${sql.table('notifications')} (${sql.join(noticeColumns.map((c) => sql.ref(c)))})
+    select * from (${sql.join(selects, sql` union all `)}) as ${sql.ref('v')}
+    where not exists (select 1 from ${sql.table('notifications')} as ${sql.ref('n')} where ${sql.ref('n.eventId')} = ${p.eventId})
+    on conflict (${sql.ref('eventId')}, ${sql.ref('recipientId')}) do nothing`;
+  return { compile: () => query.compile(db) };
+});
 const subjectsById = prepared((db, p: { first: string; second: string }) => db.selectFrom('subjects').select(['id', 'objectId']).where('id', 'in', [p.first, p.second]));
 
 type Payload = Record<string, unknown>;

@@ -2,7 +2,7 @@ import { PostgresAdapter, sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { newId, type Tx } from '../context';
 import type { Dialect } from '../store/db';
-import { prepared, type PreparedQuery } from '../store/prepared';
+import { prepared, preparedPerCount } from '../store/prepared';
 import type { Database, TimersTable } from '../store/schema';
 
 /**
@@ -56,24 +56,18 @@ export async function scheduleTimers(tx: Tx | Kysely<Database>, specs: readonly 
   const rows = specs.map((spec) => timerRow(spec, now));
   if (rows.length === 1) return upsertTimer.run(tx, rows[0]).then(() => undefined);
   if (rows.length <= maxPreparedTimers) {
-    let query = upsertTimersByCount.get(rows.length);
-    if (!query) {
-      const count = rows.length;
-      query = prepared((db, p: Record<string, string | number | null>) => upsertMany(db, Array.from({ length: count }, (_, r) => timerColumns(p, `${r}_`))));
-      upsertTimersByCount.set(count, query);
-    }
     const params: Record<string, string | number | null> = {};
     rows.forEach((row, r) => {
       for (const [key, value] of Object.entries(row)) params[`${r}_${key}`] = value;
     });
-    await query.run(tx, params);
+    await upsertTimersOf(rows.length).run(tx, params);
     return;
   }
   for (let i = 0; i < rows.length; i += 500) await upsertMany(tx, rows.slice(i, i + 500)).execute();
 }
 
 const maxPreparedTimers = 4;
-const upsertTimersByCount = new Map<number, PreparedQuery<Record<string, string | number | null>, unknown>>();
+const upsertTimersOf = preparedPerCount(maxPreparedTimers, (count) => (db, p: Record<string, string | number | null>) => upsertMany(db, Array.from({ length: count }, (_, r) => timerColumns(p, `${r}_`))));
 
 /** The columns of a timer row from a parameter record whose keys carry `prefix`. */
 function timerColumns(p: Record<string, string | number | null>, prefix: string): TimersTable {

@@ -84,6 +84,22 @@ export function prepared<P extends object, O>(build: (db: Db, params: P) => Comp
 }
 
 /**
+ * A query whose shape depends on a count (rows inserted, ids listed), as `prepared` per count: compiled
+ * once for each count up to `max` (the common small ones), and for larger counts on every call.
+ */
+export function preparedPerCount<P extends object, O>(max: number, build: (count: number) => (db: Db, params: P) => Compilable<O>): (count: number) => PreparedQuery<P, O> {
+  const byCount = new Map<number, PreparedQuery<P, O>>();
+  return (count) => {
+    let query = byCount.get(count);
+    if (!query) {
+      query = prepared(build(count));
+      if (count <= max) byCount.set(count, query);
+    }
+    return query;
+  };
+}
+
+/**
  * Inserts rows into `table` with an INSERT compiled once per table, column list, row count and
  * dialect: the audit records, events, deliveries and notifications every request writes. Rows must
  * all have the same keys. `onConflictDoNothing` adds `on conflict do nothing` (on those columns).

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { newId } from '../context';
-import { prepared, type PreparedQuery } from '../store/prepared';
+import { prepared, preparedPerCount } from '../store/prepared';
 import type { Database, TeamsCardsTable } from '../store/schema';
 
 /**
@@ -94,13 +94,4 @@ const setFactsOfManyQuery = (count: number) => (db: Kysely<Database>, p: Record<
       k.map((i) => p[`id${i}`]),
     );
 };
-const setFactsOfManyByCount = new Map<number, PreparedQuery<Record<string, string>, unknown>>();
-function setFactsOfMany(count: number): PreparedQuery<Record<string, string>, unknown> {
-  if (count > 8) {
-    const build = setFactsOfManyQuery(count);
-    return { all: async () => [], first: async () => undefined, run: async (db, p) => Number((await build(db, p).executeTakeFirst()).numUpdatedRows) };
-  }
-  let query = setFactsOfManyByCount.get(count);
-  if (!query) setFactsOfManyByCount.set(count, (query = prepared(setFactsOfManyQuery(count))));
-  return query;
-}
+const setFactsOfMany = preparedPerCount(8, setFactsOfManyQuery);
