@@ -263,16 +263,19 @@ describe('assignment lifecycle', () => {
       expect(nothing.body.error.code).toBe('AssignmentDoesNotExpire');
     });
 
-    it('with approval when the policy requires it for updates; one change at a time', async () => {
-      const lee = demo.users.lee.id;
-      const pkg = await buildRequestablePackage(server, {
+    /** A package of 10 days that needs no approval to add, and Lee's approval (denied after 14 days) to extend. */
+    const extensionsApprovedByLee = () =>
+      buildRequestablePackage(server, {
         policy: {
           allowedTargetScope: 'allMemberUsers',
           requestorSettings: selfService,
-          requestApprovalSettings: approval([stage([singleUser(lee)], { durationBeforeAutomaticDenial: 'P14D' })], { isApprovalRequiredForAdd: false, isApprovalRequiredForUpdate: true }),
+          requestApprovalSettings: approval([stage([singleUser(demo.users.lee.id)], { durationBeforeAutomaticDenial: 'P14D' })], { isApprovalRequiredForAdd: false, isApprovalRequiredForUpdate: true }),
           ...expirationOf({ type: 'afterDuration', duration: 'P10D' }),
         },
       });
+
+    it('with approval when the policy requires it for updates; one change at a time', async () => {
+      const pkg = await extensionsApprovedByLee();
       const user = await member();
       const id = await deliver(user.upn, pkg.packageId); // no approval to add
       await advance(8 * day);
@@ -312,15 +315,7 @@ describe('assignment lifecycle', () => {
     });
 
     it('an extension another transaction holds when the access ends is canceled as soon as it lets go', async () => {
-      const lee = demo.users.lee.id;
-      const pkg = await buildRequestablePackage(server, {
-        policy: {
-          allowedTargetScope: 'allMemberUsers',
-          requestorSettings: selfService,
-          requestApprovalSettings: approval([stage([singleUser(lee)], { durationBeforeAutomaticDenial: 'P14D' })], { isApprovalRequiredForAdd: false, isApprovalRequiredForUpdate: true }),
-          ...expirationOf({ type: 'afterDuration', duration: 'P10D' }),
-        },
-      });
+      const pkg = await extensionsApprovedByLee();
       const user = await member();
       const id = await deliver(user.upn, pkg.packageId);
       await advance(9 * day);
