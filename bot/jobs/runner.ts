@@ -49,8 +49,11 @@ export interface JobRunnerOptions {
    */
   batchMs?: number;
   /**
-   * The longest a transaction takes items when others waited for the connection before it (ms,
-   * default 20): a transaction may take as long as the others held the connection, up to this.
+   * The longest a transaction takes items when others waited for the connection before it (ms): a
+   * transaction may take as long as the others held the connection, up to this. Default: 5 on SQLite,
+   * whose synchronous statements keep the event loop for the whole transaction (a request that arrives
+   * meanwhile is not even read; with 20 ms, decided → delivered took 3× as long and the invokes' tails
+   * grew); 20 on PostgreSQL, where `batchMs` (50) is the longer.
    */
   maxBatchMs?: number;
   /**
@@ -280,7 +283,7 @@ export class JobRunner {
   private async inLane<T>(items: readonly T[], work: BatchWork<T>, failed: (item: T, error: unknown) => Promise<void>): Promise<void> {
     const { store } = this.options;
     const batchMs = this.options.batchMs ?? (store.dialect === 'postgres' ? 50 : 5);
-    const maxBatchMs = Math.max(batchMs, this.options.maxBatchMs ?? 20);
+    const maxBatchMs = Math.max(batchMs, this.options.maxBatchMs ?? (store.dialect === 'postgres' ? 20 : 5));
     let next = 0;
     while (next < items.length) {
       if (next > 0) await yieldToEventLoop();
