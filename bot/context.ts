@@ -3,6 +3,7 @@ import type { Principal } from './auth/principal';
 import type { Database } from './store/schema';
 import type { Dialect } from './store/db';
 import type { Subscriptions } from './jobs/outbox';
+import { transact } from './store/groupCommit';
 
 /** Time is injected so tests and jobs can move it instead of sleeping. */
 export interface Clock {
@@ -59,7 +60,8 @@ export type Tx = Transaction<Database>;
 
 /** Runs `work` in one transaction; everything it writes lands together or not at all. */
 export function inTransaction<T>(ctx: CommandContext, work: (tx: Tx) => Promise<T>): Promise<T> {
-  return ctx.db.transaction().execute(work);
+  // SQLite: committed together with the other commands waiting for the connection (store/groupCommit.ts).
+  return transact(ctx.db, work);
 }
 
 import { randomFillSync, randomUUID } from 'node:crypto';

@@ -7,6 +7,7 @@ import { Pool } from 'pg';
 import { backstopCheckpointFrames, type Checkpointer, defaultWalLimitBytes, startCheckpointer } from './checkpoint';
 import { defaultReadTimeoutMs, registerDeadlineFunction } from './deadline';
 import { migrateToLatest } from './migrations';
+import { enableGroupCommit } from './groupCommit';
 import type { Database } from './schema';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -78,6 +79,7 @@ function openSqlite(file: string): Opened {
   tuneForKysely(connection);
   registerDeadlineFunction(connection);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  enableGroupCommit(db, () => connection.inTransaction);
   return { db, readDb: db, dialect: 'sqlite', checkpointer };
 }
 

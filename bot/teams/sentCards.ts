@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { newId } from '../context';
+import { groupedWrite } from '../store/groupCommit';
 import { prepared, preparedPerCount } from '../store/prepared';
 import type { Database, TeamsCardsTable } from '../store/schema';
 
@@ -13,10 +14,13 @@ export class SentCards {
 
   /** Remembers a card sent (a person may hold several cards of one subject: each is updated). */
   async save(card: Omit<TeamsCardsTable, 'id' | 'createdDateTime' | 'facts'> & { facts: object }, now: Date): Promise<void> {
-    await this.db
-      .insertInto('teams_cards')
-      .values({ ...card, facts: JSON.stringify(card.facts), id: newId(), createdDateTime: now.toISOString() })
-      .execute();
+    // On SQLite committed with the other writes of this turn of the event loop (group commit), not alone.
+    await groupedWrite(this.db, (tx) =>
+      tx
+        .insertInto('teams_cards')
+        .values({ ...card, facts: JSON.stringify(card.facts), id: newId(), createdDateTime: now.toISOString() })
+        .execute(),
+    );
   }
 
   /** The newest card of this kind and subject a person holds (its facts are the current ones). */
@@ -56,7 +60,7 @@ export class SentCards {
     if (marked.size === 0) return;
     if (marked.size === 1) {
       const [[id, facts]] = marked;
-      await setFacts.run(this.db, { id, facts });
+      await groupedWrite(this.db, (tx) => setFacts.run(tx, { id, facts }));
       return;
     }
     // A decision's cards (every holder's) in one statement: one write, not one per card.
@@ -65,7 +69,7 @@ export class SentCards {
       params[`id${k}`] = id;
       params[`facts${k}`] = facts;
     });
-    await setFactsOfMany(marked.size).run(this.db, params);
+    await groupedWrite(this.db, (tx) => setFactsOfMany(marked.size).run(tx, params));
   }
 }
 
