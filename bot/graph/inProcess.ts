@@ -48,9 +48,11 @@ export class InProcessGraphHandler implements Middleware {
     const req = { method: (context.options?.method ?? 'GET').toUpperCase(), url: `${url.pathname}${url.search}`, headers, [bodyInMemory]: body } as unknown as IncomingMessage;
     if (graphCallsChannel.hasSubscribers) graphCallsChannel.publish({ method: req.method, path: url.pathname });
     const res = new CapturedResponse();
-    // Through the event loop, as a request over a socket would be: a chain of in-process calls (SQLite answers
-    // synchronously) would otherwise run on microtasks alone and keep incoming requests and timers waiting.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // Reads go through the event loop, as a request over a socket would: a chain of in-process reads (SQLite
+    // answers synchronously) would otherwise run on microtasks alone and keep incoming requests and timers
+    // waiting. A write yields in its transaction anyway (SQLite's group commit waits for this turn's other
+    // requests; PostgreSQL answers over the network), and a second turn would only add a turn's latency.
+    if (req.method === 'GET' || req.method === 'HEAD') await new Promise<void>((resolve) => setImmediate(resolve));
     await this.serve(req, res as unknown as ServerResponse);
     if (!res.headersSent) throw new Error(`the embedded Graph gave no answer to ${req.method} ${url.pathname}`);
     const noBody = res.statusCode === 204 || res.statusCode === 304 || res.chunks.length === 0;
