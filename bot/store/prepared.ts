@@ -106,36 +106,50 @@ export function preparedPerCount<P extends object, O>(max: number, build: (count
  */
 export async function insertRows<T extends keyof Database & string>(db: Db, table: T, rows: ReadonlyArray<Insertable<Database[T]>>, options: { onConflictDoNothing?: ReadonlyArray<keyof Database[T] & string> } = {}): Promise<number> {
   if (rows.length === 0) return 0;
-  // Large batches vary in size: compiled each time, as Kysely does, rather than kept.
-  if (rows.length > maxPreparedRows) {
+  const conflict = options.onConflictDoNothing;
+  const unprepared = () => {
     const insert = db.insertInto(table).values(rows as never);
-    const conflict = options.onConflictDoNothing;
-    const result = await (conflict ? insert.onConflict((oc) => (conflict.length > 0 ? oc.columns(conflict as never) : oc).doNothing()) : insert).executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0n);
+    return conflict ? insert.onConflict((oc) => (conflict.length > 0 ? oc.columns(conflict as never) : oc).doNothing()) : insert;
+  };
+  const executor = db.getExecutor();
+  // Large batches vary in size: compiled each time, as Kysely does, rather than kept; so is a database with plugins.
+  if (rows.length > maxPreparedRows || (!checkReadDeadlineOnly(db) && executor.plugins.length > 0)) {
+    return Number((await unprepared().executeTakeFirst()).numInsertedOrUpdatedRows ?? 0n);
   }
   // An undefined value leaves the column out (its default), as in Kysely.
-  const columns = Object.keys(rows[0]).filter((c) => (rows[0] as Record<string, unknown>)[c] !== undefined);
-  const key = `${table}|${columns.join(',')}|${rows.length}|${options.onConflictDoNothing?.join(',') ?? '-'}`;
-  let query = inserts.get(key);
-  if (!query) {
-    const conflict = options.onConflictDoNothing;
-    query = prepared((d: Db, p: Record<string, unknown>) => {
-      const values = Array.from({ length: rows.length }, (_, r) => Object.fromEntries(columns.map((c, k) => [c, p[`${r}_${k}`]])));
-      // The row type is checked by this function's signature; the builder sees placeholders.
-      const insert = d.insertInto(table).values(values as never);
-      return conflict ? insert.onConflict((oc) => (conflict.length > 0 ? oc.columns(conflict as never) : oc).doNothing()) : insert;
-    });
-    inserts.set(key, query);
+  const first = rows[0] as Record<string, unknown>;
+  const columns = Object.keys(first).filter((c) => first[c] !== undefined);
+  const key = `${table}|${rows.length}|${conflict?.join(',') ?? '-'}|${columns.join(',')}`;
+  let entry = inserts.get(key);
+  if (!entry) {
+    entry = { byAdapter: new WeakMap() };
+    inserts.set(key, entry);
   }
-  const params: Record<string, unknown> = {};
-  rows.forEach((row, r) => {
-    const values = row as Record<string, unknown>;
-    columns.forEach((c, k) => {
-      params[`${r}_${k}`] = values[c] ?? null;
-    });
-  });
-  return query.run(db, params);
+  let compiled = entry.byAdapter.get(executor.adapter);
+  if (!compiled) {
+    // Built once with placeholders named by row and column; afterwards each parameter is taken from its row
+    // and column by position (no names, no object of parameters per call).
+    const { compiled: query, slots } = compileOnce(
+      (() => {
+        const values = Array.from({ length: rows.length }, (_, r) => Object.fromEntries(columns.map((c, k) => [c, `${marker}${r * columns.length + k}`])));
+        const insert = db.insertInto(table).values(values as never);
+        return conflict ? insert.onConflict((oc) => (conflict.length > 0 ? oc.columns(conflict as never) : oc).doNothing()) : insert;
+      })(),
+    );
+    compiled = { compiled: query, positions: slots.map((slot) => (slot === undefined ? -1 : Number(slot))) };
+    entry.byAdapter.set(executor.adapter, compiled);
+  }
+  const { compiled: query, positions } = compiled;
+  const width = columns.length;
+  const parameters = new Array<unknown>(positions.length);
+  for (let i = 0; i < positions.length; i++) {
+    const at = positions[i];
+    parameters[i] = at < 0 ? query.parameters[i] : ((rows[(at / width) | 0] as Record<string, unknown>)[columns[at % width]] ?? null);
+  }
+  const result = await executor.executeQuery({ ...query, parameters });
+  return Number(result.numAffectedRows ?? 0n);
 }
 
 const maxPreparedRows = 8;
-const inserts = new Map<string, PreparedQuery<Record<string, unknown>, unknown>>();
+/** Per table, row count, conflict columns and column list: the compiled INSERT per dialect, each parameter's row and column. */
+const inserts = new Map<string, { byAdapter: WeakMap<DialectAdapter, { compiled: CompiledQuery; positions: number[] }> }>();
