@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { groupedWrite } from '../store/groupCommit';
 import { prepared, type PreparedQuery } from '../store/prepared';
 import type { Database, TeamsConversationsTable } from '../store/schema';
 
@@ -118,7 +119,12 @@ function toRecord(row: TeamsConversationsTable): ConversationRecord {
  * engine never talk to the bot; they cost one statement per pass instead of three queries each.
  */
 export async function keepUnreachableNotices(db: Kysely<Database>): Promise<number> {
-  const result = await db
+  // Committed with the other writes of this turn of the event loop on SQLite (it runs on every pass of the runner).
+  return groupedWrite(db, (tx) => unreachableNotices.run(tx, {}));
+}
+
+const unreachableNotices = prepared((db, _p: Record<string, never>) =>
+  db
     .updateTable('notifications')
     .set({ teamsState: 'noConversation', teamsError: 'no personal chat and no team shared with the bot' })
     .where('teamsState', '=', 'pending')
@@ -142,7 +148,5 @@ export async function keepUnreachableNotices(db: Kysely<Database>): Promise<numb
             ),
         ),
       ),
-    )
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
-}
+    ),
+);

@@ -7,6 +7,7 @@ import type { Clock } from '../context';
 import type { Dialect } from '../store/db';
 import type { Database } from '../store/schema';
 import { keepUnreachableNotices } from './conversations';
+import { prepared } from '../store/prepared';
 import type { GraphHandler } from '../graph/inProcess';
 import type { GraphTokenProvider } from './graphAccess';
 import type { BotRuntime } from './runtime';
@@ -63,13 +64,7 @@ export function mountBot(server: restify.Server, deps: BotMountDeps): MountedBot
     async sendNotices() {
       await keepUnreachableNotices(deps.db);
       // Nothing due (the usual pass): no need to load the bot for it.
-      const due = await deps.db
-        .selectFrom('notifications')
-        .select('id')
-        .where('teamsState', '=', 'pending')
-        .where((eb) => eb.or([eb('teamsNextAttemptDateTime', 'is', null), eb('teamsNextAttemptDateTime', '<=', deps.clock.now().toISOString())]))
-        .limit(1)
-        .executeTakeFirst();
+      const due = await dueNotice.first(deps.db, { now: deps.clock.now().toISOString() });
       if (!due) return 0;
       return (await load()).sendNotices();
     },
@@ -78,3 +73,13 @@ export function mountBot(server: restify.Server, deps: BotMountDeps): MountedBot
     },
   };
 }
+
+/** A pending notice due now, if any (every pass of the runner asks; compiled once). */
+const dueNotice = prepared((db, p: { now: string }) =>
+  db
+    .selectFrom('notifications')
+    .select('id')
+    .where('teamsState', '=', 'pending')
+    .where((eb) => eb.or([eb('teamsNextAttemptDateTime', 'is', null), eb('teamsNextAttemptDateTime', '<=', p.now)]))
+    .limit(1),
+);
