@@ -50,11 +50,16 @@ const noticeColumns = ['id', 'eventId', 'eventType', 'recipientId', 'subjectId',
  */
 async function insertNotices(tx: Tx, rows: readonly NoticeRow[]): Promise<void> {
   const params: Record<string, string | null> = { eventId: rows[0].eventId };
-  rows.forEach((row, r) => {
-    for (const c of noticeColumns) params[`${r}_${c}`] = row[c];
-  });
+  for (let r = 0; r < rows.length; r++) {
+    const names = paramNamesOf(r);
+    for (let k = 0; k < noticeColumns.length; k++) params[names[k]] = rows[r][noticeColumns[k]];
+  }
   await insertNoticesOf(rows.length).run(tx, params);
 }
+
+/** The parameter names of row `r` (`${r}_${column}`), made once: an event's notices are written on every delivery. */
+const paramNames: string[][] = [];
+const paramNamesOf = (r: number): string[] => (paramNames[r] ??= noticeColumns.map((c) => `${r}_${c}`));
 
 // Compiled once per count up to a few recipients (nearly every event); larger counts each time.
 const insertNoticesOf = preparedPerCount(8, (count) => (db, p: Record<string, string | null>) => {
