@@ -46,6 +46,8 @@ const envInt = (name: string, fallback: number) => {
 const approvals = envInt('BENCH_TEAMS_APPROVALS', 200);
 const clients = envInt('BENCH_TEAMS_CLIENTS', 20);
 const noticeCount = envInt('BENCH_TEAMS_NOTICES', 1_000);
+/** Decisions made before the measured ones (warming Portier's code and sockets as the echo bot's warm-up invokes warm its own). */
+const warmups = clients * 3;
 const targets = { p99Ms: 100, echoRatio: 0.5, noticesPerSec: 200, updateP99Ms: 1000 };
 const settleMs = 300_000;
 const em = 'identityGovernance/entitlementManagement';
@@ -268,7 +270,7 @@ async function runTeamsBenchmark(): Promise<void> {
     const questionId = (JSON.parse(policy.questions) as Array<{ id: string }>)[0].id;
 
     // Fabrikam partners (home accounts in Fabrikam's tenant), each requesting the hidden package once.
-    const partners = Array.from({ length: approvals }, (_, i) => {
+    const partners = Array.from({ length: approvals + warmups }, (_, i) => {
       const upn = `bench${String(i).padStart(5, '0')}@${demo.fabrikam.domain}`;
       return { tenantId: demo.fabrikam.id, id: randomUUID(), userPrincipalName: upn, displayName: `Bench Partner ${i}`, mail: upn };
     });
@@ -282,10 +284,10 @@ async function runTeamsBenchmark(): Promise<void> {
       });
       expectStatus(res, 201, 'request');
     });
-    const cardsArrived = await waitUntil(`${approvals} approval cards to each approver`, () => approvalCardsOf(connector, ruth).size >= approvals && approvalCardsOf(connector, other).size >= approvals);
+    const cardsArrived = await waitUntil(`${approvals + warmups} approval cards to each approver`, () => approvalCardsOf(connector, ruth).size >= approvals + warmups && approvalCardsOf(connector, other).size >= approvals + warmups);
     const ruthCards = approvalCardsOf(connector, ruth);
     const otherCards = approvalCardsOf(connector, other);
-    console.log(`set-up: ${n(approvals)} requests submitted (${fmt(summarizeRuns(submitted).opsPerSec, 0)}/s); both approvers' cards at the connector ${fmt(cardsArrived / 1000, 1)} s later`);
+    console.log(`set-up: ${n(approvals + warmups)} requests submitted (${warmups} of them decided as a warm-up) (${fmt(summarizeRuns(submitted).opsPerSec, 0)}/s); both approvers' cards at the connector ${fmt(cardsArrived / 1000, 1)} s later`);
 
     // -- 1. approval invokes beside the echo bot ------------------------------------------------------------
     const echoInvoke = (i: number) => async () => {
@@ -295,28 +297,39 @@ async function runTeamsBenchmark(): Promise<void> {
     const echoMessage = (i: number) => async () => {
       expectStatus(await echoHttp.call('POST', '/api/messages', activity(connector, ruth, { type: 'message', text: `hello ${i}` })), 200, 'echo message');
     };
-    // Warm both up, then echo, approvals, echo again: noise falls on both sides alike. Each side gets one kept-alive
-    // socket per client first (the echo bot by invokes, which also warm its code; Portier by health checks, its code
-    // ran in the set-up): a request on a new connection waited up to five times as long as the others, and that
-    // was most of a run's p99, on whichever side opened more of them.
-    await runPool(clients * 3, clients, (i) => echoInvoke(i)());
-    await runPool(clients * 3, clients, async () => expectStatus(await http.call('GET', '/healthz'), 200, 'health check'));
-    const echoCpu = cpuSince(echo.pid);
-    const echoBefore = await runPool(Math.ceil(approvals / 2), clients, (i) => echoInvoke(i)());
-    const echoCpuBefore = echoCpu();
-    const requestIds = [...ruthCards.keys()];
-    const clickedAt = new Map<string, number>();
-    sqlPhase();
-    const approvalsCpu = cpuSince(serverPid);
-    const approvalsRun = await runPool(requestIds.length, clients, async (i) => {
-      const requestId = requestIds[i];
+    const approve = async (requestId: string) => {
       const card = ruthCards.get(requestId);
       if (!card) throw new Error(`no card for ${requestId}`);
-      clickedAt.set(requestId, performance.now());
       const res = await http.call('POST', '/api/messages', cardAction(connector, ruth, card.activityId, card.approve.verb, { ...card.approve.data, justification: 'Known partner' }));
       expectStatus(res, 200, 'approval invoke');
       const body = JSON.parse(res.text) as { statusCode?: number; type?: string };
       if (body.statusCode !== 200 || body.type !== 'application/vnd.microsoft.card.adaptive') throw new Error(`approval invoke answered ${res.text.slice(0, 300)}`);
+    };
+    // Warm both up the same way, then echo, approvals, echo again: noise falls on both sides alike. Each side answers
+    // `warmups` of the very invokes it is measured on, at the same concurrency: that compiles their code (the first
+    // decisions ran in V8's interpreter) and gives each side one kept-alive socket per client (a request on a new
+    // connection waited up to five times as long as the others, most of a run's p99 on the side with more of them).
+    // Portier's warm-up decisions are delivered and their cards updated before the measured run starts.
+    const allIds = [...ruthCards.keys()];
+    const warmIds = allIds.slice(0, warmups);
+    const requestIds = allIds.slice(warmups);
+    await runPool(warmups, clients, (i) => echoInvoke(i)());
+    await runPool(warmIds.length, clients, (i) => approve(warmIds[i]));
+    await waitUntil('the warm-up decisions delivered', async () => {
+      const open = await store!.db.selectFrom('assignment_requests').select('id').where('id', 'in', warmIds).where('state', '!=', 'delivered').limit(1).execute();
+      return open.length === 0;
+    });
+    const warmCards = new Set(warmIds.flatMap((id) => otherCards.get(id)?.activityId ?? []));
+    await waitUntil("the warm-up decisions' cards updated", () => new Set(connector.calls.filter((c) => c.kind === 'update' && c.activityId && warmCards.has(c.activityId)).map((c) => c.activityId)).size >= warmCards.size, 60_000);
+    const echoCpu = cpuSince(echo.pid);
+    const echoBefore = await runPool(Math.ceil(approvals / 2), clients, (i) => echoInvoke(i)());
+    const echoCpuBefore = echoCpu();
+    const clickedAt = new Map<string, number>();
+    sqlPhase();
+    const approvalsCpu = cpuSince(serverPid);
+    const approvalsRun = await runPool(requestIds.length, clients, async (i) => {
+      clickedAt.set(requestIds[i], performance.now());
+      await approve(requestIds[i]);
     });
     // The server's CPU over the invokes, with what the job runner does meanwhile (delivery, notices, card updates).
     const approvalsCpuMs = approvalsCpu();
