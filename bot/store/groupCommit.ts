@@ -82,31 +82,28 @@ export class GroupCommit {
         const member = this.queue.shift() as Member;
         current = member;
         await conn.executeQuery(statements.savepoint);
-        let result: unknown;
-        try {
-          result = await member.work(conn as unknown as Transaction<Database>);
-        } catch (error) {
-          current = undefined;
-          member.reject(error);
-          if (!this.inTransaction()) {
-            // SQLite ended the whole transaction (an I/O error, a full disk): the group so far is gone.
-            lose(error);
-            return;
-          }
-          await conn.executeQuery(statements.rollbackToSavepoint);
-          await conn.executeQuery(statements.releaseSavepoint);
-          continue;
-        }
+        const outcome = await member.work(conn as unknown as Transaction<Database>).then(
+          (result) => ({ failed: false as const, result }),
+          (error: unknown) => ({ failed: true as const, error }),
+        );
         if (!this.inTransaction()) {
+          // SQLite ended the whole transaction (an I/O error, a full disk): the group so far is gone.
           current = undefined;
-          const error = new Error('SQLite rolled the transaction back');
+          const error = outcome.failed ? outcome.error : new Error('SQLite rolled the transaction back');
           member.reject(error);
           lose(error);
           return;
         }
+        if (outcome.failed) {
+          current = undefined;
+          member.reject(outcome.error);
+          await conn.executeQuery(statements.rollbackToSavepoint);
+          await conn.executeQuery(statements.releaseSavepoint);
+          continue;
+        }
         await conn.executeQuery(statements.releaseSavepoint);
         current = undefined;
-        done.push({ member, result });
+        done.push({ member, result: outcome.result });
       }
       await conn.executeQuery(statements.commit);
     } catch (error) {
