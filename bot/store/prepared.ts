@@ -107,14 +107,14 @@ export function preparedPerCount<P extends object, O>(max: number, build: (count
 export async function insertRows<T extends keyof Database & string>(db: Db, table: T, rows: ReadonlyArray<Insertable<Database[T]>>, options: { onConflictDoNothing?: ReadonlyArray<keyof Database[T] & string> } = {}): Promise<number> {
   if (rows.length === 0) return 0;
   const conflict = options.onConflictDoNothing;
-  const unprepared = () => {
-    const insert = db.insertInto(table).values(rows as never);
+  const insertOf = (values: readonly object[]) => {
+    const insert = db.insertInto(table).values(values as never);
     return conflict ? insert.onConflict((oc) => (conflict.length > 0 ? oc.columns(conflict as never) : oc).doNothing()) : insert;
   };
   const executor = db.getExecutor();
   // Large batches vary in size: compiled each time, as Kysely does, rather than kept; so is a database with plugins.
   if (rows.length > maxPreparedRows || (!checkReadDeadlineOnly(db) && executor.plugins.length > 0)) {
-    return Number((await unprepared().executeTakeFirst()).numInsertedOrUpdatedRows ?? 0n);
+    return Number((await insertOf(rows).executeTakeFirst()).numInsertedOrUpdatedRows ?? 0n);
   }
   // An undefined value leaves the column out (its default), as in Kysely.
   const first = rows[0] as Record<string, unknown>;
@@ -129,13 +129,7 @@ export async function insertRows<T extends keyof Database & string>(db: Db, tabl
   if (!compiled) {
     // Built once with placeholders named by row and column; afterwards each parameter is taken from its row
     // and column by position (no names, no object of parameters per call).
-    const { compiled: query, slots } = compileOnce(
-      (() => {
-        const values = Array.from({ length: rows.length }, (_, r) => Object.fromEntries(columns.map((c, k) => [c, `${marker}${r * columns.length + k}`])));
-        const insert = db.insertInto(table).values(values as never);
-        return conflict ? insert.onConflict((oc) => (conflict.length > 0 ? oc.columns(conflict as never) : oc).doNothing()) : insert;
-      })(),
-    );
+    const { compiled: query, slots } = compileOnce(insertOf(Array.from({ length: rows.length }, (_, r) => Object.fromEntries(columns.map((c, k) => [c, `${marker}${r * columns.length + k}`])))));
     compiled = { compiled: query, positions: slots.map((slot) => (slot === undefined ? -1 : Number(slot))) };
     entry.byAdapter.set(executor.adapter, compiled);
   }
