@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { groupedWrite } from '../store/groupCommit';
-import { prepared, type PreparedQuery } from '../store/prepared';
+import { prepared, preparedPerCount } from '../store/prepared';
 import type { Database, TeamsConversationsTable } from '../store/schema';
 
 /** What the bot must remember of a conversation to write to it later (a conversation reference, flattened). */
@@ -96,16 +96,7 @@ const personalChatsQuery = (length: number) => (db: Kysely<Database>, p: Record<
     )
     .where('conversationType', '=', 'personal')
     .orderBy('updatedDateTime', 'desc');
-const personalChatsByLength = new Map<number, PreparedQuery<Record<string, string>, TeamsConversationsTable>>();
-function personalChatsOf(length: number): PreparedQuery<Record<string, string>, TeamsConversationsTable> {
-  if (length > 8) {
-    const build = personalChatsQuery(length);
-    return { all: (db, p) => build(db, p).execute(), first: (db, p) => build(db, p).executeTakeFirst(), run: async () => 0 };
-  }
-  let query = personalChatsByLength.get(length);
-  if (!query) personalChatsByLength.set(length, (query = prepared(personalChatsQuery(length))));
-  return query;
-}
+const personalChatsOf = preparedPerCount(8, personalChatsQuery);
 
 function toRecord(row: TeamsConversationsTable): ConversationRecord {
   const { updatedDateTime: _updated, ...rest } = row;
