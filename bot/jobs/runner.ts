@@ -294,6 +294,7 @@ export class JobRunner {
           // As long as others held the connection since our last transaction, but at least `batchMs` and
           // at most `maxBatchMs`: under load the runner gets about half the connection's time and keeps
           // up with the requests that make its work, and no request waits for it longer than the cap.
+          // (SQLite's defaults make both 5 ms: a fixed budget, since a transaction there holds the event loop.)
           const started = performance.now();
           const budget = Math.min(maxBatchMs, Math.max(batchMs, started - asked));
           const handled: T[] = [];
