@@ -94,6 +94,12 @@ async function openPostgres(url: string, readTimeoutMs: number): Promise<Opened>
     const setup = new Pool({ connectionString: parsed.toString(), max: 1 });
     try {
       await setup.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    } catch (error) {
+      // `IF NOT EXISTS` is not atomic: when several processes start on one new schema, all may see it
+      // missing and all but one fail on pg_namespace's unique index (23505) or as a duplicate (42P06).
+      // The schema exists then, which is all this step wants.
+      const code = (error as { code?: string }).code;
+      if (code !== '23505' && code !== '42P06') throw error;
     } finally {
       await setup.end();
     }
