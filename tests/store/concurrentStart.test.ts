@@ -31,7 +31,6 @@ describe('several server processes starting on one empty database', () => {
       await dropTestDatabase(url);
     }
   }, 60_000);
-
 });
 
 // PostgreSQL only: there the schema of a new database is created by whoever comes first, and
