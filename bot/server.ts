@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino, { Logger } from 'pino';
-import restify from 'restify';
+import type restify from 'restify';
 import { principalResolver } from './auth/principal';
 import { devTokenVerifier, entraTokenVerifier, issueDevToken, listDevAccounts, TokenVerifier, withOnBehalfTokens } from './auth/tokens';
 import type { Config } from './config';
@@ -10,6 +10,7 @@ import { DomainError, ValidationError } from './domain/errors';
 import { buildGraphRouter } from './graph/routes';
 import { errorBody, graphBasePath, send, serveGraph, statusOf } from './graph/service';
 import { readJsonBody } from './http/body';
+import { restify as restifyModule } from './http/restify';
 import { defaultTabDirectory, staticTab } from './http/staticTab';
 import { JobRunner } from './jobs/runner';
 import type { EventConsumer } from './events/consumer';
@@ -67,7 +68,7 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
   const verifier: TokenVerifier = config.graph === 'embedded' ? withOnBehalfTokens(userVerifier, store.db) : userVerifier;
   const router = buildGraphRouter();
   const graphDeps = { store, verifier, resolvePrincipal: principalResolver(store.db), clock, router, publicUrl: config.publicUrl, log, subscriptions, wake };
-  const server = restify.createServer({ name: 'portier', handleUncaughtExceptions: false });
+  const server = restifyModule.createServer({ name: 'portier', handleUncaughtExceptions: false });
   const tab = staticTab(options.tabDirectory ?? defaultTabDirectory(__dirname));
   if (!tab.available) log.warn('The tabs are not built (run `npm run build`); only the API is served.');
 
