@@ -23,6 +23,8 @@ export interface ActionContext {
   s: Strings;
   /** Work to run once the invoke has been answered (never delays the answer; failures are its own to log). */
   later?: (task: () => Promise<void>) => void;
+  /** The message whose card was clicked (the invoke's `replyToId`), when the channel says. */
+  clickedActivityId?: string | null;
 }
 
 interface VerbHandler<T> {
@@ -47,6 +49,8 @@ export interface ClickerView {
   userId: string;
   locale: string | null;
   card: AdaptiveCard;
+  /** The message whose card was clicked (the invoke's `replyToId`); the invoke's answer replaced that card for the clicker. */
+  activityId: string | null;
 }
 
 /** Who holds a card of a stage: their cards (newest first), their personal chats, and the Teams ids a card refreshes for. */
@@ -102,7 +106,7 @@ export class Actions {
         const afterDecision = this.deps.afterDecision;
         // The stage as the clicker's decision left it, its holders and the clicker's own card serve every holder's update.
         if (notice === null && afterDecision && view.stage && isDecided(view.stage.stage)) {
-          const decision: Decision = { ids: data, stage: view.stage, audience: view.audience, clicker: { userId: ctx.user.aadObjectId.toLowerCase(), locale: ctx.locale ?? null, card: view.card } };
+          const decision: Decision = { ids: data, stage: view.stage, audience: view.audience, clicker: { userId: ctx.user.aadObjectId.toLowerCase(), locale: ctx.locale ?? null, card: view.card, activityId: ctx.clickedActivityId ?? null } };
           ctx.later?.(() => afterDecision(decision));
         }
         return view.card;
@@ -123,7 +127,14 @@ export class Actions {
     this.table[verb] = handler;
   }
 
-  async execute(user: TeamsUser | undefined, locale: string | null | undefined, invoke: AdaptiveCardInvokeValue, s: Strings, later?: ActionContext['later']): Promise<AdaptiveCardInvokeResponse> {
+  async execute(
+    user: TeamsUser | undefined,
+    locale: string | null | undefined,
+    invoke: AdaptiveCardInvokeValue,
+    s: Strings,
+    later?: ActionContext['later'],
+    clickedActivityId?: string | null,
+  ): Promise<AdaptiveCardInvokeResponse> {
     const action = invoke?.action as { type?: string; verb?: string; data?: unknown } | undefined;
     const handler = action?.verb ? this.table[action.verb] : undefined;
     if (!action || action.type !== 'Action.Execute' || !handler) return badRequest(`Unknown card action '${String(action?.verb ?? '')}'.`);
@@ -131,7 +142,7 @@ export class Actions {
     if (!parsed.success) return badRequest(`Invalid card data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     if (!user) return cardResponse(messageCard(s.appName, s.notActing, 'Attention'));
     try {
-      const content = await handler.handle({ graph: this.deps.graphFor(user), user, locale, s, later }, parsed.data as never);
+      const content = await handler.handle({ graph: this.deps.graphFor(user), user, locale, s, later, clickedActivityId }, parsed.data as never);
       return cardResponse(content);
     } catch (error) {
       if (error instanceof BadCardDataError) return badRequest(error.message);

@@ -10,6 +10,7 @@ const account = z.looseObject({ id: z.string().min(1).max(1024), name: z.string(
 export const activitySchema = z.looseObject({
   type: z.string().min(1).max(64),
   id: z.string().max(1024).optional(),
+  replyToId: z.string().max(1024).optional(),
   serviceUrl: z
     .string()
     .max(2048)

@@ -128,7 +128,14 @@ export class PortierBot extends TeamsActivityHandler {
   protected override async onAdaptiveCardInvoke(context: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
     await this.remember(context);
     const later = context.turnState.get<AfterReply | undefined>(afterReplyKey);
-    return this.deps.actions.execute(teamsUserOf(context), context.activity.locale, invokeValue, stringsFor(context.activity.locale), later ? (task) => later.push(task) : undefined);
+    return this.deps.actions.execute(
+      teamsUserOf(context),
+      context.activity.locale,
+      invokeValue,
+      stringsFor(context.activity.locale),
+      later ? (task) => later.push(task) : undefined,
+      context.activity.replyToId ?? null,
+    );
   }
 }
 

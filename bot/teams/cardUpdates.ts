@@ -1,7 +1,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Logger } from 'pino';
 import type { Actions, Decision } from './actions';
-import { approvalCard } from './cards/approval';
+import { approvalCard, maxRefreshUserIds } from './cards/approval';
 import type { AdaptiveCard } from './cards/card';
 import { attachment } from './cards/card';
 import type { Connector } from './connector';
@@ -88,14 +88,21 @@ export class ApprovalCardUpdates {
   async afterDecision(decision: Decision): Promise<void> {
     const byUser = new Map<string, StoredCard[]>();
     for (const c of decision.audience.cards) byUser.set(c.userId, [...(byUser.get(c.userId) ?? []), c]);
+    const answered = this.answeredCard(decision);
     // Every holder's updated cards are marked together once all updates are through: one write per decision.
     const done: ApprovalCardUpdate[] = [];
     await Promise.all(
       [...byUser].map(async ([userId, cards]) => {
         try {
           const conversation = decision.audience.conversations.get(userId);
-          const stale = cards.filter((c) => c.factsObject.decisionShown !== true);
+          let stale = cards.filter((c) => c.factsObject.decisionShown !== true);
           if (!conversation || stale.length === 0) return;
+          const clicked = stale.find((c) => c === answered);
+          if (clicked) {
+            done.push({ cardId: clicked.id, facts: clicked.factsObject, conversationId: clicked.conversationId, activityId: clicked.activityId, card: decision.clicker.card, decided: true });
+            stale = stale.filter((c) => c !== clicked);
+            if (stale.length === 0) return;
+          }
           // The newest card's facts are the person's current ones (cards come newest first).
           const { card, decided } = await this.decidedCard(userId, conversation, cards[0].factsObject as ApprovalFacts, decision);
           for (const c of stale) {
@@ -112,6 +119,21 @@ export class ApprovalCardUpdates {
     } catch (error) {
       this.deps.log.warn({ err: error, requestId: decision.ids.requestId, stageId: decision.ids.stageId }, 'approval cards updated but not marked; the notice sender will update them again');
     }
+  }
+
+  /**
+   * The card the click came from, when it needs no update: the invoke's answer already replaced it in the
+   * clicker's client (Universal Actions), and `refresh` names the clicker, so their other views of it (another
+   * device, the chat opened again) ask the bot and get the decided card. Sending it again with `updateActivity`
+   * would cost a connector call per click for nothing visible. Without `refresh` for them (no Teams id known,
+   * more holders than `refresh` takes) the card is updated like every other.
+   */
+  private answeredCard(decision: Decision): StoredCard | undefined {
+    const { clicker, audience } = decision;
+    if (!clicker.activityId) return undefined;
+    const mri = audience.conversations.get(clicker.userId)?.userMri;
+    if (!mri || !audience.refreshUserIds.slice(0, maxRefreshUserIds).includes(mri)) return undefined;
+    return audience.cards.find((c) => c.userId === clicker.userId && c.activityId === clicker.activityId);
   }
 
   /** A holder's card of the decided stage, in their language. */

@@ -75,7 +75,7 @@ describe('approval cards updated right after the decision', () => {
     return calls;
   }
 
-  it("updates the other approver's card (and the clicker's) without the notice sender; the sender then changes nothing", async () => {
+  it("updates the other approver's card (and the clicker's, when the invoke does not say which card was clicked) without the notice sender; the sender then changes nothing", async () => {
     const { requestId, data } = await pendingApproval();
     const earlier = await noticeIds();
     const calls = await graphCallsDuring(async () => {
@@ -108,6 +108,37 @@ describe('approval cards updated right after the decision', () => {
     const notices = await approverNotices(requestId, earlier);
     expect(notices.length).toBeGreaterThan(0);
     for (const n of notices) expect(n).toMatchObject({ teamsState: 'sent', teamsError: 'no approval card left to update' });
+  });
+
+  it('the card the click came from is not sent again: the invoke answered it, and refresh brings it to the clicker\'s other views', async () => {
+    const { requestId, data } = await pendingApproval();
+    const [leeCard] = await cardIdsOf(requestId, people.lee);
+    const [alexCard] = await cardIdsOf(requestId, people.alex);
+    // Teams names the message whose card was clicked in the invoke's replyToId.
+    const clicked = await postActivity(server.url, invoke(connector.url, people.lee, 'approval.approve', data, { replyToId: leeCard }));
+    expect(cardText(clicked.body.value)).toMatch(/Approved by Lee Gu/);
+    expect(clicked.body.value.refresh.userIds).toContain(people.lee.mri);
+    await until("Alex's card updated", () => connector.updates(people.alex.conversationId).length > 0);
+    expect(connector.updates(people.alex.conversationId).map((u) => u.activityId)).toEqual([alexCard]);
+    expect(cardText(cardOf(connector.updates(people.alex.conversationId)[0]))).toMatch(/Approved by Lee Gu/);
+    // Both cards are marked as showing the decision, Lee's by the invoke's answer: neither path sends it again.
+    await until('the cards marked as showing the decision', async () =>
+      (await db().selectFrom('teams_cards').select('facts').where('subjectId', 'like', `${requestId}/%`).execute()).every((r) => JSON.parse(r.facts).decisionShown === true),
+    );
+    await server.portier.jobs.runOnce();
+    expect(connector.updates(people.lee.conversationId)).toEqual([]);
+    expect(connector.updates(people.alex.conversationId)).toHaveLength(1);
+  });
+
+  it('a replyToId that names no card of the clicker changes nothing: their card is updated like the others', async () => {
+    const { requestId, data } = await pendingApproval();
+    const [leeCard] = await cardIdsOf(requestId, people.lee);
+    const [alexCard] = await cardIdsOf(requestId, people.alex);
+    // Alex's card's id, clicked by Lee: not Lee's card, so it does not count as answered.
+    await postActivity(server.url, invoke(connector.url, people.lee, 'approval.approve', data, { replyToId: alexCard }));
+    await until("Lee's and Alex's cards updated", () => connector.updates(people.alex.conversationId).length > 0 && connector.updates(people.lee.conversationId).length > 0);
+    expect(connector.updates(people.lee.conversationId).map((u) => u.activityId)).toEqual([leeCard]);
+    expect(connector.updates(people.alex.conversationId).map((u) => u.activityId)).toEqual([alexCard]);
   });
 
   it("with a Graph that answers the decision with 204 (Microsoft's), the stage is read once after it", async () => {

@@ -21,7 +21,7 @@ describe('bot endpoint (dev mode)', () => {
 
   it('refuses malformed activities with 400 and writes nothing', async () => {
     const db = server.portier.store.db;
-    for (const body of ['{not json', JSON.stringify({ type: 'message' }), JSON.stringify({ ...activity(connector.url, people.alex, {}), serviceUrl: 'javascript:alert(1)' }), JSON.stringify({ ...activity(connector.url, people.alex, {}), from: {} })]) {
+    for (const body of ['{not json', JSON.stringify({ type: 'message' }), JSON.stringify({ ...activity(connector.url, people.alex, {}), serviceUrl: 'javascript:alert(1)' }), JSON.stringify({ ...activity(connector.url, people.alex, {}), from: {} }), JSON.stringify({ ...activity(connector.url, people.alex, {}), replyToId: { $ne: null } })]) {
       const res = await postActivity(server.url, body);
       expect(res.status).toBe(400);
     }

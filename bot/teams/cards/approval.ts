@@ -2,6 +2,9 @@ import type { Strings } from '../strings';
 import { verbs } from '../verbs';
 import { AdaptiveCard, card, CardElement, execute, facts, heading, plain, text } from './card';
 
+/** Teams refreshes a card automatically for at most 60 people (`refresh.userIds`). */
+export const maxRefreshUserIds = 60;
+
 /** Everything an approval card shows, for one viewer. */
 export interface ApprovalView {
   requestId: string;
@@ -90,6 +93,6 @@ export function approvalCard(v: ApprovalView, s: Strings): AdaptiveCard {
     actions: decidable
       ? [execute(s.approve, verbs.approve, ids, { style: 'positive', associatedInputs: 'auto' }), execute(s.deny, verbs.deny, ids, { style: 'destructive', associatedInputs: 'auto' })]
       : [],
-    refresh: v.refreshUserIds.length > 0 ? { action: execute(s.approvalTitle, verbs.refreshApproval, ids), userIds: v.refreshUserIds.slice(0, 60) } : undefined,
+    refresh: v.refreshUserIds.length > 0 ? { action: execute(s.approvalTitle, verbs.refreshApproval, ids), userIds: v.refreshUserIds.slice(0, maxRefreshUserIds) } : undefined,
   });
 }
