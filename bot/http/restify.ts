@@ -14,7 +14,6 @@ function loadRestify(): typeof Restify {
     (emitWarning as (this: NodeJS.Process, ...args: unknown[]) => void).call(this, warning, ...rest);
   } as typeof process.emitWarning;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require('restify') as typeof Restify;
   } finally {
     process.emitWarning = emitWarning;
