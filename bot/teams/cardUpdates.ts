@@ -88,26 +88,22 @@ export class ApprovalCardUpdates {
   async afterDecision(decision: Decision): Promise<void> {
     const byUser = new Map<string, StoredCard[]>();
     for (const c of decision.audience.cards) byUser.set(c.userId, [...(byUser.get(c.userId) ?? []), c]);
+    const shows = (c: StoredCard, card: AdaptiveCard, decided: boolean): ApprovalCardUpdate => ({ cardId: c.id, facts: c.factsObject, conversationId: c.conversationId, activityId: c.activityId, card, decided });
+    // Every holder's updated cards are marked together once all updates are through: one write per decision. The
+    // card the click came from may need no update, only the mark.
     const answered = this.answeredCard(decision);
-    // Every holder's updated cards are marked together once all updates are through: one write per decision.
-    const done: ApprovalCardUpdate[] = [];
+    const done: ApprovalCardUpdate[] = answered ? [shows(answered, decision.clicker.card, true)] : [];
     await Promise.all(
       [...byUser].map(async ([userId, cards]) => {
         try {
           const conversation = decision.audience.conversations.get(userId);
-          let stale = cards.filter((c) => c.factsObject.decisionShown !== true);
+          const stale = cards.filter((c) => c !== answered && c.factsObject.decisionShown !== true);
           if (!conversation || stale.length === 0) return;
-          const clicked = stale.find((c) => c === answered);
-          if (clicked) {
-            done.push({ cardId: clicked.id, facts: clicked.factsObject, conversationId: clicked.conversationId, activityId: clicked.activityId, card: decision.clicker.card, decided: true });
-            stale = stale.filter((c) => c !== clicked);
-            if (stale.length === 0) return;
-          }
           // The newest card's facts are the person's current ones (cards come newest first).
           const { card, decided } = await this.decidedCard(userId, conversation, cards[0].factsObject as ApprovalFacts, decision);
           for (const c of stale) {
             await this.deps.connector.update(conversation.serviceUrl, c.conversationId, c.activityId, { type: 'message', attachments: [attachment(card)] });
-            done.push({ cardId: c.id, facts: c.factsObject, conversationId: c.conversationId, activityId: c.activityId, card, decided });
+            done.push(shows(c, card, decided));
           }
         } catch (error) {
           this.deps.log.warn({ err: error, requestId: decision.ids.requestId, stageId: decision.ids.stageId }, 'approval card not updated at once; the notice sender will');
@@ -126,14 +122,14 @@ export class ApprovalCardUpdates {
    * clicker's client (Universal Actions), and `refresh` names the clicker, so their other views of it (another
    * device, the chat opened again) ask the bot and get the decided card. Sending it again with `updateActivity`
    * would cost a connector call per click for nothing visible. Without `refresh` for them (no Teams id known,
-   * more holders than `refresh` takes) the card is updated like every other.
+   * more holders than `refresh` takes) the card is updated like every other. One already marked needs nothing.
    */
   private answeredCard(decision: Decision): StoredCard | undefined {
     const { clicker, audience } = decision;
     if (!clicker.activityId) return undefined;
     const mri = audience.conversations.get(clicker.userId)?.userMri;
     if (!mri || !audience.refreshUserIds.slice(0, maxRefreshUserIds).includes(mri)) return undefined;
-    return audience.cards.find((c) => c.userId === clicker.userId && c.activityId === clicker.activityId);
+    return audience.cards.find((c) => c.userId === clicker.userId && c.activityId === clicker.activityId && c.factsObject.decisionShown !== true);
   }
 
   /** A holder's card of the decided stage, in their language. */
