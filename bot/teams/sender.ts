@@ -149,7 +149,19 @@ export class NoticeSender {
       .where('teamsState', '=', 'pending')
       .where((eb) => eb.or([eb('teamsLeaseExpiresDateTime', 'is', null), eb('teamsLeaseExpiresDateTime', '<', nowIso)]))
       .execute();
-    const rows = await db.selectFrom('notifications').selectAll().where('teamsLeaseOwner', '=', lease).orderBy('createdDateTime').orderBy('id').execute();
+    // What this claim took: by id (the lease column has no index; a scan of every notice ever written otherwise).
+    const rows = await db
+      .selectFrom('notifications')
+      .selectAll()
+      .where(
+        'id',
+        'in',
+        candidates.map((c) => c.id),
+      )
+      .where('teamsLeaseOwner', '=', lease)
+      .orderBy('createdDateTime')
+      .orderBy('id')
+      .execute();
     return rows.map((r) => ({ ...r, data: JSON.parse(r.payload) as Notice['data'] }));
   }
 

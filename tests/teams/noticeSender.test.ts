@@ -1,7 +1,9 @@
 import { newId } from '../../bot/context';
 import { demo } from '../../bot/seed/tenant';
 import { ConnectorStandIn, cardOf, cardText } from '../helpers/connector';
+import { keepUnreachableNotices } from '../../bot/teams/conversations';
 import { adminRemove, deliverDemoPackage, demoPackage } from '../helpers/accessFlow';
+import { bulkDirectory } from '../helpers/bulkDirectory';
 import { em, startTestServer, TestServer } from '../helpers/server';
 import { activity, people, postActivity } from '../helpers/teams';
 
@@ -139,6 +141,34 @@ describe('notice sender', () => {
     for (const r of rows) expect(r).toMatchObject({ teamsState: 'sent', teamsLeaseOwner: null, sentDateTime: clock.now().toISOString() });
     await server.portier.jobs.runOnce();
     expect(connector.calls.filter((c) => c.method === 'POST')).toHaveLength(120);
+  });
+
+  it('keeps aside only the notices of people it cannot reach: a personal chat, or a team with the bot they are a member or owner of, reaches them', async () => {
+    // Five people of their own: a member and an owner of a team the bot is in, a member of a group that is no such
+    // team, one with a personal chat, and one with none of these.
+    const { userIds, groupIds } = await bulkDirectory(db(), { users: 5, groups: 2, membershipsPerUser: 0, prefix: 'reach' });
+    const [member, owner, elsewhere, chatting, nobody] = userIds;
+    const [team, plainGroup] = groupIds;
+    await db().insertInto('group_members').values([{ groupId: team, memberId: member }, { groupId: plainGroup, memberId: elsewhere }]).execute();
+    await db().insertInto('group_owners').values({ groupId: team, ownerId: owner }).execute();
+    const conversation = { userId: null, userMri: null, aadGroupId: null, teamId: null, tenantId: demo.contoso.id, serviceUrl: connector.url, channelId: 'msteams', botId: '28:portier-bot', locale: 'en-US', updatedDateTime: clock.now().toISOString() };
+    await db()
+      .insertInto('teams_conversations')
+      .values([
+        { ...conversation, id: '19:reach-team@thread.tacv2', conversationType: 'channel', teamId: '19:reach-team@thread.tacv2', aadGroupId: team },
+        { ...conversation, id: `a:reach-${chatting}`, conversationType: 'personal', userId: chatting, userMri: `29:${chatting}` },
+      ])
+      .execute();
+    const ids = new Map<string, string>();
+    for (const who of userIds) ids.set(who, await notice(who));
+    await keepUnreachableNotices(db());
+    const state = async (who: string) => (await row(ids.get(who) as string)).teamsState;
+    expect(await state(member)).toBe('pending');
+    expect(await state(owner)).toBe('pending');
+    expect(await state(chatting)).toBe('pending');
+    expect(await state(elsewhere)).toBe('noConversation');
+    expect(await state(nobody)).toBe('noConversation');
+    await db().deleteFrom('notifications').where('id', 'in', [...ids.values()]).execute();
   });
 
   it('warns a guest whose last access ended (with Request access again) and their sponsors', async () => {
