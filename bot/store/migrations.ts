@@ -695,6 +695,28 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0009_indexes_by_person': {
+    async up(db: AnyDb) {
+      // Every authenticated request reads its caller's roles by principal; the unique index leads with the
+      // provider, so each of those reads scanned it whole (SQLite: "SCAN r USING COVERING INDEX"), one more row
+      // per role assignment in the tenant.
+      await db.schema.createIndex('role_assignments_principal').on('role_assignments').column('principalId').execute();
+      // A foreign key's column needs an index of its own: deleting the row it refers to (a guest removed by the
+      // lifecycle, a group) looks for the rows that refer to it, and without one that is a scan of the whole table
+      // per deleted row — of every user (manager), every sponsorship and every site membership per deleted guest.
+      // Guests have no manager: the partial index costs their inserts nothing.
+      await db.schema
+        .createIndex('users_manager')
+        .on('users')
+        .column('managerId')
+        .where(sql<boolean>`${sql.ref('managerId')} is not null`)
+        .execute();
+      await db.schema.createIndex('user_sponsors_by_sponsor').on('user_sponsors').column('sponsorId').execute();
+      await db.schema.createIndex('site_group_members_by_user').on('site_group_members').column('userId').execute();
+      await db.schema.createIndex('connected_organization_sponsors_by_sponsor').on('connected_organization_sponsors').column('sponsorId').execute();
+      await db.schema.createIndex('incompatible_groups_by_group').on('incompatible_groups').column('groupId').execute();
+    },
+  },
 };
 
 class CodeMigrationProvider implements MigrationProvider {
