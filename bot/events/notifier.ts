@@ -218,11 +218,12 @@ async function stageApprovers(tx: Tx, stageId: string | null): Promise<string[]>
 /** Approvers of the request's stages that started and that no person decided. */
 async function undecidedApprovers(tx: Tx, requestId: string | null): Promise<string[]> {
   if (!requestId) return [];
+  // From the request's stages (indexed by request) to their approvers (by stage): approvers have no index by request alone.
   const rows = await tx
-    .selectFrom('approval_stage_approvers as a')
-    .innerJoin('approval_stages as s', 's.id', 'a.stageId')
+    .selectFrom('approval_stages as s')
+    .innerJoin('approval_stage_approvers as a', 'a.stageId', 's.id')
     .select('a.userId')
-    .where('a.requestId', '=', requestId)
+    .where('s.requestId', '=', requestId)
     .where('s.startedDateTime', 'is not', null)
     .where('s.reviewedById', 'is', null)
     .execute();
@@ -238,5 +239,13 @@ async function guestSponsors(tx: Tx, userId: string | null): Promise<string[]> {
 
 async function instanceReviewers(tx: Tx, instanceId: string | null): Promise<string[]> {
   if (!instanceId) return [];
-  return (await tx.selectFrom('access_review_reviewers').select('userId').distinct().where('instanceId', '=', instanceId).execute()).map((r) => r.userId);
+  // From the instance's decisions (indexed by instance) to their reviewers (by decision): reviewers have no index by instance alone.
+  const rows = await tx
+    .selectFrom('access_review_decisions as d')
+    .innerJoin('access_review_reviewers as r', 'r.decisionId', 'd.id')
+    .select('r.userId')
+    .distinct()
+    .where('d.instanceId', '=', instanceId)
+    .execute();
+  return rows.map((r) => r.userId);
 }

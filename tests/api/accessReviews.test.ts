@@ -252,6 +252,11 @@ describe('access reviews', () => {
     expect(removedEvent.payload.reason).toBe('Denied in access review');
     const [completed] = await eventsOf(server, eventTypes.reviewCompleted, instance.id);
     expect(completed.payload).toMatchObject({ definitionId, instanceId: instance.id, removed: 2, kept: 1 });
+    // The reviewers who were told it started are told it ended (the completion names no reviewers: the notifier
+    // finds them through the instance's decisions).
+    const told = async (type: string) => (await db().selectFrom('notifications').select('recipientId').where('eventType', '=', type).where('subjectId', '=', instance.id).execute()).map((n) => n.recipientId).sort();
+    expect(await told(eventTypes.reviewStarted)).toContain(users.lee.id);
+    expect(await told(eventTypes.reviewCompleted)).toEqual(await told(eventTypes.reviewStarted));
 
     // A finished review takes no more decisions.
     const late = await patch(definitionId, instance.id, adeleDecision.id, lee, { decision: 'Deny', justification: 'Too late' });
