@@ -111,7 +111,8 @@ export function graphCode(error: unknown): string {
   return error instanceof GraphError ? (error.code ?? '') : '';
 }
 
-const requestExpand = 'requestor($expand=connectedOrganization),accessPackage($expand=catalog,resourceRoleScopes($expand=role,scope),assignmentPolicies)';
+/** What a request's status card shows (and a notice names): its state and dates, and its package's name. */
+const requestStatusQuery = { $select: 'id,requestType,state,createdDateTime', $expand: 'accessPackage($select=id,displayName)' };
 
 /**
  * What an approval card shows of a request, and no more: the policies' approval settings only (questions,
@@ -122,7 +123,8 @@ const approvalRequestExpand =
   'requestor($expand=connectedOrganization($select=id,displayName)),accessPackage($select=id,displayName;$expand=catalog($select=id,displayName),assignmentPolicies($select=id,requestApprovalSettings))';
 
 export const engine = {
-  request: (g: Client, id: string): Promise<AssignmentRequest> => g.api(`${em}/assignmentRequests/${id}`).query({ $expand: requestExpand }).get(),
+  /** A request as its status card shows it (the requestor, the package's roles and policies are not read). */
+  request: (g: Client, id: string): Promise<AssignmentRequest> => g.api(`${em}/assignmentRequests/${id}`).query(requestStatusQuery).get(),
   approvalRequest: (g: Client, id: string): Promise<AssignmentRequest> => g.api(`${em}/assignmentRequests/${id}`).query({ $expand: approvalRequestExpand }).get(),
   /** Resource names of a package (role → resource), when the person may read the package itself. */
   packageResources: async (g: Client, id: string): Promise<RoleScope[] | undefined> => {
@@ -153,6 +155,9 @@ export const engine = {
   myAssignments: async (g: Client): Promise<Assignment[]> =>
     ((await g.api(`${em}/assignments/filterByCurrentUser(on='target')`).query({ $expand: 'accessPackage,assignmentPolicy', $filter: "state eq 'delivered'", $top: '50' }).get()) as { value: Assignment[] }).value,
   assignment: (g: Client, id: string): Promise<Assignment> => g.api(`${em}/assignments/${id}`).query({ $expand: 'accessPackage,assignmentPolicy' }).get(),
+  /** The name of an assignment's package, and nothing else (a notice about the assignment names it). */
+  assignmentPackageName: async (g: Client, id: string): Promise<string | undefined> =>
+    ((await g.api(`${em}/assignments/${id}`).query({ $select: 'id', $expand: 'accessPackage($select=id,displayName)' }).get()) as Assignment).accessPackage?.displayName ?? undefined,
   accessPackage: (g: Client, id: string): Promise<AccessPackage> => g.api(`${em}/accessPackages/${id}`).get(),
   requestablePackages: async (g: Client, search: string, skip: number, top: number): Promise<{ items: AccessPackage[]; more: boolean }> => {
     const query: Record<string, string> = { $top: String(top + 1), $skip: String(skip), $orderby: 'displayName', $expand: 'catalog' };

@@ -276,7 +276,7 @@ export class NoticeSender {
     };
     const packageName = async (): Promise<string> => {
       try {
-        if (d.assignmentId) return (await engine.assignment(graph, str(d.assignmentId))).accessPackage?.displayName ?? '—';
+        if (d.assignmentId) return (await engine.assignmentPackageName(graph, str(d.assignmentId))) ?? '—';
         if (requestId) return (await engine.request(graph, requestId)).accessPackage?.displayName ?? '—';
         if (d.accessPackageId) return (await engine.accessPackage(graph, str(d.accessPackageId))).displayName;
       } catch (error) {

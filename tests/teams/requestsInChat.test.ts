@@ -53,6 +53,7 @@ describe('requests in chat', () => {
     await server.portier.jobs.runOnce();
     const refreshed = await postActivity(server.url, invoke(connector.url, people.ruth, 'request.refresh', { requestId }, { locale: 'nl-NL' }));
     expect(cardText(refreshed.body.value)).toMatch(/wacht op goedkeuring/);
+    expect(cardText(refreshed.body.value)).toContain(demo.packageName);
 
     await postActivity(server.url, activity(connector.url, people.ruth, { text: 'mijn aanvragen', locale: 'nl-NL' }));
     const list = lastCard(people.ruth.conversationId);
@@ -61,6 +62,7 @@ describe('requests in chat', () => {
     expect(cancel?.[1]).toBe(requestId);
     const canceled = await postActivity(server.url, invoke(connector.url, people.ruth, 'request.cancel', { requestId }, { locale: 'nl-NL' }));
     expect(cardText(canceled.body.value)).toMatch(/geannuleerd/);
+    expect(cardText(canceled.body.value)).toContain(demo.packageName);
     expect((await server.graph('GET', `${em}/assignmentRequests/${requestId}`, { as: 'ruth@fabrikam.test' })).body.state).toBe('canceled');
   });
 
