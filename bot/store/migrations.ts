@@ -717,6 +717,13 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('incompatible_groups_by_group').on('incompatible_groups').column('groupId').execute();
     },
   },
+  '0010_teams_cards_by_conversation': {
+    async up(db: AnyDb) {
+      // A conversation the bot lost (uninstalled, or the person blocked it: the connector's 403) takes its cards
+      // with it; without this index that was a scan of every card the bot ever kept, one per notice sent.
+      await db.schema.createIndex('teams_cards_conversation').on('teams_cards').column('conversationId').execute();
+    },
+  },
 };
 
 class CodeMigrationProvider implements MigrationProvider {

@@ -34,6 +34,11 @@ describe('indexes', () => {
     expect(plan.filter((step) => /^SCAN/.test(step))).toEqual([]);
   });
 
+  (process.env.PORTIER_TEST_DATABASE_URL ? it.skip : it)("a conversation the bot lost takes its cards by index, not by a scan of every card (SQLite)", async () => {
+    const plan = (await sql.raw<{ detail: string }>(`explain query plan delete from "teams_cards" where "conversationId" = 'x'`).execute(store.db)).rows.map((r) => r.detail);
+    expect(plan).toEqual([expect.stringMatching(/^SEARCH teams_cards USING .*INDEX teams_cards_conversation \(conversationId=\?\)/)]);
+  });
+
   (process.env.PORTIER_TEST_DATABASE_URL ? it.skip : it)("a caller's roles, read with every authenticated request, are found by principal (SQLite)", async () => {
     const query = store.db
       .selectFrom('users as u')
