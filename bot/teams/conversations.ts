@@ -117,11 +117,17 @@ export async function keepUnreachableNotices(db: Kysely<Database>): Promise<numb
 // Three separate NOT EXISTS, each an index search from the recipient (their personal chat; the teams with the bot
 // whose group they are a member or owner of). One OR across them made SQLite scan every stored conversation for
 // every pending notice: 6–18 ms of a blocked event loop per pass with 1,000 notices pending and 260 chats.
+// A pass looks at the oldest `unreachableWindow` notices never tried (the queue index, in order), not at every
+// pending one: the reachable ones among them stay pending until the sender takes them, and each pass would look
+// at all of them again (14 ms per pass with 50,000 waiting). The sender's claim sets aside what it meets anyway.
+const unreachableWindow = 500;
 const unreachableNotices = prepared((db, _p: Record<string, never>) =>
   db
     .updateTable('notifications')
     .set({ teamsState: 'noConversation', teamsError: 'no personal chat and no team shared with the bot' })
-    .where('teamsState', '=', 'pending')
+    .where('id', 'in', (eb) =>
+      eb.selectFrom('notifications as w').select('w.id').where('w.teamsState', '=', 'pending').where('w.teamsNextAttemptDateTime', 'is', null).orderBy('w.createdDateTime').orderBy('w.id').limit(unreachableWindow),
+    )
     .where((eb) => eb.not(eb.exists(eb.selectFrom('teams_conversations as c').select('c.id').whereRef('c.userId', '=', 'notifications.recipientId').where('c.conversationType', '=', 'personal'))))
     .where((eb) =>
       eb.not(

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../context';
 import { eventTypes } from '../events/types';
 import type { Dialect } from '../store/db';
+import { prepared } from '../store/prepared';
 import type { Database, NotificationsTable } from '../store/schema';
 import type { Actions } from './actions';
 import type { ApprovalFacts } from './approvals';
@@ -126,16 +127,12 @@ export class NoticeSender {
     const nowIso = now.toISOString();
     const lease = `${this.owner}:${randomUUID()}`;
     const until = new Date(now.getTime() + (this.deps.leaseMs ?? 60_000)).toISOString();
-    const candidates = await db
-      .selectFrom('notifications')
-      .select('id')
-      .where('teamsState', '=', 'pending')
-      .where((eb) => eb.or([eb('teamsNextAttemptDateTime', 'is', null), eb('teamsNextAttemptDateTime', '<=', nowIso)]))
-      .where((eb) => eb.or([eb('teamsLeaseExpiresDateTime', 'is', null), eb('teamsLeaseExpiresDateTime', '<', nowIso)]))
-      .orderBy('createdDateTime')
-      .orderBy('id')
-      .limit(this.deps.batchSize ?? 100)
-      .execute();
+    // The oldest due notices: those never tried and those whose retry is due, each read in creation order from the
+    // queue index (notifications_teams_queue) up to the batch size, merged. One query with both ranges would sort
+    // every pending notice on each claim.
+    const limit = this.deps.batchSize ?? 100;
+    const [fresh, retries] = await Promise.all([freshNotices.all(db, { now: nowIso, limit }), dueRetries.all(db, { now: nowIso, limit })]);
+    const candidates = [...fresh, ...retries].sort(byCreation).slice(0, limit);
     if (candidates.length === 0) return [];
     // The conditional update decides races between instances: a row leased meanwhile is not taken.
     await db
@@ -402,3 +399,32 @@ export class NoticeSender {
     return [];
   }
 }
+
+const byCreation = (a: { createdDateTime: string; id: string }, b: { createdDateTime: string; id: string }): number =>
+  a.createdDateTime < b.createdDateTime ? -1 : a.createdDateTime > b.createdDateTime ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+
+/** Pending notices never tried, not leased, oldest first: a walk of the queue index that stops at the limit. */
+const freshNotices = prepared((db, p: { now: string; limit: number }) =>
+  db
+    .selectFrom('notifications')
+    .select(['id', 'createdDateTime'])
+    .where('teamsState', '=', 'pending')
+    .where('teamsNextAttemptDateTime', 'is', null)
+    .where((eb) => eb.or([eb('teamsLeaseExpiresDateTime', 'is', null), eb('teamsLeaseExpiresDateTime', '<', p.now)]))
+    .orderBy('createdDateTime')
+    .orderBy('id')
+    .limit(p.limit),
+);
+
+/** Pending notices whose retry is due, not leased, oldest first (few: only those a connector failure put back). */
+const dueRetries = prepared((db, p: { now: string; limit: number }) =>
+  db
+    .selectFrom('notifications')
+    .select(['id', 'createdDateTime'])
+    .where('teamsState', '=', 'pending')
+    .where('teamsNextAttemptDateTime', '<=', p.now)
+    .where((eb) => eb.or([eb('teamsLeaseExpiresDateTime', 'is', null), eb('teamsLeaseExpiresDateTime', '<', p.now)]))
+    .orderBy('createdDateTime')
+    .orderBy('id')
+    .limit(p.limit),
+);

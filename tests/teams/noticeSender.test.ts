@@ -69,6 +69,30 @@ describe('notice sender', () => {
     expect(connector.sent(people.alex.conversationId)).toHaveLength(1);
   });
 
+  it('sends a retry that came due before the notices written after it, more than a claim\'s worth of them', async () => {
+    await postActivity(server.url, activity(connector.url, people.alex, { text: 'help' }));
+    connector.clear();
+    const first = await notice(people.alex.aadObjectId, 'assignment.removed');
+    connector.failures.push({ status: 503 });
+    await server.portier.jobs.runOnce();
+    expect((await row(first)).teamsNextAttemptDateTime).not.toBeNull();
+    // More than one claim (100) of newer notices, written while the first waits for its retry.
+    const later: string[] = [];
+    for (let i = 0; i < 120; i++) {
+      clock.t += 1;
+      later.push(await notice(people.alex.aadObjectId, 'assignment.expired'));
+    }
+    clock.t += 60_000;
+    connector.clear();
+    await server.portier.jobs.runOnce();
+    for (const id of [first, ...later]) expect((await row(id)).teamsState).toBe('sent');
+    // The retry goes first: one person's notices reach them in the order they were written.
+    const texts = connector.sent(people.alex.conversationId).map((c) => cardText(cardOf(c)));
+    expect(texts).toHaveLength(121);
+    expect(texts[0]).toMatch(/was removed/);
+    expect(texts.slice(1).every((t) => /has ended/.test(t))).toBe(true);
+  });
+
   it('stops at 403 (the person blocked the bot), records why and forgets the conversation', async () => {
     const id = await notice(people.alex.aadObjectId);
     connector.failures.push({ status: 403 });
