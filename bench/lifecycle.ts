@@ -124,7 +124,8 @@ function sqliteDriver(file: string): RawDriver {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  const busyTimeout = 'busy_timeout = 5000';
+  db.pragma(busyTimeout);
   const statements = new Map<string, BetterSqlite3.Statement>();
   const prepared = (text: string) => {
     let statement = statements.get(text);
@@ -167,7 +168,7 @@ function sqliteDriver(file: string): RawDriver {
         // left to the checkpointer, a TRUNCATE of that size held the file past the raw baseline's busy timeout.
         db.pragma('busy_timeout = 300000');
         db.pragma('wal_checkpoint(TRUNCATE)');
-        db.pragma('busy_timeout = 5000');
+        db.pragma(busyTimeout);
         return result;
       } catch (error) {
         if (db.inTransaction) rollback.run();

@@ -403,28 +403,21 @@ export class NoticeSender {
 const byCreation = (a: { createdDateTime: string; id: string }, b: { createdDateTime: string; id: string }): number =>
   a.createdDateTime < b.createdDateTime ? -1 : a.createdDateTime > b.createdDateTime ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 
-/** Pending notices never tried, not leased, oldest first: a walk of the queue index that stops at the limit. */
-const freshNotices = prepared((db, p: { now: string; limit: number }) =>
-  db
-    .selectFrom('notifications')
-    .select(['id', 'createdDateTime'])
-    .where('teamsState', '=', 'pending')
-    .where('teamsNextAttemptDateTime', 'is', null)
-    .where((eb) => eb.or([eb('teamsLeaseExpiresDateTime', 'is', null), eb('teamsLeaseExpiresDateTime', '<', p.now)]))
-    .orderBy('createdDateTime')
-    .orderBy('id')
-    .limit(p.limit),
-);
-
-/** Pending notices whose retry is due, not leased, oldest first (few: only those a connector failure put back). */
-const dueRetries = prepared((db, p: { now: string; limit: number }) =>
-  db
-    .selectFrom('notifications')
-    .select(['id', 'createdDateTime'])
-    .where('teamsState', '=', 'pending')
-    .where('teamsNextAttemptDateTime', '<=', p.now)
-    .where((eb) => eb.or([eb('teamsLeaseExpiresDateTime', 'is', null), eb('teamsLeaseExpiresDateTime', '<', p.now)]))
-    .orderBy('createdDateTime')
-    .orderBy('id')
-    .limit(p.limit),
-);
+/**
+ * Pending notices not leased, oldest first, as a walk of the queue index that stops at the limit: those never tried
+ * (`retries` false), or those whose retry is due (few: only those a connector failure put back).
+ */
+const queued = (retries: boolean) =>
+  prepared((db, p: { now: string; limit: number }) =>
+    db
+      .selectFrom('notifications')
+      .select(['id', 'createdDateTime'])
+      .where('teamsState', '=', 'pending')
+      .where((eb) => (retries ? eb('teamsNextAttemptDateTime', '<=', p.now) : eb('teamsNextAttemptDateTime', 'is', null)))
+      .where((eb) => eb.or([eb('teamsLeaseExpiresDateTime', 'is', null), eb('teamsLeaseExpiresDateTime', '<', p.now)]))
+      .orderBy('createdDateTime')
+      .orderBy('id')
+      .limit(p.limit),
+  );
+const freshNotices = queued(false);
+const dueRetries = queued(true);
