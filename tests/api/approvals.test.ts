@@ -315,7 +315,12 @@ describe('accessPackageAssignmentApprovals', () => {
     it('a decision in time cancels the timers', async () => {
       const pkg = await packageWithStages([stage([singleUser(ids.lee.id)], { durationBeforeAutomaticDenial: 'PT10M' })]);
       const { id } = await requestAndStart(alex, pkg.packageId);
+      const stageIds = (await stagesOf(server, id)).map((s) => s.id);
+      const stageTimers = async () => (await server.portier.store.db.selectFrom('timers').select('kind').where('subjectId', 'in', stageIds).orderBy('kind').execute()).map((t) => t.kind);
+      expect(await stageTimers()).toEqual(['approval.autoDeny', 'approval.remind']);
       expect((await decide(server, lee, id, { reviewResult: 'Approve' })).status).toBe(204);
+      // Deleted with the decision, not left for their handlers to find nothing to do.
+      expect(await stageTimers()).toEqual([]);
       clock.t += 20 * minute;
       await run();
       expect(await readRequest(server, id)).toMatchObject({ state: 'delivered' });

@@ -4,7 +4,7 @@ import { newId } from '../../context';
 import { catalogScope, entitlementRoles } from '../../domain/roles';
 import { emit } from '../../events/emit';
 import { eventTypes } from '../../events/types';
-import { scheduleTimer, scheduleTimers } from '../../jobs/timers';
+import { cancelTimers, scheduleTimer, scheduleTimers } from '../../jobs/timers';
 import { insertRows, prepared } from '../../store/prepared';
 import type { ApprovalStagesTable, AssignmentRequestsTable, AssignmentsTable, Database } from '../../store/schema';
 import { applyRemoveRequest, applyUpdateRequest } from '../assignments/applyRequest';
@@ -248,20 +248,28 @@ export async function denyRequest(
 }
 
 /**
- * Cancels every pending timer of the request's stages (decided, denied, canceled): one statement,
- * the stages found by a subquery. As `cancelTimers`: on PostgreSQL a timer whose handler runs right
- * now (its row locked) is left to it, and the handler finds the request moved on.
+ * Cancels every pending timer of the request's stages (decided, denied, canceled). As `cancelTimers`:
+ * on PostgreSQL a timer whose handler runs right now (its row locked) is left to it, and the handler
+ * finds the request moved on. On SQLite one statement finds the stages by a subquery. On PostgreSQL
+ * the stages are read first and their timers deleted by (kind, subject id): with the stages as a
+ * subquery (even as `= any(array(…))`), statistics taken while few stage timers existed — timers come
+ * and go all day — made the planner search the index by kind alone and walk every undecided stage's
+ * timer in the database, ~15 ms per decision at 2,000 open requests.
  */
 export async function cancelStageTimers(tx: Tx, requestId: string): Promise<void> {
-  await deleteStageTimers.run(tx, { requestId });
+  if (!(tx.getExecutor().adapter instanceof PostgresAdapter)) {
+    await deleteStageTimers.run(tx, { requestId });
+    return;
+  }
+  const stages = await stageIdsOfRequest.all(tx, { requestId });
+  await cancelTimers(tx, stageKinds, stages.map((s) => s.id));
 }
 
-const deleteStageTimers = prepared((db, p: { requestId: string }) => {
-  const kinds = Object.values(stageTimerKinds);
-  const stagesOfRequest = db.selectFrom('approval_stages').select('id').where('requestId', '=', p.requestId);
-  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return db.deleteFrom('timers').where('kind', 'in', kinds).where('subjectId', 'in', stagesOfRequest);
-  return db.deleteFrom('timers').where('id', 'in', db.selectFrom('timers').select('id').where('kind', 'in', kinds).where('subjectId', 'in', stagesOfRequest).forUpdate().skipLocked());
-});
+const stageKinds = Object.values(stageTimerKinds);
+const stageIdsOfRequest = prepared((db, p: { requestId: string }) => db.selectFrom('approval_stages').select('id').where('requestId', '=', p.requestId));
+const deleteStageTimers = prepared((db, p: { requestId: string }) =>
+  db.deleteFrom('timers').where('kind', 'in', stageKinds).where('subjectId', 'in', db.selectFrom('approval_stages').select('id').where('requestId', '=', p.requestId)),
+);
 
 /**
  * The last stage approved (or none needed): do what the request asks for. `known.policyExists`: the
