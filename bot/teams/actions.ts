@@ -25,6 +25,8 @@ export interface ActionContext {
   later?: (task: () => Promise<void>) => void;
   /** The message whose card was clicked (the invoke's `replyToId`), when the channel says. */
   clickedActivityId?: string | null;
+  /** The conversation of that message. */
+  conversationId?: string | null;
 }
 
 interface VerbHandler<T> {
@@ -134,6 +136,7 @@ export class Actions {
     s: Strings,
     later?: ActionContext['later'],
     clickedActivityId?: string | null,
+    conversationId?: string | null,
   ): Promise<AdaptiveCardInvokeResponse> {
     const action = invoke?.action as { type?: string; verb?: string; data?: unknown } | undefined;
     const handler = action?.verb ? this.table[action.verb] : undefined;
@@ -142,7 +145,7 @@ export class Actions {
     if (!parsed.success) return badRequest(`Invalid card data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     if (!user) return cardResponse(messageCard(s.appName, s.notActing, 'Attention'));
     try {
-      const content = await handler.handle({ graph: this.deps.graphFor(user), user, locale, s, later, clickedActivityId }, parsed.data as never);
+      const content = await handler.handle({ graph: this.deps.graphFor(user), user, locale, s, later, clickedActivityId, conversationId }, parsed.data as never);
       return cardResponse(content);
     } catch (error) {
       if (error instanceof BadCardDataError) return badRequest(error.message);

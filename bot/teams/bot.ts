@@ -135,6 +135,7 @@ export class PortierBot extends TeamsActivityHandler {
       stringsFor(context.activity.locale),
       later ? (task) => later.push(task) : undefined,
       context.activity.replyToId ?? null,
+      context.activity.conversation?.id ?? null,
     );
   }
 }

@@ -14,17 +14,18 @@ import {
   noApprovalsCard,
   packagesCard,
   requestFormCard,
+  requestItem,
   requestStatusCard,
   waitingCard,
   type AccessItem,
   type QuestionView,
-  type RequestItem,
 } from './cards/requests';
 import type { CommandName } from './commands';
 import type { Connector } from './connector';
 import type { ConversationRecord, ConversationStore } from './conversations';
 import { engine, graphStatus, type Assignment, type AssignmentRequest, type Question } from './engine';
 import type { TeamsUser } from './graphAccess';
+import type { SentCards } from './sentCards';
 import { formatDateTime, stringsFor, type Strings } from './strings';
 import { verbs } from './verbs';
 import type { Kysely } from 'kysely';
@@ -32,7 +33,6 @@ import type { Database } from '../store/schema';
 
 const id = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be an id');
 const pageSize = 5;
-const openStates = new Set(['submitted', 'pendingApproval', 'delivering', 'scheduled', 'deliveryFailed']);
 
 export interface ChatDeps {
   db: Kysely<Database>;
@@ -40,6 +40,8 @@ export interface ChatDeps {
   log: Logger;
   graphFor(user: TeamsUser): Client;
   conversations: ConversationStore;
+  /** Status cards are remembered, so the notice sender keeps them true as their request moves. */
+  cards: SentCards;
   connector: Connector;
   actions: Actions;
 }
@@ -58,7 +60,7 @@ export class Chat {
     });
     register(verbs.openPackage, { data: z.object({ accessPackageId: id }), handle: (ctx, data) => this.requestForm(ctx.graph, ctx.s, ctx.locale, data.accessPackageId, null) });
     register(verbs.submitRequest, { data: z.looseObject({ accessPackageId: id, justification: z.string().max(2000).optional() }), handle: (ctx, data) => this.submit(ctx, data) });
-    register(verbs.refreshRequest, { data: z.object({ requestId: id }), handle: async (ctx, data) => requestStatusCard(this.requestItem(await engine.request(ctx.graph, data.requestId), ctx.s, ctx.locale), ctx.s) });
+    register(verbs.refreshRequest, { data: z.object({ requestId: id }), handle: async (ctx, data) => requestStatusCard(requestItem(await engine.request(ctx.graph, data.requestId), ctx.locale), ctx.s) });
     register(verbs.cancelRequest, {
       data: z.object({ requestId: id }),
       handle: async (ctx, data) => {
@@ -70,7 +72,7 @@ export class Chat {
           if (graphStatus(error) === 404) throw error;
           if (graphStatus(error) !== 409 && graphStatus(error) !== 403 && graphStatus(error) !== 400) throw error;
         }
-        return requestStatusCard(this.requestItem(await engine.request(ctx.graph, data.requestId), ctx.s, ctx.locale), ctx.s, notice);
+        return requestStatusCard(requestItem(await engine.request(ctx.graph, data.requestId), ctx.locale), ctx.s, notice);
       },
     });
     const change = z.object({ assignmentId: id, justification: z.string().max(2000).optional() });
@@ -86,7 +88,7 @@ export class Chat {
         return [await this.packages(graph, s, rest, 0)];
       case 'myRequests': {
         const requests = await engine.myRequests(graph);
-        return [myRequestsCard(requests.map((r) => this.requestItem(r, s, locale)), s)];
+        return [myRequestsCard(requests.map((r) => requestItem(r, locale)), s)];
       }
       case 'myAccess': {
         const assignments = await engine.myAssignments(graph);
@@ -196,7 +198,11 @@ export class Chat {
         ...(policy.allowCustomAssignmentSchedule && (start || end) ? { schedule: { startDateTime: start ?? new Date().toISOString(), expiration: end ? { type: 'afterDateTime', endDateTime: end } : { type: 'notSpecified' } } } : {}),
       });
       const pkg = await engine.accessPackage(ctx.graph, data.accessPackageId);
-      return requestStatusCard(this.requestItem({ ...created, accessPackage: pkg }, ctx.s, ctx.locale), ctx.s);
+      // The status card takes the form's place: remembered, the sender updates it as the request moves (and sends no second one).
+      if (ctx.clickedActivityId && ctx.conversationId) {
+        await this.deps.cards.save({ kind: 'status', subjectId: created.id, userId: ctx.user.aadObjectId.toLowerCase(), conversationId: ctx.conversationId, activityId: ctx.clickedActivityId, facts: {} }, this.deps.clock.now());
+      }
+      return requestStatusCard(requestItem({ ...created, accessPackage: pkg }, ctx.locale), ctx.s);
     } catch (error) {
       const status = graphStatus(error);
       if (status === 400 || status === 409 || status === 403) {
@@ -227,9 +233,6 @@ export class Chat {
     return messageCard(name, requestType === 'userUpdate' ? ctx.s.extendRequested(name) : ctx.s.leaveRequested(name), 'Good');
   }
 
-  private requestItem(r: AssignmentRequest, s: Strings, locale: string | null | undefined): RequestItem {
-    return { id: r.id, packageName: r.accessPackage?.displayName ?? '—', state: r.state, created: formatDateTime(r.createdDateTime, locale), cancelable: openStates.has(r.state) && r.state !== 'delivering' && r.requestType.startsWith('user') };
-  }
 }
 
 function accessItem(a: Assignment, locale: string | null | undefined): AccessItem {
@@ -256,4 +259,3 @@ function sanitize(error: unknown): string {
   return message.replace(/\s+/g, ' ').slice(0, 300);
 }
 
-export { openStates };

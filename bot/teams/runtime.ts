@@ -64,7 +64,7 @@ export function createBotRuntime(deps: BotRuntimeDeps): BotRuntime {
   let cardUpdates: ApprovalCardUpdates | undefined;
   const actions = new Actions({ graphFor: graph, conversations, cards, log, afterDecision: (decision) => cardUpdates?.afterDecision(decision) ?? Promise.resolve() });
   cardUpdates = new ApprovalCardUpdates({ cards, conversations, connector, graphFor: graph, actions, log });
-  const chat = new Chat({ db: deps.db, clock: deps.clock, log, graphFor: graph, conversations, connector, actions });
+  const chat = new Chat({ db: deps.db, clock: deps.clock, log, graphFor: graph, conversations, cards, connector, actions });
   const bot = new PortierBot({ clock: deps.clock, log, conversations, actions, chat });
   const reviews = new Reviews(actions);
   const sender = new NoticeSender({ db: deps.db, dialect: deps.dialect, clock: deps.clock, log, conversations, cards, connector, graphFor: graph, actions, cardUpdates, reviews, botId: framework.appId });

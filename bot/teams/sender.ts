@@ -11,7 +11,7 @@ import type { Actions } from './actions';
 import type { ApprovalFacts } from './approvals';
 import { attachment, execute, plain, type AdaptiveCard } from './cards/card';
 import { noticeCard } from './cards/notices';
-import { requestStatusCard } from './cards/requests';
+import { requestItem, requestStatusCard } from './cards/requests';
 import type { ApprovalCardUpdate, ApprovalCardUpdates } from './cardUpdates';
 import { Connector, ConnectorError } from './connector';
 import type { ConversationRecord, ConversationStore } from './conversations';
@@ -54,6 +54,9 @@ type Delivery =
   | { kind: 'send'; card: AdaptiveCard; remember?: { kind: string; subjectId: string; facts: object } }
   | { kind: 'update'; updates: ApprovalCardUpdate[] }
   | { kind: 'none'; reason: string };
+
+/** The events after which a request's status cards show something new (`submitted` made the card). */
+const statusEvents = new Set<string>([eventTypes.stageDecided, eventTypes.requestDenied, eventTypes.requestExpired, eventTypes.requestCanceled, eventTypes.assignmentDelivered, eventTypes.deliveryFailed]);
 
 /** Retry delay after the n-th failed attempt: 2 s, 4 s … at most an hour; `Retry-After` when longer. */
 export function retryDelayMs(attempts: number, retryAfterMs?: number): number {
@@ -182,6 +185,8 @@ export class NoticeSender {
         return;
       }
       const delivery = await this.render(notice, conversation);
+      // Before the notice itself: a failure to update is retried with the notice, and an update twice changes nothing.
+      await this.followStatusCards(notice, conversation);
       if (delivery.kind === 'none') {
         batch.sent.push({ notice, reason: delivery.reason });
         return;
@@ -232,6 +237,30 @@ export class NoticeSender {
     const delay = retryDelayMs(attempts, error instanceof ConnectorError ? error.retryAfterMs : undefined);
     await this.finish(notice, { teamsState: 'pending', teamsAttempts: attempts, teamsError: reason, teamsNextAttemptDateTime: new Date(clock.now().getTime() + delay).toISOString() });
     log.warn({ ...context, status, retryInMs: delay }, 'notice not sent; it will be retried');
+  }
+
+  /**
+   * The status cards the recipient holds of the notice's request (the ones that took a chat form's place, and
+   * the one a `submitted` notice sent) show where the request stands now. Teams' `refresh` does so as well when
+   * a card is viewed; an update reaches every client, and those without Universal Actions' refresh.
+   */
+  private async followStatusCards(notice: Notice, conversation: ConversationRecord): Promise<void> {
+    const requestId = typeof notice.data.requestId === 'string' ? notice.data.requestId : '';
+    const roles = notice.data.recipientRoles ?? [];
+    if (!requestId || !statusEvents.has(notice.eventType) || !(roles.includes('requestor') || roles.includes('target'))) return;
+    const held = await this.deps.cards.heldBy('status', requestId, notice.recipientId);
+    if (held.length === 0) return;
+    const graph = this.deps.graphFor({ aadObjectId: notice.recipientId, tenantId: conversation.tenantId });
+    const card = requestStatusCard(requestItem(await engine.request(graph, requestId), conversation.locale), stringsFor(conversation.locale));
+    for (const held1 of held) {
+      try {
+        await this.deps.connector.update(conversation.serviceUrl, held1.conversationId, held1.activityId, { type: 'message', attachments: [attachment(card)] });
+      } catch (error) {
+        // The message was deleted, or the chat is gone: the notice itself still says it.
+        if (!(error instanceof ConnectorError) || error.retryable) throw error;
+        this.deps.log.info({ notice: notice.id, status: error.status }, 'status card not updated: Teams refused it');
+      }
+    }
   }
 
   /** The recipient's personal chat (read for the whole batch at once); else one is created through a team they share with the bot. */
@@ -285,8 +314,10 @@ export class NoticeSender {
 
     switch (notice.eventType) {
       case eventTypes.requestSubmitted: {
+        // Submitted in chat: the status card took the form's place there already.
+        if ((await this.deps.cards.heldBy('status', requestId, notice.recipientId)).length > 0) return { kind: 'none', reason: 'the status card was shown when the request was submitted in chat' };
         const request = await engine.request(graph, requestId);
-        const card = requestStatusCard({ id: request.id, packageName: request.accessPackage?.displayName ?? '—', state: request.state, created: formatDateTime(request.createdDateTime, locale), cancelable: request.requestType.startsWith('user') && ['submitted', 'pendingApproval'].includes(request.state) }, s);
+        const card = requestStatusCard(requestItem(request, locale), s);
         return { kind: 'send', card, remember: { kind: 'status', subjectId: requestId, facts: {} } };
       }
       case eventTypes.stageStarted:

@@ -1,6 +1,6 @@
 import { demo } from '../../bot/seed/tenant';
 import { ConnectorStandIn, cardOf, cardText } from '../helpers/connector';
-import { buildRequestablePackage } from '../helpers/requests';
+import { approval, buildRequestablePackage, decide, singleUser, stage } from '../helpers/requests';
 import { em, startTestServer, TestServer } from '../helpers/server';
 import { activity, invoke, people, postActivity } from '../helpers/teams';
 
@@ -64,6 +64,35 @@ describe('requests in chat', () => {
     expect(cardText(canceled.body.value)).toMatch(/geannuleerd/);
     expect(cardText(canceled.body.value)).toContain(demo.packageName);
     expect((await server.graph('GET', `${em}/assignmentRequests/${requestId}`, { as: 'ruth@fabrikam.test' })).body.state).toBe('canceled');
+  });
+
+  it("the status card takes the form's place, no second one is sent, and it follows the request to delivered", async () => {
+    const pkg = await buildRequestablePackage(server, { policy: { allowedTargetScope: 'allMemberUsers', requestApprovalSettings: approval([stage([singleUser(demo.users.lee.id)])]) } });
+    await postActivity(server.url, activity(connector.url, people.alex, { text: `http://localhost:3978/#/access-packages/${pkg.packageId}` }));
+    const form = lastCard(people.alex.conversationId);
+    const submitAction = form.actions.find((a: { verb: string }) => a.verb === 'request.submit');
+    // Teams sends the id of the message whose card was clicked; the invoke's answer replaces that card.
+    const submitted = await postActivity(server.url, invoke(connector.url, people.alex, 'request.submit', { ...submitAction.data, justification: 'Status card' }, { replyToId: 'form-of-alex' }));
+    const requestId = submitted.body.value.refresh.action.data.requestId;
+    expect(cardText(submitted.body.value)).toMatch(/Request status: submitted/);
+    const sentBefore = connector.sent(people.alex.conversationId).length;
+
+    await server.portier.jobs.runOnce();
+    expect(connector.sent(people.alex.conversationId)).toHaveLength(sentBefore);
+    const notices = await server.portier.store.db.selectFrom('notifications').select(['eventType', 'teamsState', 'teamsError']).where('recipientId', '=', demo.users.alex.id).where('subjectId', '=', requestId).execute();
+    expect(notices).toEqual([expect.objectContaining({ eventType: 'assignmentRequest.submitted', teamsState: 'sent' })]);
+
+    expect((await decide(server, 'lee@contoso.test', requestId, { reviewResult: 'Approve', justification: 'ok' })).status).toBe(204);
+    await server.portier.jobs.runOnce();
+    await server.portier.jobs.runOnce();
+    expect((await server.graph('GET', `${em}/assignmentRequests/${requestId}`, { as: 'alex@contoso.test' })).body.state).toBe('delivered');
+    const updates = connector.updates(people.alex.conversationId).filter((u) => u.activityId === 'form-of-alex');
+    expect(updates.length).toBeGreaterThanOrEqual(1);
+    const shown = cardOf(updates.at(-1));
+    expect(cardText(shown)).toMatch(/Request status: delivered/);
+    expect(JSON.stringify(shown)).not.toMatch(/request\.cancel/);
+    // The notices themselves still come: approved, then delivered.
+    expect(connector.sent(people.alex.conversationId).slice(sentBefore).map((c) => cardText(cardOf(c))).join('\n')).toMatch(/You now have access to/);
   });
 
   it('request access lists what a member may request, searchable and paged', async () => {

@@ -1,4 +1,4 @@
-import type { Strings } from '../strings';
+import { formatDateTime, type Strings } from '../strings';
 import { verbs } from '../verbs';
 import { AdaptiveCard, card, CardElement, execute, facts, heading, plain, text } from './card';
 
@@ -79,6 +79,14 @@ export interface RequestItem {
   state: string;
   created: string;
   cancelable: boolean;
+}
+
+// The states Graph's `cancel` accepts.
+const cancelableStates = new Set(['submitted', 'pendingApproval', 'scheduled']);
+
+/** A request as read through Graph, as its status card shows it (its requestor may cancel it while Graph's `cancel` would accept it). */
+export function requestItem(r: { id: string; requestType: string; state: string; createdDateTime: string; accessPackage?: { displayName: string } | null }, locale: string | null | undefined): RequestItem {
+  return { id: r.id, packageName: r.accessPackage?.displayName ?? '—', state: r.state, created: formatDateTime(r.createdDateTime, locale), cancelable: cancelableStates.has(r.state) && r.requestType.startsWith('user') };
 }
 
 /** After submit, and on refresh: where a request stands. */
