@@ -123,4 +123,15 @@ describe('Teams cards', () => {
       }
     }
   });
+
+  it("a question's pattern says what it wants when the answer does not match, in the person's language", () => {
+    const form = (locale: string, required: boolean) =>
+      requestFormCard(
+        { accessPackageId: '00000000-0000-0000-0000-000000000003', name: 'P', description: null, questions: [{ id: '00000000-0000-0000-0000-000000000004', text: 'Code?', required, multiline: false, regex: '^[A-Z]{3}$', choices: null }], justificationRequired: false, customSchedule: false, notice: null },
+        stringsFor(locale),
+      ).body.find((e) => (e as { id?: string }).id?.startsWith('q_'));
+    expect(form('en-US', true)).toMatchObject({ regex: '^[A-Z]{3}$', isRequired: true, errorMessage: 'This field is required, in the form the question asks for.' });
+    expect(form('nl-NL', false)).toMatchObject({ regex: '^[A-Z]{3}$', errorMessage: 'Schrijf dit in de vorm die de vraag vraagt.' });
+    expect(form('nl-NL', false)).not.toHaveProperty('isRequired');
+  });
 });

@@ -61,7 +61,8 @@ export function requestFormCard(
         isMultiline: q.multiline,
         maxLength: 2000,
         ...(q.required ? { isRequired: true, errorMessage: s.required } : {}),
-        ...(q.regex ? { regex: q.regex, errorMessage: s.required } : {}),
+        // One message per input: it says what is wrong whichever check failed.
+        ...(q.regex ? { regex: q.regex, errorMessage: q.required ? s.requiredInFormat : s.inFormat } : {}),
       });
     }
   }
