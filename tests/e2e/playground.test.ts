@@ -143,4 +143,39 @@ describe('Agents Playground: Ruth approves a partner request in her Teams chat',
     const stages = await graph('admin@contoso.test', 'GET', `${em}/accessPackageAssignmentApprovals/${requestId}/stages`);
     expect(stages.body.value[0]).toMatchObject({ reviewResult: 'Approve', reviewedBy: { id: demo.ruthGuest.id } });
   });
+
+  it('Ruth pastes a direct link, submits the form in chat, and its status card follows her request to delivered', async () => {
+    const pkg = await graph('admin@contoso.test', 'GET', `${em}/accessPackages?$filter=displayName eq '${demo.packageName}'`);
+    const packageId = pkg.body.value[0].id as string;
+    await say(`http://localhost:3978/#/access-packages/${packageId}`);
+    const form = chat().locator('.ac-adaptiveCard', { hasText: `Request ${demo.packageName}` }).last();
+    await form.waitFor({ timeout: 60_000 });
+    const inputs = form.locator('input, textarea');
+    expect(await inputs.count()).toBeGreaterThanOrEqual(2);
+    await inputs.nth(0).fill('Sponsor reviews');
+    await inputs.nth(1).fill('Sponsoring Fabrikam on Falcon');
+    await shot('4-request-form.png');
+    await form.getByRole('button', { name: 'Submit request' }).click();
+
+    // The status card takes the form's place; the submitted notice sends no second one.
+    const status = chat().locator('.ac-adaptiveCard', { hasText: 'Request status:' });
+    await status.last().getByText(/Request status: (submitted|waiting for approval)/).waitFor({ timeout: 60_000 });
+    const mine = await graph(demo.partners.ruth.upn, 'GET', `${em}/assignmentRequests/filterByCurrentUser(on='target')?$filter=state eq 'pendingApproval' or state eq 'submitted'`);
+    expect(mine.status).toBe(200);
+    const requestId = mine.body.value[0].id as string;
+
+    // Ruth cannot approve her own request: Lee, the fallback approver, approves it (through Graph).
+    let stageId = '';
+    for (const deadline = Date.now() + 60_000; !stageId && Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+      const stages = await graph('lee@contoso.test', 'GET', `${em}/accessPackageAssignmentApprovals/${requestId}/stages`);
+      stageId = stages.status === 200 ? ((stages.body.value[0]?.id as string | undefined) ?? '') : '';
+    }
+    expect((await graph('lee@contoso.test', 'PATCH', `${em}/accessPackageAssignmentApprovals/${requestId}/stages/${stageId}`, { reviewResult: 'Approve', justification: 'Our sponsor' })).status).toBe(204);
+
+    await status.last().getByText('Request status: delivered').waitFor({ timeout: 90_000 });
+    await chat().getByText(`You now have access to ${demo.packageName}`).first().waitFor({ timeout: 60_000 });
+    await shot('5-status-delivered.png');
+    expect(await status.count()).toBe(1);
+    expect(await status.last().getByRole('button', { name: 'Cancel request' }).count()).toBe(0);
+  });
 });
