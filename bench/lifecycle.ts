@@ -166,8 +166,16 @@ function sqliteDriver(file: string): RawDriver {
         commit.run();
         // The seed's write-ahead log (hundreds of MB) folded into the database now, outside every measurement:
         // left to the checkpointer, a TRUNCATE of that size held the file past the raw baseline's busy timeout.
+        // A checkpoint that found the log busy (a checkpointer thread copying it meanwhile) returns `busy` 1 without
+        // having truncated it: asked again until one did, or a checkpointer's TRUNCATE of what was left held the write
+        // lock past the raw baseline's busy timeout (SQLITE_BUSY in the expiry phase).
         db.pragma('busy_timeout = 300000');
-        db.pragma('wal_checkpoint(TRUNCATE)');
+        for (let attempt = 0; ; attempt++) {
+          const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number; log: number; checkpointed: number }>;
+          if (result.busy === 0) break;
+          if (attempt >= 100) throw new Error('the seed\'s write-ahead log could not be checkpointed');
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
         db.pragma(busyTimeout);
         return result;
       } catch (error) {
