@@ -131,7 +131,7 @@ describe('Teams cards', () => {
         stringsFor(locale),
       ).body.find((e) => (e as { id?: string }).id?.startsWith('q_'));
     expect(form('en-US', true)).toMatchObject({ regex: '^[A-Z]{3}$', isRequired: true, errorMessage: 'This field is required, in the form the question asks for.' });
-    expect(form('nl-NL', false)).toMatchObject({ regex: '^[A-Z]{3}$', errorMessage: 'Schrijf dit in de vorm die de vraag vraagt.' });
+    expect(form('nl-NL', false)).toMatchObject({ regex: '^[A-Z]{3}$', errorMessage: 'Dit antwoord heeft niet de gevraagde vorm.' });
     expect(form('nl-NL', false)).not.toHaveProperty('isRequired');
   });
 });
