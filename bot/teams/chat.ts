@@ -197,11 +197,12 @@ export class Chat {
         answers,
         ...(policy.allowCustomAssignmentSchedule && (start || end) ? { schedule: { startDateTime: start ?? new Date().toISOString(), expiration: end ? { type: 'afterDateTime', endDateTime: end } : { type: 'notSpecified' } } } : {}),
       });
-      const pkg = await engine.accessPackage(ctx.graph, data.accessPackageId);
-      // The status card takes the form's place: remembered, the sender updates it as the request moves (and sends no second one).
+      // The status card takes the form's place: remembered, the sender updates it as the request moves (and sends no
+      // second one). Saved first thing: the job runner, woken by the submit, is on its way to the submitted notice.
       if (ctx.clickedActivityId && ctx.conversationId) {
         await this.deps.cards.save({ kind: 'status', subjectId: created.id, userId: ctx.user.aadObjectId.toLowerCase(), conversationId: ctx.conversationId, activityId: ctx.clickedActivityId, facts: {} }, this.deps.clock.now());
       }
+      const pkg = await engine.accessPackage(ctx.graph, data.accessPackageId);
       return requestStatusCard(requestItem({ ...created, accessPackage: pkg }, ctx.locale), ctx.s);
     } catch (error) {
       const status = graphStatus(error);
