@@ -164,11 +164,9 @@ function sqliteDriver(file: string): RawDriver {
       try {
         const result = await work();
         commit.run();
-        // The seed's write-ahead log (hundreds of MB) folded into the database now, outside every measurement:
-        // left to the checkpointer, a TRUNCATE of that size held the file past the raw baseline's busy timeout.
-        // A checkpoint that found the log busy (a checkpointer thread copying it meanwhile) returns `busy` 1 without
-        // having truncated it: asked again until one did, or a checkpointer's TRUNCATE of what was left held the write
-        // lock past the raw baseline's busy timeout (SQLITE_BUSY in the expiry phase).
+        // The seed's write-ahead log (hundreds of MB) folded into the database now, outside every measurement: left
+        // to a checkpointer thread, its TRUNCATE held the write lock past the raw baseline's busy timeout. A checkpoint
+        // that finds the log busy (such a thread copying it meanwhile) returns `busy` 1 without truncating: asked again.
         db.pragma('busy_timeout = 300000');
         for (let attempt = 0; ; attempt++) {
           const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number; log: number; checkpointed: number }>;

@@ -23,7 +23,7 @@ import {
 import type { CommandName } from './commands';
 import type { Connector } from './connector';
 import type { ConversationRecord, ConversationStore } from './conversations';
-import { engine, graphStatus, type Assignment, type AssignmentRequest, type Question } from './engine';
+import { engine, graphStatus, type Assignment, type Question } from './engine';
 import type { TeamsUser } from './graphAccess';
 import type { SentCards } from './sentCards';
 import { formatDateTime, stringsFor, type Strings } from './strings';
@@ -233,7 +233,6 @@ export class Chat {
     }
     return messageCard(name, requestType === 'userUpdate' ? ctx.s.extendRequested(name) : ctx.s.leaveRequested(name), 'Good');
   }
-
 }
 
 function accessItem(a: Assignment, locale: string | null | undefined): AccessItem {

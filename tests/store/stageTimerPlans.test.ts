@@ -54,7 +54,7 @@ postgresOnly('stage timers on PostgreSQL', () => {
       await sql`load 'auto_explain'`.execute(tx);
       await sql`set local auto_explain.log_min_duration = 0`.execute(tx);
       await sql`set local auto_explain.log_level = notice`.execute(tx);
-      await cancelStageTimers(tx as never, requests[1234]);
+      await cancelStageTimers(tx, requests[1234]);
     });
     const timerSearches = notices.join('\n').split('\n').filter((line) => /Index Cond: .*\bkind\b/.test(line));
     expect(timerSearches.length).toBeGreaterThan(0);
