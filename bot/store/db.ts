@@ -8,6 +8,7 @@ import { backstopCheckpointFrames, type Checkpointer, defaultWalLimitBytes, star
 import { defaultReadTimeoutMs, registerDeadlineFunction } from './deadline';
 import { migrateToLatest } from './migrations';
 import { enableGroupCommit } from './groupCommit';
+import { runDirectlyOnSqlite } from './prepared';
 import type { Database } from './schema';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -80,6 +81,7 @@ function openSqlite(file: string): Opened {
   registerDeadlineFunction(connection);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
   enableGroupCommit(db, () => connection.inTransaction);
+  runDirectlyOnSqlite(db, connection);
   return { db, readDb: db, dialect: 'sqlite', checkpointer };
 }
 

@@ -1,5 +1,6 @@
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import { performance } from 'node:perf_hooks';
+import { executeCompiled, holdsConnection } from './prepared';
 import type { Database } from './schema';
 
 /**
@@ -68,7 +69,8 @@ export class GroupCommit {
   }
 
   private async group(conn: Kysely<Database>, attempt: { began: boolean }): Promise<void> {
-    await conn.executeQuery(statements.begin);
+    holdsConnection(conn);
+    await executeCompiled(conn, statements.begin);
     attempt.began = true;
     const started = performance.now();
     let current: Member | undefined;
@@ -81,7 +83,7 @@ export class GroupCommit {
       while (this.queue.length > 0 && done.length < this.limits.maxMembers && (done.length === 0 || performance.now() - started < this.limits.maxMs)) {
         const member = this.queue.shift() as Member;
         current = member;
-        await conn.executeQuery(statements.savepoint);
+        await executeCompiled(conn, statements.savepoint);
         const outcome = await member.work(conn as unknown as Transaction<Database>).then(
           (result) => ({ failed: false as const, result }),
           (error: unknown) => ({ failed: true as const, error }),
@@ -97,17 +99,17 @@ export class GroupCommit {
         if (outcome.failed) {
           current = undefined;
           member.reject(outcome.error);
-          await conn.executeQuery(statements.rollbackToSavepoint);
-          await conn.executeQuery(statements.releaseSavepoint);
+          await executeCompiled(conn, statements.rollbackToSavepoint);
+          await executeCompiled(conn, statements.releaseSavepoint);
           continue;
         }
-        await conn.executeQuery(statements.releaseSavepoint);
+        await executeCompiled(conn, statements.releaseSavepoint);
         current = undefined;
         done.push({ member, result: outcome.result });
       }
-      await conn.executeQuery(statements.commit);
+      await executeCompiled(conn, statements.commit);
     } catch (error) {
-      if (this.inTransaction()) await conn.executeQuery(statements.rollback).catch(() => undefined);
+      if (this.inTransaction()) await executeCompiled(conn, statements.rollback).catch(() => undefined);
       current?.reject(error);
       lose(error);
       throw error;

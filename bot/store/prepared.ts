@@ -1,4 +1,5 @@
-import type { Compilable, CompiledQuery, DialectAdapter, Insertable, Kysely, QueryResult } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Compilable, CompiledQuery, DialectAdapter, Insertable, Kysely, QueryExecutor, QueryResult } from 'kysely';
 import { checkReadDeadlineOnly } from './deadline';
 import type { Database } from './schema';
 
@@ -45,6 +46,46 @@ function compileOnce(query: Compilable<unknown>): Compiled {
 
 type Db = Kysely<Database>;
 
+/**
+ * On SQLite a compiled statement runs on the connection itself, not through Kysely's executor: the
+ * executor takes the connection through a mutex and a chain of promises per statement (a few µs and
+ * ~1 KB of garbage each, a share of the request path as large as SQLite's own for the small statements),
+ * and better-sqlite3 runs synchronously anyway. This is what Kysely's SQLite driver does with the
+ * connection, minus the lock, which matters only for isolation, and is kept:
+ * - the caller holds the connection (a Kysely transaction, or a group commit's member, whose executor
+ *   the group marked): its statements belong in the open transaction;
+ * - nobody does and no transaction is open: the statement sees only committed rows, as it would after
+ *   waiting for the lock (a group that took the connection but has not begun is not yet writing);
+ * - otherwise (another flow's transaction is open) it waits for the connection through Kysely.
+ */
+const sqliteConnections = new WeakMap<DialectAdapter, BetterSqlite3.Database>();
+const heldExecutors = new WeakSet<QueryExecutor>();
+
+/** Statements compiled by this module run directly on `connection`, the one connection of SQLite store `db`. */
+export function runDirectlyOnSqlite(db: Db, connection: BetterSqlite3.Database): void {
+  sqliteConnections.set(db.getExecutor().adapter, connection);
+}
+
+/** `db` is bound to the connection its caller holds (a group commit's own), for the statements compiled here. */
+export function holdsConnection(db: Db): void {
+  heldExecutors.add(db.getExecutor());
+}
+
+/** Runs a compiled statement on `db`: directly on a SQLite connection when that is safe (see above), else through Kysely. */
+export async function executeCompiled<O>(db: Db, query: CompiledQuery<O>): Promise<QueryResult<O>> {
+  return executeDirectly<O>(db, query, query.parameters) ?? db.executeQuery(query);
+}
+
+function executeDirectly<O>(db: Db, query: CompiledQuery, parameters: readonly unknown[]): QueryResult<O> | undefined {
+  const executor = db.getExecutor();
+  const connection = sqliteConnections.get(executor.adapter);
+  if (!connection || (connection.inTransaction && !db.isTransaction && !heldExecutors.has(executor))) return undefined;
+  const statement = connection.prepare(query.sql);
+  if (statement.reader) return { rows: statement.all(parameters) as O[] };
+  const { changes } = statement.run(parameters);
+  return { rows: [], numAffectedRows: BigInt(changes) };
+}
+
 /** A query compiled once per dialect; see the module comment. */
 export interface PreparedQuery<P, O> {
   /** Every row. */
@@ -74,7 +115,7 @@ export function prepared<P extends object, O>(build: (db: Db, params: P) => Comp
     const values = params as Record<string, unknown>;
     const { compiled, slots } = entry;
     const parameters = slots.map((name, i) => (name === undefined ? compiled.parameters[i] : values[name]));
-    return executor.executeQuery<O>({ ...(compiled as CompiledQuery<O>), parameters });
+    return executeDirectly<O>(db, compiled, parameters) ?? executor.executeQuery<O>({ ...(compiled as CompiledQuery<O>), parameters });
   };
   return {
     all: async (db, params) => (await execute(db, params)).rows,
@@ -140,7 +181,7 @@ export async function insertRows<T extends keyof Database & string>(db: Db, tabl
     const at = positions[i];
     parameters[i] = at < 0 ? query.parameters[i] : ((rows[(at / width) | 0] as Record<string, unknown>)[columns[at % width]] ?? null);
   }
-  const result = await executor.executeQuery({ ...query, parameters });
+  const result = executeDirectly(db, query, parameters) ?? (await executor.executeQuery({ ...query, parameters }));
   return Number(result.numAffectedRows ?? 0n);
 }
 

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { type CommandContext, inTransaction, systemPrincipal, systemClock } from '../../bot/context';
 import { openStore, type Store } from '../../bot/store/db';
 import { groupCommitOf } from '../../bot/store/groupCommit';
+import { prepared } from '../../bot/store/prepared';
 import { dropTestDatabase, testDatabaseUrl } from '../helpers/server';
 
 /**
@@ -93,5 +94,45 @@ describe('inTransaction (group commit on SQLite)', () => {
     ]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled']);
     expect(await rows()).toEqual(['c']);
+  });
+
+  // On SQLite a compiled statement runs on the connection itself, without Kysely's lock (bot/store/prepared.ts):
+  // it must still see what a transaction of its own would, inside and outside the open ones.
+  const idsOf = prepared((db, _p: Record<string, never>) => db.selectFrom('test_rows' as never).select('id' as never).orderBy('id' as never));
+  const ids = async (db: Parameters<typeof idsOf.all>[0]) => (await idsOf.all(db, {})).map((r) => (r as { id: string }).id);
+
+  it('runs compiled statements in the open transaction of whoever holds the connection, and outside it only after', async () => {
+    await insert('a');
+    let outside: Promise<string[]> | undefined;
+    let inside: string[] | undefined;
+    // A command of the group reads its own write; a read outside it, made meanwhile, waits and never sees
+    // the write the command then rolls back.
+    const failing = inTransaction(ctx, async (tx) => {
+      await tx.insertInto('test_rows' as never).values({ id: 'b' } as never).execute();
+      inside = await ids(tx);
+      outside = ids(store.db);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      throw new Error('b changes its mind');
+    });
+    await expect(failing).rejects.toThrow('b changes its mind');
+    expect(inside).toEqual(['a', 'b']);
+    expect(await outside).toEqual(['a']);
+    // The same in a plain Kysely transaction (the job runner's).
+    let outsideOfTransaction: Promise<string[]> | undefined;
+    let insideOfTransaction: string[] | undefined;
+    await expect(
+      store.db.transaction().execute(async (tx) => {
+        await tx.insertInto('test_rows' as never).values({ id: 'c' } as never).execute();
+        insideOfTransaction = await ids(tx);
+        outsideOfTransaction = ids(store.db);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        throw new Error('c changes its mind');
+      }),
+    ).rejects.toThrow('c changes its mind');
+    expect(insideOfTransaction).toEqual(['a', 'c']);
+    expect(await outsideOfTransaction).toEqual(['a']);
+    // With no transaction open, a compiled read sees what is committed.
+    await insert('d');
+    expect(await ids(store.db)).toEqual(['a', 'd']);
   });
 });
