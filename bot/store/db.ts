@@ -3,12 +3,12 @@ import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, PostgresIntrospector, SqliteDialect, sql } from 'kysely';
 import type { DatabaseIntrospector, DatabaseMetadataOptions, SchemaMetadata, TableMetadata } from 'kysely';
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { backstopCheckpointFrames, type Checkpointer, defaultWalLimitBytes, startCheckpointer } from './checkpoint';
 import { defaultReadTimeoutMs, registerDeadlineFunction } from './deadline';
 import { migrateToLatest } from './migrations';
 import { enableGroupCommit } from './groupCommit';
-import { runDirectlyOnSqlite } from './prepared';
+import { runDirectlyOnSqlite, statementName } from './prepared';
 import type { Database } from './schema';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -111,6 +111,7 @@ async function openPostgres(url: string, readTimeoutMs: number): Promise<Opened>
     max: 10,
     ...(schema ? { options: `-c search_path="${schema}"` } : {}),
   });
+  pool.on('connect', prepareNamedStatements);
   const db = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool }) });
   await sql`select 1`.execute(db);
   // Reads get their own, smaller pool: its sessions stop any statement after the read budget, and
@@ -120,8 +121,33 @@ async function openPostgres(url: string, readTimeoutMs: number): Promise<Opened>
     max: 5,
     options: [schema ? `-c search_path="${schema}"` : '', `-c statement_timeout=${Math.max(1, Math.ceil(readTimeoutMs))}`].filter(Boolean).join(' '),
   });
+  readPool.on('connect', prepareNamedStatements);
   const readDb = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool: readPool }) });
   return { db, readDb, dialect: 'postgres', schema: schema ?? undefined };
+}
+
+/**
+ * A pool's new connection runs the statements compiled by `store/prepared.ts` as named statements: pg
+ * prepares each once on that connection (Parse) and afterwards only binds and executes it. Kysely calls
+ * `query(text, values)`; every other statement passes through unchanged.
+ *
+ * A table changed under a prepared statement (another instance migrated the schema: `select *` gains a
+ * column) makes PostgreSQL refuse it ("cached plan must not change result type", 0A000) on every later
+ * execution on that connection. The statement that meets this fails, and the connection then prepares its
+ * statements afresh under new names (the old ones are left; a schema change is rare).
+ */
+function prepareNamedStatements(client: PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  let generation = 0;
+  (client as { query: unknown }).query = (text: unknown, ...rest: unknown[]) => {
+    const name = typeof text === 'string' && rest.length === 1 && Array.isArray(rest[0]) ? statementName(text) : undefined;
+    if (!name) return query(text, ...rest);
+    const asked = generation;
+    return query({ name: asked === 0 ? name : `${name}_${asked}`, text, values: rest[0] }).catch((error: unknown) => {
+      if ((error as { code?: unknown }).code === '0A000' && generation === asked) generation++;
+      throw error;
+    });
+  };
 }
 
 /**

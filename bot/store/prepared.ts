@@ -37,6 +37,7 @@ function placeholders<P extends object>(): P {
 function compileOnce(query: Compilable<unknown>): Compiled {
   const compiled = query.compile();
   if (compiled.sql.includes(marker)) throw new Error('prepared: a parameter was used in the SQL text, not as a value');
+  nameStatement(compiled.sql);
   const slots = compiled.parameters.map((value) => (typeof value === 'string' && value.startsWith(marker) ? value.slice(marker.length) : undefined));
   if (compiled.parameters.some((value, i) => slots[i] === undefined && typeof value === 'string' && value.includes(marker))) {
     throw new Error('prepared: a parameter was combined with other text; pass it as a value of its own');
@@ -45,6 +46,26 @@ function compileOnce(query: Compilable<unknown>): Compiled {
 }
 
 type Db = Kysely<Database>;
+
+/**
+ * On PostgreSQL the statements compiled here are also prepared once per connection (named statements,
+ * `statementName`): the server then parses and analyzes each of them once per session instead of on every
+ * call, and the client sends its text once. Parsing and planning are a large share of the server's work
+ * for the small statements of the request path and the job runner, and PostgreSQL's CPU is what limits a
+ * busy instance. Only these texts are named: they are few (one per query, row count and dialect) and
+ * fixed, so every connection's prepared statements stay bounded; everything else runs unnamed, as before.
+ */
+const statementNames = new Map<string, string>();
+const maxNamedStatements = 2_000;
+
+function nameStatement(text: string): void {
+  if (!statementNames.has(text) && statementNames.size < maxNamedStatements) statementNames.set(text, `portier_${statementNames.size + 1}`);
+}
+
+/** The name under which PostgreSQL connections prepare this statement, when it is one of this module's. */
+export function statementName(text: string): string | undefined {
+  return statementNames.get(text);
+}
 
 /**
  * On SQLite a compiled statement runs on the connection itself, not through Kysely's executor: the
