@@ -9,6 +9,8 @@ export interface Config {
   /** Address to bind. Dev mode always binds to loopback: it accepts unsigned tokens. */
   host: string;
   databaseUrl: string;
+  /** PostgreSQL: connections of an instance's pool for writes and the job runner (reads have a pool of 5 more). */
+  databasePoolSize: number;
   graph: 'embedded' | 'entra';
   directory: 'embedded' | 'graph';
   /** `demo`: the demo tenant with its extranet configured; `directory`: only its people, team and partners; `none`: nothing. */
@@ -56,6 +58,7 @@ const envSchema = z.object({
     .string()
     .default('sqlite:./data/portier.db')
     .refine((v) => /^sqlite:.+/.test(v) || /^postgres(ql)?:\/\/.+/.test(v), 'must be sqlite:<file> or postgres://…'),
+  DATABASE_POOL_SIZE: z.coerce.number().int('must be a whole number of connections').min(2, 'must be at least 2').max(500, 'must be at most 500').default(20),
   PORTIER_GRAPH: z.enum(['embedded', 'entra']).default('embedded'),
   PORTIER_DIRECTORY: z.enum(['embedded', 'graph']).default('embedded'),
   PORTIER_SEED: z.enum(['demo', 'directory', 'none']).default('demo'),
@@ -157,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, version = '0.0.0'): ConfigRes
       port: e.PORT,
       host: e.HOST ?? (authMode === 'dev' ? '127.0.0.1' : '0.0.0.0'),
       databaseUrl: e.DATABASE_URL,
+      databasePoolSize: e.DATABASE_POOL_SIZE,
       graph: e.PORTIER_GRAPH,
       directory: e.PORTIER_DIRECTORY,
       seed: e.PORTIER_SEED,

@@ -12,7 +12,7 @@ import { errorBody, graphBasePath, send, serveGraph, statusOf } from './graph/se
 import { readJsonBody } from './http/body';
 import { restify as restifyModule } from './http/restify';
 import { defaultTabDirectory, staticTab } from './http/staticTab';
-import { JobRunner } from './jobs/runner';
+import { JobRunner, runnerLanes } from './jobs/runner';
 import type { EventConsumer } from './events/consumer';
 import { builtInConsumers, ensureRecurringTimers, timerAbandonHandlers, timerHandlers } from './lifecycle';
 import { seedDemoTenant } from './seed/demo';
@@ -53,7 +53,7 @@ export interface StartOptions {
 export async function startPortier(config: Config, options: StartOptions = {}): Promise<Portier> {
   const log = options.log ?? pino({ level: config.logLevel, name: 'portier' });
   const clock = options.clock ?? systemClock;
-  const store = options.store ?? (await openStore(config.databaseUrl, { readTimeoutMs: options.readTimeoutMs }));
+  const store = options.store ?? (await openStore(config.databaseUrl, { readTimeoutMs: options.readTimeoutMs, poolSize: config.databasePoolSize }));
   if (config.seed !== 'none') await seedDemoTenant(store.db, store.dialect, clock, { entitlements: config.seed === 'demo' });
 
   // Consumers are known before anything is written: an event gets one delivery row per subscriber.
@@ -146,6 +146,7 @@ export async function startPortier(config: Config, options: StartOptions = {}): 
     consumers: Object.fromEntries(Object.entries(consumers).map(([name, c]) => [name, c.handle])),
     workers: [() => bot.sendNotices()],
     intervalMs: config.jobIntervalMs,
+    concurrency: runnerLanes(config.databasePoolSize),
   });
   jobs = runner;
   await ensureRecurringTimers(store.db, clock.now());

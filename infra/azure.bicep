@@ -64,6 +64,9 @@ var webAppName = baseName
 var keyVaultName = 'kv-${uniqueString(resourceGroup().id, baseName)}'
 // SQLite lives on one instance's view of /home; only PostgreSQL lets several instances share the data.
 var effectiveInstanceCount = usePostgres ? instanceCount : 1
+// PostgreSQL connections per instance (DATABASE_POOL_SIZE, and 5 more for reads): at most 20, and together within the
+// 47 user connections of the default Standard_B1ms server up to 6 instances; more instances need a larger SKU.
+var databasePoolSize = max(2, min(20, 45 / effectiveInstanceCount - 5))
 var loginEndpoint = environment().authentication.loginEndpoint
 // Built-in role "Key Vault Secrets User": read secret values (for Key Vault references).
 var keyVaultSecretsUserRoleId = '4633458b-17de-408a-b874-0445c86b69e6'
@@ -169,6 +172,7 @@ resource appSettings 'Microsoft.Web/sites/config@2023-12-01' = {
 
     // Portier's configuration (bot/config.ts).
     DATABASE_URL: usePostgres ? '@Microsoft.KeyVault(SecretUri=${postgres.outputs.databaseUrlSecretUri})' : 'sqlite:/home/data/portier.db'
+    DATABASE_POOL_SIZE: string(databasePoolSize)
     PORTIER_GRAPH: portierGraph
     PORTIER_DIRECTORY: portierDirectory
     PORTIER_SEED: portierSeed

@@ -58,11 +58,20 @@ export interface JobRunnerOptions {
   maxBatchMs?: number;
   /**
    * PostgreSQL: how many transactions of claimed items run at once, each on its own pool connection
-   * (default 4; the pool has 10). SQLite has one connection: always 1.
+   * (default 4; the server passes `runnerLanes` of its pool size). SQLite has one connection: always 1.
    */
   concurrency?: number;
   /** Identifies this instance in leases; unique per process by default. */
   owner?: string;
+}
+
+/**
+ * PostgreSQL: how many transactions of claimed items the runner runs at once, for a pool of `poolSize`
+ * connections: half of them, at most 8, so requests keep the other half. (Scale-out bench, one instance,
+ * pool of 20: 8 lanes processed 206 → 221–236 submits/s and delivered 154 → 173–176/s against 4.)
+ */
+export function runnerLanes(poolSize: number): number {
+  return Math.max(1, Math.min(8, Math.floor(poolSize / 2)));
 }
 
 /** Retry delay after the n-th failed attempt: 1 s, 2 s, 4 s … at most an hour. */

@@ -85,6 +85,7 @@ describe('infra/azure.bicep app settings', () => {
     AAD_AUTHORITY_HOST: 'https://login.microsoftonline.com/',
     PUBLIC_URL: 'https://portier1.azurewebsites.net',
     PORTIER_JOB_INTERVAL_MS: '1000',
+    DATABASE_POOL_SIZE: '20',
     LOG_LEVEL: 'info',
     PORTIER_SEED: 'none',
   };

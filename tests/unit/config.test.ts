@@ -15,8 +15,18 @@ describe(loadConfig.name, () => {
         authMode: 'dev',
         publicUrl: 'http://localhost:3978',
         jobIntervalMs: 1000,
+        databasePoolSize: 20,
       }),
     });
+  });
+
+  it('takes a PostgreSQL pool size of 2 to 500 whole connections', () => {
+    expect(loadConfig({ DATABASE_POOL_SIZE: '8' })).toMatchObject({ ok: true, config: { databasePoolSize: 8 } });
+    for (const bad of ['1', '501', '2.5', 'many']) {
+      const result = loadConfig({ DATABASE_POOL_SIZE: bad });
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.errors).toEqual([expect.stringMatching(/^DATABASE_POOL_SIZE: /)]);
+    }
   });
 
   it('lists every problem, one per line', () => {

@@ -1,12 +1,14 @@
 import { type Kysely, sql } from 'kysely';
-import { openStore, type Store } from '../../bot/store/db';
+import { runnerLanes } from '../../bot/jobs/runner';
+import { defaultPoolSize, openStore, type Store } from '../../bot/store/db';
 import { prepared, statementName } from '../../bot/store/prepared';
 import { dropTestDatabase, testDatabaseUrl } from '../helpers/server';
 
 /**
- * On PostgreSQL the statements compiled once by `store/prepared.ts` run as named statements: each connection
- * of both pools parses them once and afterwards only binds and executes them. Every other statement stays
- * unnamed. PostgreSQL only: SQLite keeps its own statement cache per connection (`tuneForKysely`).
+ * PostgreSQL's pools. The statements compiled once by `store/prepared.ts` run as named statements: each connection
+ * of both pools parses them once and afterwards only binds and executes them; every other statement stays unnamed.
+ * The pool of writes has `DATABASE_POOL_SIZE` connections, the job runner half of them as lanes (at most 8).
+ * PostgreSQL only: SQLite has one connection and keeps its own statement cache on it (`tuneForKysely`).
  */
 const postgresOnly = process.env.PORTIER_TEST_DATABASE_URL ? describe : describe.skip;
 
@@ -80,5 +82,24 @@ postgresOnly('named statements on PostgreSQL', () => {
       { pid: before.pid, code: '0A000' },
       { pid: before.pid, rows: [{ id: 'a', extra: 'x' }] },
     ]);
+  });
+
+  it('the pool of writes opens at most its size of connections, and the runner takes half of them as lanes', async () => {
+    const distinctSessions = async (db: Store['db'], at: number) => {
+      const pids = await Promise.all(
+        Array.from({ length: at }, () => db.transaction().execute(async (tx) => (await sql<{ pid: number }>`select pg_backend_pid() as pid, pg_sleep(0.05)`.execute(tx)).rows[0].pid)),
+      );
+      return new Set(pids).size;
+    };
+    const small = await openStore(url, { poolSize: 3 });
+    try {
+      expect(await distinctSessions(small.db, 8)).toBeLessThanOrEqual(3);
+    } finally {
+      await small.close();
+    }
+    // The default serves more at once than the old fixed 10.
+    expect(defaultPoolSize).toBe(20);
+    expect(await distinctSessions(store.db, 16)).toBeGreaterThan(10);
+    expect([2, 3, 10, 16, 20, 500].map(runnerLanes)).toEqual([1, 1, 5, 8, 8, 8]);
   });
 });
