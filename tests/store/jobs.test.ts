@@ -216,11 +216,24 @@ describe(JobRunner.name, () => {
     });
 
     it('hands each event to each subscribed consumer once', async () => {
-      await store.db.transaction().execute(async (tx) => {
-        await emitEvent(tx, { type: 'requestSubmitted', subjectId: 'req-1', payload: { n: 1 } }, { now: clock.now(), subscriptions });
-        await emitEvent(tx, { type: 'requestDenied', subjectId: 'req-1', payload: { n: 2 } }, { now: clock.now(), subscriptions });
-        await emitEvent(tx, { type: 'nobodyListens', subjectId: 'req-1', payload: { n: 3 } }, { now: clock.now(), subscriptions });
-      });
+      const ids = await store.db.transaction().execute(async (tx) => [
+        await emitEvent(tx, { type: 'requestSubmitted', subjectId: 'req-1', payload: { n: 1 } }, { now: clock.now(), subscriptions }),
+        await emitEvent(tx, { type: 'requestDenied', subjectId: 'req-1', payload: { n: 2 } }, { now: clock.now(), subscriptions }),
+        await emitEvent(tx, { type: 'nobodyListens', subjectId: 'req-1', payload: { n: 3 } }, { now: clock.now(), subscriptions }),
+      ]);
+      // The event and one pending delivery per subscribed consumer (on PostgreSQL written in one statement).
+      const at = clock.now().toISOString();
+      expect(await store.db.selectFrom('outbox_events').selectAll().orderBy('id').execute()).toEqual([
+        { id: ids[0], type: 'requestSubmitted', subjectId: 'req-1', payload: '{"n":1}', createdDateTime: at },
+        { id: ids[1], type: 'requestDenied', subjectId: 'req-1', payload: '{"n":2}', createdDateTime: at },
+        { id: ids[2], type: 'nobodyListens', subjectId: 'req-1', payload: '{"n":3}', createdDateTime: at },
+      ]);
+      const pending = { state: 'pending', availableAt: at, attempts: 0, leaseOwner: null, leaseUntil: null, lastError: null, handledDateTime: null };
+      expect(await store.db.selectFrom('outbox_deliveries').selectAll().orderBy('eventId').orderBy('consumer').execute()).toEqual([
+        { eventId: ids[0], consumer: 'notifier', ...pending },
+        { eventId: ids[0], consumer: 'provisioner', ...pending },
+        { eventId: ids[1], consumer: 'notifier', ...pending },
+      ]);
       const jobs = runner({ consumers: { notifier: recordAs('notifier'), provisioner: recordAs('provisioner') } });
       expect((await jobs.runOnce()).deliveries).toBe(3);
       expect((await jobs.runOnce()).deliveries).toBe(0);
