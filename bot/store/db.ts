@@ -30,14 +30,14 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** PostgreSQL: connections of the pool for writes and the job runner, unless the caller says otherwise (`DATABASE_POOL_SIZE`). */
+export const defaultPoolSize = 20;
+
 /**
  * Opens `url` (`sqlite:<file>` or `postgres://…`) and migrates it to the latest schema.
  * A PostgreSQL URL may carry `?schema=<name>`: the schema is created if needed and used as search
  * path, which lets tests and benchmarks share one database without seeing each other.
  */
-/** PostgreSQL: connections of the pool for writes and the job runner, unless the caller says otherwise (`DATABASE_POOL_SIZE`). */
-export const defaultPoolSize = 20;
-
 export async function openStore(url: string, options: { readTimeoutMs?: number; poolSize?: number } = {}): Promise<Store> {
   const readTimeoutMs = options.readTimeoutMs ?? defaultReadTimeoutMs;
   const { db, readDb, dialect, schema, checkpointer } = url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length)) : await openPostgres(url, readTimeoutMs, options.poolSize ?? defaultPoolSize);
