@@ -34,10 +34,11 @@ function placeholders<P extends object>(): P {
   });
 }
 
-function compileOnce(query: Compilable<unknown>): Compiled {
+/** Compiles `query` with placeholders; `kept`: the result is kept and reused, so PostgreSQL may prepare it by name. */
+function compileOnce(query: Compilable<unknown>, kept = true): Compiled {
   const compiled = query.compile();
   if (compiled.sql.includes(marker)) throw new Error('prepared: a parameter was used in the SQL text, not as a value');
-  nameStatement(compiled.sql);
+  if (kept) nameStatement(compiled.sql);
   const slots = compiled.parameters.map((value) => (typeof value === 'string' && value.startsWith(marker) ? value.slice(marker.length) : undefined));
   if (compiled.parameters.some((value, i) => slots[i] === undefined && typeof value === 'string' && value.includes(marker))) {
     throw new Error('prepared: a parameter was combined with other text; pass it as a value of its own');
@@ -120,8 +121,9 @@ export interface PreparedQuery<P, O> {
 /**
  * `build` makes the query from `params`, whose values it may only use as values. It runs once per
  * dialect (SQL differs between SQLite and PostgreSQL), with placeholders standing for the values.
+ * `kept: false` (a one-off shape of `preparedPerCount`): the statement is not named on PostgreSQL.
  */
-export function prepared<P extends object, O>(build: (db: Db, params: P) => Compilable<O>): PreparedQuery<P, O> {
+export function prepared<P extends object, O>(build: (db: Db, params: P) => Compilable<O>, kept = true): PreparedQuery<P, O> {
   const byAdapter = new WeakMap<DialectAdapter, Compiled>();
   const execute = async (db: Db, params: P): Promise<QueryResult<O>> => {
     const executor = db.getExecutor();
@@ -130,7 +132,7 @@ export function prepared<P extends object, O>(build: (db: Db, params: P) => Comp
     if (!checkReadDeadlineOnly(db) && plugins.length > 0) return db.executeQuery(build(db, params).compile());
     let entry = byAdapter.get(executor.adapter);
     if (!entry) {
-      entry = compileOnce(build(db, placeholders<P>()));
+      entry = compileOnce(build(db, placeholders<P>()), kept);
       byAdapter.set(executor.adapter, entry);
     }
     const values = params as Record<string, unknown>;
@@ -154,7 +156,8 @@ export function preparedPerCount<P extends object, O>(max: number, build: (count
   return (count) => {
     let query = byCount.get(count);
     if (!query) {
-      query = prepared(build(count));
+      // Larger counts are compiled on every call: not named, or one-off texts would fill the named set.
+      query = prepared(build(count), count <= max);
       if (count <= max) byCount.set(count, query);
     }
     return query;

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { runnerLanes } from '../../bot/jobs/runner';
 import { defaultPoolSize, openStore, type Store } from '../../bot/store/db';
-import { prepared, statementName } from '../../bot/store/prepared';
+import { prepared, preparedPerCount, statementName } from '../../bot/store/prepared';
 import { dropTestDatabase, testDatabaseUrl } from '../helpers/server';
 
 /**
@@ -54,6 +54,26 @@ postgresOnly('named statements on PostgreSQL', () => {
     expect(compiled[0].name).toMatch(/^portier_\d+$/);
     // The statement Kysely built on the spot was not kept.
     expect(rows.some((r) => r.statement.includes('"userPrincipalName"'))).toBe(false);
+  });
+
+  it('names only the shapes it keeps: a count beyond the kept ones runs unnamed', async () => {
+    const usersIn = preparedPerCount(1, (count) => (db, p: Record<string, string>) =>
+      db
+        .selectFrom('users')
+        .select('mail')
+        .where(
+          'id',
+          'in',
+          Array.from({ length: count }, (_, k) => p[k]),
+        ),
+    );
+    const rows = await store.db.transaction().execute(async (tx) => {
+      expect(await usersIn(1).all(tx, { 0: ids[0] })).toEqual([{ mail: 'named0@contoso.test' }]);
+      expect(await usersIn(2).all(tx, { 0: ids[0], 1: ids[1] })).toHaveLength(2);
+      return (await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(tx)).rows;
+    });
+    const mine = rows.filter((r) => r.statement.startsWith('select "mail" from "users"'));
+    expect(mine.map((r) => r.statement)).toEqual([expect.stringMatching(/in \(\$1\)$/)]);
   });
 
   it('a connection whose prepared statement a schema change broke prepares it afresh after one failure', async () => {
